@@ -1,0 +1,41 @@
+import { Context } from '@temporalio/activity';
+import { CancelledFailure } from '@temporalio/common';
+import { FailureType, RetrainError } from '../errors.js';
+import { EXIT_TEMPFAIL, runCommand, type CommandSpec, type RunCommandResult } from '../runner/run-command.js';
+
+/**
+ * Runs a contract command inside an activity: heartbeats while it runs, is killed when the
+ * activity is cancelled or times out, and maps its exit code onto the retry contract.
+ */
+export async function runStepCommand(
+  failureType: typeof FailureType.TrainingCommand | typeof FailureType.EvaluationCommand,
+  spec: CommandSpec,
+  vars: Record<string, string>,
+  runDir: string,
+  logName: string,
+): Promise<RunCommandResult> {
+  const ctx = Context.current();
+  const result = await runCommand({
+    spec,
+    vars,
+    runDir,
+    logName,
+    timeoutMs: ctx.info.startToCloseTimeoutMs,
+    signal: ctx.cancellationSignal,
+    onTick: (elapsedMs) => ctx.heartbeat({ step: logName, elapsedMs }),
+  });
+  const what = `${logName} command \`${spec.command.join(' ')}\``;
+  if (result.cancelled) throw new CancelledFailure(`${what} was cancelled and killed`);
+  if (result.timedOut) throw new Error(`${what} timed out and was killed`);
+  if (result.exitCode === EXIT_TEMPFAIL) {
+    throw new Error(`${what} exited ${EXIT_TEMPFAIL} (temporary failure), will retry:\n${result.stderrTail}`);
+  }
+  if (result.exitCode !== 0) {
+    throw new RetrainError(failureType, `${what} exited with code ${result.exitCode}:\n${result.stderrTail}`, {
+      exitCode: result.exitCode,
+      stderrTail: result.stderrTail,
+      logFile: result.logFile,
+    });
+  }
+  return result;
+}

@@ -1,0 +1,34 @@
+import path from 'node:path';
+import { loadConfig, type LoadedConfig } from '../config/load.js';
+import { DataEngine } from '../data/engine.js';
+import { LocalRegistry } from '../registry/local.js';
+import type { Registry } from '../registry/registry.js';
+
+/** What activities need from the outside world; the worker builds the real ones, tests may swap. */
+export interface ActivityDeps {
+  /** Read on every run, so an edited config file applies to the next run without a restart. */
+  config: () => LoadedConfig;
+  registry: (config: LoadedConfig) => Registry;
+  engine: () => Promise<DataEngine>;
+  codeVersion: string | undefined;
+}
+
+export function defaultDeps(configFile: string): ActivityDeps {
+  let engine: Promise<DataEngine> | undefined;
+  const registries = new Map<string, Registry>();
+  return {
+    config: () => loadConfig(configFile),
+    registry: (config) => {
+      const root = path.join(config.stateDir, 'registry');
+      if (!registries.has(root)) registries.set(root, new LocalRegistry(root));
+      return registries.get(root)!;
+    },
+    engine: () => (engine ??= DataEngine.open()),
+    codeVersion: process.env.RETRAIN_CODE_VERSION,
+  };
+}
+
+/** A run's working folder: one per pipeline workflow id, so a retried step reuses its own. */
+export function runDir(stateDir: string, model: string, runId: string): string {
+  return path.join(stateDir, 'runs', model, runId.replace(/[^A-Za-z0-9._-]/g, '_'));
+}

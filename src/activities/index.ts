@@ -1,0 +1,24 @@
+import { toFailure } from '../errors.js';
+import type { ActivityDeps } from './deps.js';
+import { createPipelineSteps } from './pipeline-steps.js';
+
+/** Wraps each activity so a RetrainError leaves it as a typed non-retryable ApplicationFailure. */
+function typedFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(acts)) {
+    wrapped[name] = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toFailure(err);
+      }
+    };
+  }
+  return wrapped as T;
+}
+
+export function createActivities(deps: ActivityDeps) {
+  return typedFailures({ ...createPipelineSteps(deps) });
+}
+
+export type Activities = ReturnType<typeof createActivities>;

@@ -1,0 +1,139 @@
+import { mkdir, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { planModel, type ModelPlan } from '../config/plan.js';
+import { FailureType, RetrainError } from '../errors.js';
+import { fingerprint } from '../data/fingerprint.js';
+import { validateDataset, type ValidationReport } from '../data/validate.js';
+import { CONTRACT, readMetrics } from '../runner/contract.js';
+import { PRODUCTION_ALIAS, type ModelVersion, type SetAliasResult } from '../registry/registry.js';
+import { runStepCommand } from './command-step.js';
+import { runDir, type ActivityDeps } from './deps.js';
+import type {
+  CheckInput,
+  CheckResult,
+  EvaluateInput,
+  EvaluateResult,
+  PromoteInput,
+  ProductionModel,
+  RegisterCandidateInput,
+  TrainInput,
+  TrainResult,
+} from './types.js';
+
+/** The six pipeline steps (plus config planning); each is one activity. */
+export function createPipelineSteps(deps: ActivityDeps) {
+  const registryFor = (plan: ModelPlan) => deps.registry(deps.config());
+
+  async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
+    const registry = registryFor(plan);
+    const version = await registry.getAlias(plan.name, PRODUCTION_ALIAS);
+    if (version === null) return null;
+    const v = await registry.getVersion(plan.name, version);
+    if (!v) throw new RetrainError(FailureType.Registry, `alias ${PRODUCTION_ALIAS} points at missing version ${version}`);
+    return {
+      version: v.version,
+      metrics: v.metrics,
+      dataSha256: v.dataFingerprint.sha256,
+      artifactUri: v.artifact.uri,
+      createdAt: v.createdAt,
+      trainDataRows: v.dataFingerprint.rows,
+    };
+  }
+
+  return {
+    async planRun(input: { model: string }): Promise<ModelPlan> {
+      return planModel(deps.config(), input.model);
+    },
+
+    async checkData(input: CheckInput): Promise<CheckResult> {
+      const engine = await deps.engine();
+      const fp = await fingerprint(engine, input.plan.data.current, input.plan.data.format);
+      const production = await productionModel(input.plan);
+      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256 };
+    },
+
+    async validateData(input: { plan: ModelPlan }): Promise<ValidationReport> {
+      const engine = await deps.engine();
+      const report = await validateDataset(engine, input.plan.data.current, input.plan);
+      const errors = report.violations.filter((v) => v.severity === 'error');
+      if (errors.length > 0) {
+        const lines = errors.map((v) => `  ${v.column ?? '(dataset)'}: ${v.rule}: expected ${v.expected}, observed ${v.observed}`);
+        throw new RetrainError(
+          FailureType.DataValidation,
+          `${input.plan.data.current}: ${errors.length} validation error(s)\n${lines.join('\n')}`,
+          { report },
+        );
+      }
+      return report;
+    },
+
+    async trainCandidate(input: TrainInput): Promise<TrainResult> {
+      const dir = runDir(input.plan.stateDir, input.plan.name, input.runId);
+      const outputDir = path.join(dir, 'train');
+      await rm(outputDir, { recursive: true, force: true });
+      await mkdir(path.join(outputDir, CONTRACT.modelDir), { recursive: true });
+      const vars = {
+        model: input.plan.name,
+        data: input.plan.data.current,
+        target: input.plan.data.target,
+        output: outputDir,
+        model_dir: path.join(outputDir, CONTRACT.modelDir),
+        params: JSON.stringify(input.plan.train.params),
+        run_id: input.runId,
+      };
+      const result = await runStepCommand(FailureType.TrainingCommand, input.plan.train, vars, dir, 'train');
+      const trainMetrics = await readMetrics(outputDir, 'training command');
+      return { outputDir, artifactDir: vars.model_dir, trainMetrics, durationMs: result.durationMs };
+    },
+
+    async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
+      const dir = runDir(input.plan.stateDir, input.plan.name, input.runId);
+      const engine = await deps.engine();
+      const evalFp = await fingerprint(engine, input.plan.data.evaluation, input.plan.data.format);
+      const score = async (who: 'candidate' | 'production', modelDir: string) => {
+        const outputDir = path.join(dir, `evaluate-${who}`);
+        await rm(outputDir, { recursive: true, force: true });
+        await mkdir(outputDir, { recursive: true });
+        const vars = {
+          model: input.plan.name,
+          data: input.plan.data.evaluation,
+          target: input.plan.data.target,
+          model_dir: modelDir,
+          output: outputDir,
+          run_id: input.runId,
+        };
+        await runStepCommand(FailureType.EvaluationCommand, input.plan.evaluate, vars, dir, `evaluate-${who}`);
+        return readMetrics(outputDir, `evaluation command (${who})`);
+      };
+      const candidate = await score('candidate', input.candidateDir);
+      const production = input.productionDir ? await score('production', input.productionDir) : null;
+      return { candidate, production, evaluationSha256: evalFp.sha256 };
+    },
+
+    async registerCandidate(input: RegisterCandidateInput): Promise<ModelVersion> {
+      return registryFor(input.plan).register({
+        model: input.plan.name,
+        runId: input.runId,
+        workflowId: input.workflowId,
+        artifactDir: input.artifactDir,
+        dataFingerprint: input.fingerprint,
+        params: input.plan.train.params,
+        metrics: input.metrics,
+        triggers: input.triggers,
+        codeVersion: deps.codeVersion,
+      });
+    },
+
+    async promoteVersion(input: PromoteInput): Promise<SetAliasResult> {
+      return registryFor(input.plan).setAlias({
+        model: input.plan.name,
+        alias: PRODUCTION_ALIAS,
+        version: input.version,
+        expected: input.expected,
+        actor: 'pipeline',
+        reason: input.reason,
+        runId: input.runId,
+      });
+    },
+  };
+}

@@ -1,0 +1,67 @@
+import type { ModelPlan } from '../config/plan.js';
+import type { DataFingerprint } from '../data/fingerprint.js';
+import type { Metrics } from '../runner/contract.js';
+
+export interface ProductionModel {
+  version: number;
+  metrics: Metrics;
+  dataSha256: string;
+  artifactUri: string;
+  createdAt: string;
+  trainDataRows: number;
+}
+
+export interface CheckInput {
+  plan: ModelPlan;
+  runId: string;
+}
+
+export interface CheckResult {
+  fingerprint: DataFingerprint;
+  production: ProductionModel | null;
+  /** The current data is byte-identical to what the production model was trained on. */
+  dataUnchanged: boolean;
+}
+
+export interface TrainInput {
+  plan: ModelPlan;
+  runId: string;
+}
+
+export interface TrainResult {
+  outputDir: string;
+  artifactDir: string;
+  trainMetrics: Metrics;
+  durationMs: number;
+}
+
+export interface EvaluateInput {
+  plan: ModelPlan;
+  runId: string;
+  candidateDir: string;
+  productionDir: string | null;
+}
+
+export interface EvaluateResult {
+  candidate: Metrics;
+  production: Metrics | null;
+  evaluationSha256: string;
+}
+
+export interface RegisterCandidateInput {
+  plan: ModelPlan;
+  runId: string;
+  workflowId: string;
+  artifactDir: string;
+  fingerprint: DataFingerprint;
+  metrics: Metrics;
+  triggers: string[];
+}
+
+export interface PromoteInput {
+  plan: ModelPlan;
+  runId: string;
+  version: number;
+  expected: number | null;
+  reason: string;
+}

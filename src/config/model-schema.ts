@@ -1,0 +1,77 @@
+import { z } from 'zod';
+import {
+  commandSchema,
+  dataSchema,
+  driftSchema,
+  duration,
+  promotionSchema,
+  stepsSchema,
+  trainSchema,
+  validationSchema,
+} from './schema.js';
+
+const ratio = z.number().min(0).max(1);
+
+export const triggerPolicySchema = z
+  .strictObject({
+    quietPeriod: duration.default('30s').describe('wait this long after the last trigger before a run'),
+    maxWait: duration.default('10m').describe('never wait longer than this after the first trigger'),
+    cooldown: duration.default('0s').describe('no evidence-driven retrain this soon after the last one'),
+    consecutiveBreaches: z.number().int().min(1).default(1),
+    skipUnchangedData: z.boolean().default(true),
+    dataDrift: z.boolean().default(true).describe('fire on dataset-level drift'),
+    driftColumns: z.array(z.string()).default([]).describe('fire when any of these columns drifted'),
+    predictionDrift: z.boolean().default(false),
+    performanceFloor: z.number().optional().describe('fire when the production metric falls below'),
+    maxRelativeDrop: ratio.optional().describe('fire when the metric falls this share below its promoted value'),
+    minNewRows: z.number().int().min(0).optional().describe('fire when this many rows arrived since training'),
+    maxModelAge: duration.optional().describe('fire when the production model is older than this'),
+  })
+  .prefault({});
+
+export const scheduleSchema = z
+  .strictObject({
+    cron: z.string().optional(),
+    every: duration.optional(),
+    timezone: z.string().default('UTC'),
+    jitter: duration.optional(),
+    catchupWindow: duration.default('1h'),
+    paused: z.boolean().default(false),
+  })
+  .refine((s) => Boolean(s.cron) !== Boolean(s.every), { message: 'set exactly one of cron or every' });
+
+export const modelSchema = z.strictObject({
+  description: z.string().optional(),
+  data: dataSchema,
+  train: trainSchema,
+  evaluate: commandSchema,
+  validation: validationSchema,
+  drift: driftSchema,
+  trigger: triggerPolicySchema,
+  promotion: promotionSchema,
+  schedule: scheduleSchema.optional(),
+  steps: stepsSchema,
+  taskQueues: z
+    .strictObject({ training: z.string().optional().describe('queue for train/evaluate, e.g. a GPU pool') })
+    .prefault({}),
+});
+
+export const modelName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/, 'model names use a-z, 0-9, "-" and "_" (max 63)');
+
+export const configSchema = z.strictObject({
+  version: z.literal(1),
+  dataRoots: z.array(z.string()).default(['.']).describe('data paths must resolve inside one of these'),
+  stateDir: z.string().default('.retrain').describe('registry, audit trail and run folders'),
+  models: z.record(modelName, modelSchema).refine((m) => Object.keys(m).length > 0, 'define at least one model'),
+});
+
+export type RetrainConfigInput = z.input<typeof configSchema>;
+export type RetrainConfigParsed = z.output<typeof configSchema>;
+export type ModelConfig = z.output<typeof modelSchema>;
+export type StepName = keyof ModelConfig['steps'];
+export type TriggerPolicyConfig = z.output<typeof triggerPolicySchema>;
+export type PromotionPolicyConfig = ModelConfig['promotion'];
+export type ValidationConfig = ModelConfig['validation'];
+export type DriftConfig = ModelConfig['drift'];

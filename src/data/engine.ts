@@ -1,0 +1,71 @@
+import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { FailureType, RetrainError } from '../errors.js';
+
+export type DataFormat = 'auto' | 'csv' | 'parquet' | 'json';
+
+/** The table function that reads a dataset; the path is always bound as $1, never spliced into SQL. */
+export function readerFor(location: string, format: DataFormat = 'auto'): string {
+  const f = format === 'auto' ? detectFormat(location) : format;
+  if (f === 'parquet') return 'read_parquet($1)';
+  if (f === 'json') return 'read_json_auto($1)';
+  return "read_csv($1, header = true, sample_size = 20480, nullstr = ['', 'NA', 'null'])";
+}
+
+function detectFormat(location: string): Exclude<DataFormat, 'auto'> {
+  const lower = location.toLowerCase();
+  if (/\.parquet$/.test(lower)) return 'parquet';
+  if (/\.(jsonl|ndjson|json)(\.gz)?$/.test(lower)) return 'json';
+  return 'csv';
+}
+
+/** Quotes an identifier (a column name from a dataset or config) so it can never become SQL. */
+export function ident(name: string): string {
+  return `"${name.replaceAll('"', '""')}"`;
+}
+
+/**
+ * Owns the DuckDB instance of this process. Statistics run inside DuckDB; JS sees only
+ * aggregates or typed column arrays, never millions of row objects.
+ */
+export class DataEngine {
+  private constructor(private readonly connection: DuckDBConnection) {}
+
+  static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<DataEngine> {
+    const instance = await DuckDBInstance.create(':memory:', {
+      ...(options.threads ? { threads: String(options.threads) } : {}),
+      memory_limit: options.memoryLimit ?? '1GB',
+    });
+    return new DataEngine(await instance.connect());
+  }
+
+  /** Small results as plain objects (aggregates, schema rows). */
+  async rows(sql: string, params: DuckDBValue[] = [], location = ''): Promise<Record<string, unknown>[]> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql, params);
+      return reader.getRowObjectsJS() as Record<string, unknown>[];
+    } catch (err) {
+      throw dataError(err, location);
+    }
+  }
+
+  /** Whole columns as arrays, for the few statistics that need every value (KS on a sorted column). */
+  async columns(sql: string, params: DuckDBValue[] = [], location = ''): Promise<unknown[][]> {
+    try {
+      const reader = await this.connection.runAndReadAll(sql, params);
+      return reader.getColumnsJS() as unknown[][];
+    } catch (err) {
+      throw dataError(err, location);
+    }
+  }
+
+  close(): void {
+    this.connection.closeSync();
+  }
+}
+
+function dataError(err: unknown, location: string): RetrainError {
+  const message = (err as Error).message.split('\n').slice(0, 3).join(' ');
+  return new RetrainError(FailureType.DataSource, `${location || 'dataset'}: cannot read data: ${message}`, {
+    file: location,
+  });
+}

@@ -1,0 +1,45 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { FailureType, RetrainError } from '../errors.js';
+import { readerFor, type DataEngine, type DataFormat } from './engine.js';
+
+export interface ColumnSchema {
+  name: string;
+  type: string;
+}
+
+export interface DataFingerprint {
+  sha256: string;
+  files: number;
+  bytes: number;
+  rows: number;
+  schema: ColumnSchema[];
+}
+
+/** The files a path or glob names, sorted, so the hash does not depend on directory order. */
+export async function datasetFiles(engine: DataEngine, location: string): Promise<string[]> {
+  const rows = await engine.rows('SELECT file FROM glob($1) ORDER BY file', [location], location);
+  const files = rows.map((r) => String(r.file));
+  if (files.length === 0) throw new RetrainError(FailureType.DataSource, `${location}: no such file`, { file: location });
+  return files;
+}
+
+/** sha256 over every file's bytes in sorted order, streamed; plus row count and schema from DuckDB. */
+export async function fingerprint(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<DataFingerprint> {
+  const files = await datasetFiles(engine, location);
+  const hash = createHash('sha256');
+  let bytes = 0;
+  for (const file of files) {
+    bytes += (await stat(file)).size;
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  }
+  const schema = await describe(engine, location, format);
+  const [count] = await engine.rows(`SELECT count(*)::BIGINT AS n FROM ${readerFor(location, format)}`, [location], location);
+  return { sha256: hash.digest('hex'), files: files.length, bytes, rows: Number(count?.n ?? 0), schema };
+}
+
+export async function describe(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<ColumnSchema[]> {
+  const rows = await engine.rows(`DESCRIBE SELECT * FROM ${readerFor(location, format)}`, [location], location);
+  return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+}

@@ -1,0 +1,35 @@
+import { mkdirSync } from 'node:fs';
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import lockfile from 'proper-lockfile';
+
+/** Holds an inter-process lock on `dir` while `fn` runs; stale locks of dead processes expire. */
+export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+  mkdirSync(dir, { recursive: true });
+  const release = await lockfile.lock(dir, {
+    lockfilePath: path.join(dir, '.lock'),
+    stale: 10_000,
+    retries: { retries: 200, minTimeout: 10, maxTimeout: 200, randomize: true },
+  });
+  try {
+    return await fn();
+  } finally {
+    await release();
+  }
+}
+
+export async function readJson<T>(file: string, fallback: T): Promise<T> {
+  try {
+    return JSON.parse(await readFile(file, 'utf8')) as T;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return fallback;
+    throw err;
+  }
+}
+
+/** Write-then-rename: a reader or a crash sees the old file or the new one, never half of one. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
+  await rename(tmp, file);
+}

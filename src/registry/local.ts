@@ -1,0 +1,116 @@
+import { existsSync } from 'node:fs';
+import { cp, rename, rm } from 'node:fs/promises';
+import path from 'node:path';
+import { RetrainError, FailureType } from '../errors.js';
+import { hashDirectory } from './hash-dir.js';
+import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
+import type { AliasMove, ModelVersion, RegisterInput, Registry, SetAliasInput, SetAliasResult } from './registry.js';
+
+interface ModelIndex {
+  versions: ModelVersion[];
+  aliases: Record<string, number>;
+  aliasHistory: AliasMove[];
+}
+
+const emptyIndex = (): ModelIndex => ({ versions: [], aliases: {}, aliasHistory: [] });
+
+/**
+ * The embedded registry: one folder per model with an index.json and content-addressed artifacts.
+ * Writers serialize on a per-model lock, so two worker processes can register at once.
+ */
+export class LocalRegistry implements Registry {
+  constructor(readonly root: string) {}
+
+  private modelDir(model: string) {
+    return path.join(this.root, model);
+  }
+  private indexFile(model: string) {
+    return path.join(this.modelDir(model), 'index.json');
+  }
+  private read(model: string) {
+    return readJson<ModelIndex>(this.indexFile(model), emptyIndex());
+  }
+
+  async register(input: RegisterInput): Promise<ModelVersion> {
+    if (!existsSync(input.artifactDir)) {
+      throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
+    }
+    const sha256 = await hashDirectory(input.artifactDir);
+    const artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256);
+    return withDirLock(this.modelDir(input.model), async () => {
+      const index = await this.read(input.model);
+      const existing = index.versions.find((v) => v.runId === input.runId);
+      if (existing) return existing;
+      const { artifactDir: _dir, ...rest } = input;
+      const version: ModelVersion = {
+        ...rest,
+        version: (index.versions.at(-1)?.version ?? 0) + 1,
+        artifact: { sha256, uri: artifactPath },
+        createdAt: new Date().toISOString(),
+      };
+      index.versions.push(version);
+      await writeJsonAtomic(this.indexFile(input.model), index);
+      return version;
+    });
+  }
+
+  /** Copy into a temp folder, then rename: an artifact folder is complete or absent. */
+  private async storeArtifact(model: string, src: string, sha256: string): Promise<string> {
+    const dest = path.join(this.modelDir(model), 'artifacts', sha256);
+    if (existsSync(dest)) return dest;
+    const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
+    await cp(src, tmp, { recursive: true });
+    try {
+      await rename(tmp, dest);
+    } catch (err) {
+      await rm(tmp, { recursive: true, force: true });
+      if (!existsSync(dest)) throw err;
+    }
+    return dest;
+  }
+
+  async findByRunId(model: string, runId: string) {
+    return (await this.read(model)).versions.find((v) => v.runId === runId);
+  }
+  async getVersion(model: string, version: number) {
+    return (await this.read(model)).versions.find((v) => v.version === version);
+  }
+  async listVersions(model: string) {
+    return (await this.read(model)).versions;
+  }
+  async getAlias(model: string, alias: string) {
+    return (await this.read(model)).aliases[alias] ?? null;
+  }
+  async aliasHistory(model: string) {
+    return (await this.read(model)).aliasHistory;
+  }
+
+  async setAlias(input: SetAliasInput): Promise<SetAliasResult> {
+    return withDirLock(this.modelDir(input.model), async () => {
+      const index = await this.read(input.model);
+      const actual = index.aliases[input.alias] ?? null;
+      if (actual === input.version) {
+        const last = index.aliasHistory.findLast((m) => m.alias === input.alias && m.to === input.version);
+        if (last && input.runId && last.runId === input.runId) return { moved: true, move: last };
+      }
+      if (actual !== input.expected) return { moved: false, actual };
+      if (!index.versions.some((v) => v.version === input.version)) {
+        throw new RetrainError(FailureType.Registry, `model ${input.model} has no version ${input.version}`);
+      }
+      const move: AliasMove = {
+        model: input.model,
+        alias: input.alias,
+        from: actual,
+        to: input.version,
+        at: new Date().toISOString(),
+        actor: input.actor,
+        reason: input.reason,
+        ...(input.runId ? { runId: input.runId } : {}),
+      };
+      index.aliases[input.alias] = input.version;
+      index.aliasHistory.push(move);
+      await writeJsonAtomic(this.indexFile(input.model), index);
+      return { moved: true, move };
+    });
+  }
+}

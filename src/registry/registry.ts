@@ -1,0 +1,57 @@
+import type { DataFingerprint } from '../data/fingerprint.js';
+
+export const PRODUCTION_ALIAS = 'production';
+
+export interface ModelVersion {
+  model: string;
+  version: number;
+  runId: string;
+  workflowId: string;
+  artifact: { sha256: string; uri: string };
+  dataFingerprint: DataFingerprint;
+  params: Record<string, unknown>;
+  metrics: Record<string, number>;
+  triggers: string[];
+  codeVersion: string | undefined;
+  createdAt: string;
+}
+
+export type RegisterInput = Omit<ModelVersion, 'version' | 'createdAt' | 'artifact'> & {
+  /** Folder the training command wrote its model into; copied and content-addressed. */
+  artifactDir: string;
+};
+
+export interface AliasMove {
+  model: string;
+  alias: string;
+  from: number | null;
+  to: number | null;
+  at: string;
+  actor: string;
+  reason: string;
+  runId?: string;
+}
+
+export interface SetAliasInput {
+  model: string;
+  alias: string;
+  version: number;
+  /** Compare-and-set: the alias must still point here (null = unset), or nothing moves. */
+  expected: number | null;
+  actor: string;
+  reason: string;
+  runId?: string;
+}
+
+export type SetAliasResult = { moved: true; move: AliasMove } | { moved: false; actual: number | null };
+
+/** The registry every backend implements; writes are idempotent and alias moves compare-and-set. */
+export interface Registry {
+  register(input: RegisterInput): Promise<ModelVersion>;
+  findByRunId(model: string, runId: string): Promise<ModelVersion | undefined>;
+  getVersion(model: string, version: number): Promise<ModelVersion | undefined>;
+  listVersions(model: string): Promise<ModelVersion[]>;
+  getAlias(model: string, alias: string): Promise<number | null>;
+  setAlias(input: SetAliasInput): Promise<SetAliasResult>;
+  aliasHistory(model: string): Promise<AliasMove[]>;
+}

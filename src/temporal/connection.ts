@@ -1,0 +1,101 @@
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
+import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
+import { answers, startDevServer, type DevServer } from './dev-server.js';
+
+export interface TemporalTarget {
+  address: string;
+  namespace: string;
+  uiUrl: string | undefined;
+  tls: ConnectionOptions['tls'];
+  apiKey: string | undefined;
+  /** Set when this process started the embedded dev server and must stop it. */
+  owned: DevServer | undefined;
+}
+
+/** TLS and API key from the environment, so Temporal Cloud and self-hosted clusters work unchanged. */
+function remoteTarget(env: NodeJS.ProcessEnv): TemporalTarget {
+  const read = (p: string | undefined) => (p ? readFileSync(p) : undefined);
+  const crt = read(env.TEMPORAL_TLS_CLIENT_CERT_PATH);
+  const key = read(env.TEMPORAL_TLS_CLIENT_KEY_PATH);
+  const ca = read(env.TEMPORAL_TLS_SERVER_CA_CERT_PATH);
+  const apiKey = env.TEMPORAL_API_KEY || undefined;
+  const wantTls = env.TEMPORAL_TLS === 'true' || Boolean(crt || apiKey);
+  return {
+    address: env.TEMPORAL_ADDRESS!,
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+    uiUrl: env.TEMPORAL_UI_URL || undefined,
+    tls: wantTls ? { ...(crt && key ? { clientCertPair: { crt, key } } : {}), ...(ca ? { serverRootCACertificate: ca } : {}) } : undefined,
+    apiKey,
+    owned: undefined,
+  };
+}
+
+interface ServerRecord {
+  address: string;
+  uiUrl?: string;
+  pid: number;
+}
+
+const recordFile = (stateDir: string) => path.join(stateDir, 'temporal', 'server.json');
+
+/** The embedded dev server another `retrain` process started on this state folder, if it still answers. */
+async function runningEmbedded(stateDir: string): Promise<ServerRecord | undefined> {
+  const file = recordFile(stateDir);
+  if (!existsSync(file)) return undefined;
+  const record = JSON.parse(readFileSync(file, 'utf8')) as ServerRecord;
+  return (await answers(record.address)) ? record : undefined;
+}
+
+export interface ResolveOptions {
+  stateDir: string;
+  /** Start the embedded dev server when nothing else is configured or running. */
+  start: boolean;
+  progress?: (line: string) => void;
+}
+
+/**
+ * One way to reach Temporal for `npm start`, the CLI and the tests: TEMPORAL_ADDRESS when set,
+ * otherwise the embedded dev server (reused when running, started when asked to).
+ */
+export async function resolveTemporal(opts: ResolveOptions, env = process.env): Promise<TemporalTarget> {
+  if (env.TEMPORAL_ADDRESS) return remoteTarget(env);
+  const running = await runningEmbedded(opts.stateDir);
+  if (running) return { address: running.address, namespace: 'default', uiUrl: running.uiUrl, tls: undefined, apiKey: undefined, owned: undefined };
+  if (!opts.start) {
+    throw new Error('no Temporal server: run `npm start` (or `retrain dev`) first, or set TEMPORAL_ADDRESS');
+  }
+  const dbFile = path.join(opts.stateDir, 'temporal', 'temporal.sqlite');
+  const server = await startDevServer({ dbFile, ...(opts.progress ? { progress: opts.progress } : {}) });
+  mkdirSync(path.dirname(recordFile(opts.stateDir)), { recursive: true });
+  const record: ServerRecord = { address: server.address, pid: server.pid, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) };
+  writeFileSync(recordFile(opts.stateDir), JSON.stringify(record));
+  const stop = server.stop;
+  server.stop = async () => {
+    rmSync(recordFile(opts.stateDir), { force: true });
+    await stop();
+  };
+  return { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, tls: undefined, apiKey: undefined, owned: server };
+}
+
+export async function connectClient(target: TemporalTarget): Promise<Client> {
+  const options: ConnectionOptions = { address: target.address };
+  if (target.tls) options.tls = target.tls;
+  if (target.apiKey) options.apiKey = target.apiKey;
+  const connection = await Connection.connect(options);
+  return new Client({ connection, namespace: target.namespace });
+}
+
+export async function connectNative(target: TemporalTarget): Promise<NativeConnection> {
+  const options: NativeConnectionOptions = { address: target.address };
+  if (target.tls) options.tls = target.tls;
+  if (target.apiKey) options.apiKey = target.apiKey;
+  return NativeConnection.connect(options);
+}
+
+export function workflowUrl(target: TemporalTarget, workflowId: string, runId?: string): string | undefined {
+  if (!target.uiUrl) return undefined;
+  const id = encodeURIComponent(workflowId);
+  return `${target.uiUrl}/namespaces/${target.namespace}/workflows/${id}${runId ? `/${runId}` : ''}/history`;
+}

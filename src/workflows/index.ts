@@ -1,0 +1,1 @@
+export { retrainPipeline, pipelineStepQuery } from './retrain-pipeline.js';
