@@ -4,7 +4,7 @@
  */
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { NativeConnection } from '@temporalio/worker';
+import type { NativeConnection } from '@temporalio/worker';
 import { generate } from '../examples/churn/generate.js';
 import { defaultDeps } from './activities/deps.js';
 import { startPipeline, waitWithProgress } from './client.js';

@@ -28,17 +28,20 @@ export interface TrainParams {
   learningRate: number;
   epochs: number;
   l2: number;
+  /** Feature columns to leave out (to try a smaller model, or to make a weaker one in tests). */
+  exclude?: string[];
 }
 
 /** Full-batch gradient descent; small data, so simple and deterministic. */
 export function fit(rows: Row[], target: string, p: TrainParams): ChurnModel {
-  const numeric = NUMERIC.map((name) => {
+  const use = (name: string) => !(p.exclude ?? []).includes(name);
+  const numeric = NUMERIC.filter(use).map((name) => {
     const xs = rows.map((r) => Number(r[name]));
     const mean = xs.reduce((s, v) => s + v, 0) / xs.length;
     const std = Math.sqrt(xs.reduce((s, v) => s + (v - mean) ** 2, 0) / xs.length) || 1;
     return { name, mean, std };
   });
-  const categorical = CATEGORICAL.map((name) => ({ name, values: [...new Set(rows.map((r) => r[name]!))].sort() }));
+  const categorical = CATEGORICAL.filter(use).map((name) => ({ name, values: [...new Set(rows.map((r) => r[name]!))].sort() }));
   const X = rows.map((r) => features({ numeric, categorical }, r));
   const y = rows.map((r) => Number(r[target]));
   const w = new Array<number>(X[0]?.length ?? 0).fill(0);
@@ -66,7 +69,12 @@ export function auc(scores: number[], labels: number[]): number {
     let j = i;
     while (j < idx.length && idx[j]![0] === idx[i]![0]) j++;
     const avgRank = (i + j + 1) / 2;
-    for (let k = i; k < j; k++) if (idx[k]![1] === 1) (rankSum += avgRank), pos++;
+    for (let k = i; k < j; k++) {
+      if (idx[k]![1] === 1) {
+        rankSum += avgRank;
+        pos++;
+      }
+    }
     i = j;
   }
   const neg = idx.length - pos;

@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import { FailureType, RetrainError } from '../errors.js';
+import type { FailureType} from '../errors.js';
+import { RetrainError } from '../errors.js';
 import { EXIT_TEMPFAIL, runCommand, type CommandSpec, type RunCommandResult } from '../runner/run-command.js';
 
 /**

@@ -20,9 +20,14 @@ import type {
   TrainResult,
 } from './types.js';
 
+const stableJson = (v: unknown): string =>
+  JSON.stringify(v, (_k, x: unknown) =>
+    x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
+  );
+
 /** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
-  const registryFor = (plan: ModelPlan) => deps.registry(deps.config());
+  const registryFor = (_plan: ModelPlan) => deps.registry(deps.config());
 
   async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
     const registry = registryFor(plan);
@@ -37,6 +42,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       artifactUri: v.artifact.uri,
       createdAt: v.createdAt,
       trainDataRows: v.dataFingerprint.rows,
+      params: v.params,
     };
   }
 
@@ -49,7 +55,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const engine = await deps.engine();
       const fp = await fingerprint(engine, input.plan.data.current, input.plan.data.format);
       const production = await productionModel(input.plan);
-      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256 };
+      const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
+      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged };
     },
 
     async validateData(input: { plan: ModelPlan }): Promise<ValidationReport> {

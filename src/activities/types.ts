@@ -9,6 +9,7 @@ export interface ProductionModel {
   artifactUri: string;
   createdAt: string;
   trainDataRows: number;
+  params: Record<string, unknown>;
 }
 
 export interface CheckInput {
@@ -21,6 +22,8 @@ export interface CheckResult {
   production: ProductionModel | null;
   /** The current data is byte-identical to what the production model was trained on. */
   dataUnchanged: boolean;
+  /** The training params equal the production model's (a params change is a reason to retrain). */
+  paramsUnchanged: boolean;
 }
 
 export interface TrainInput {

@@ -42,7 +42,9 @@ export class DataEngine {
   async rows(sql: string, params: DuckDBValue[] = [], location = ''): Promise<Record<string, unknown>[]> {
     try {
       const reader = await this.connection.runAndReadAll(sql, params);
-      return reader.getRowObjectsJS() as Record<string, unknown>[];
+      return (reader.getRowObjectsJS() as Record<string, unknown>[]).map((row) =>
+        Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])),
+      );
     } catch (err) {
       throw dataError(err, location);
     }
@@ -61,6 +63,13 @@ export class DataEngine {
   close(): void {
     this.connection.closeSync();
   }
+}
+
+/** BigInt and Date become JSON-safe values, so results can travel through workflow history. */
+function plain(v: unknown): unknown {
+  if (typeof v === 'bigint') return Number.isSafeInteger(Number(v)) ? Number(v) : v.toString();
+  if (v instanceof Date) return v.toISOString();
+  return v;
 }
 
 function dataError(err: unknown, location: string): RetrainError {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
@@ -58,7 +59,7 @@ export class LocalRegistry implements Registry {
   private async storeArtifact(model: string, src: string, sha256: string): Promise<string> {
     const dest = path.join(this.modelDir(model), 'artifacts', sha256);
     if (existsSync(dest)) return dest;
-    const tmp = `${dest}.${process.pid}.${Date.now()}.tmp`;
+    const tmp = `${dest}.${randomUUID()}.tmp`;
     await cp(src, tmp, { recursive: true });
     try {
       await rename(tmp, dest);

