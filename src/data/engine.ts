@@ -3,12 +3,12 @@ import { FailureType, RetrainError } from '../errors.js';
 
 export type DataFormat = 'auto' | 'csv' | 'parquet' | 'json';
 
-/** The table function that reads a dataset; the path is always bound as $1, never spliced into SQL. */
-export function readerFor(location: string, format: DataFormat = 'auto'): string {
+/** The table function that reads a dataset; the path is always a bound parameter ($1 unless told), never SQL. */
+export function readerFor(location: string, format: DataFormat = 'auto', slot = 1): string {
   const f = format === 'auto' ? detectFormat(location) : format;
-  if (f === 'parquet') return 'read_parquet($1)';
-  if (f === 'json') return 'read_json_auto($1)';
-  return "read_csv($1, header = true, sample_size = 20480, nullstr = ['', 'NA', 'null'])";
+  if (f === 'parquet') return `read_parquet($${slot})`;
+  if (f === 'json') return `read_json_auto($${slot})`;
+  return `read_csv($${slot}, header = true, sample_size = 20480, nullstr = ['', 'NA', 'null'])`;
 }
 
 function detectFormat(location: string): Exclude<DataFormat, 'auto'> {

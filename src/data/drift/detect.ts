@@ -1,0 +1,146 @@
+import type { DriftConfig } from '../../config/model-schema.js';
+import { isNumeric, logicalType } from '../column-types.js';
+import type { DataEngine } from '../engine.js';
+import { describe } from '../fingerprint.js';
+import { jensenShannon, linf, psi, sharesWithFloor } from './binned.js';
+import { categoryCounts } from './categorical.js';
+import { numericStats, type Side } from './numeric.js';
+import { chi2Sf, normTwoSided } from './special.js';
+
+export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'ztest' | 'linf';
+
+/** p-value tests drift when p < threshold; distance tests drift when distance >= threshold. */
+export const P_VALUE_TESTS: ReadonlySet<DriftTest> = new Set(['ks', 'chisquare', 'ztest']);
+const DEFAULT_THRESHOLD: Record<DriftTest, number> = { ks: 0.05, chisquare: 0.05, ztest: 0.05, wasserstein: 0.1, jensenshannon: 0.1, psi: 0.1, linf: 0.1 };
+const BINS = 30;
+
+export interface ColumnDrift {
+  column: string;
+  kind: 'numeric' | 'categorical';
+  test: DriftTest;
+  statistic: number;
+  pValue: number | null;
+  threshold: number;
+  drifted: boolean;
+  /** Every statistic computed for the column, so an audit can show more than the deciding one. */
+  stats: Record<string, number>;
+  note?: string;
+}
+
+export interface DriftReport {
+  reference: string;
+  current: string;
+  columns: ColumnDrift[];
+  driftedShare: number;
+  datasetShareThreshold: number;
+  datasetDrift: boolean;
+}
+
+/** Evidently's DataDriftPreset defaults: p-value tests on small references, effect sizes on large. */
+export function defaultTest(kind: 'numeric' | 'categorical', refRows: number, distinct: number, smallRows: number): DriftTest {
+  const small = refRows <= smallRows;
+  if (kind === 'numeric' && distinct > 5) return small ? 'ks' : 'wasserstein';
+  if (small) return distinct > 2 ? 'chisquare' : 'ztest';
+  return 'jensenshannon';
+}
+
+export interface DriftOptions extends Partial<DriftConfig> {
+  exclude?: string[];
+}
+
+export async function detectDrift(engine: DataEngine, ref: Side, cur: Side, opts: DriftOptions = {}): Promise<DriftReport> {
+  const refSchema = await describe(engine, ref.location, ref.format);
+  const curNames = new Set((await describe(engine, cur.location, cur.format)).map((c) => c.name));
+  const chosen = refSchema.filter((c) => curNames.has(c.name) && !(opts.exclude ?? []).includes(c.name) && (!opts.columns || opts.columns.includes(c.name)));
+  const columns: ColumnDrift[] = [];
+  for (const c of chosen) {
+    const kind = isNumeric(logicalType(c.type)) ? 'numeric' : 'categorical';
+    const override = opts.overrides?.[c.name] ?? {};
+    columns.push(await columnDrift(engine, c.name, kind, ref, cur, opts.smallReferenceRows ?? 1000, override));
+  }
+  const drifted = columns.filter((c) => c.drifted).length;
+  const driftedShare = columns.length ? drifted / columns.length : 0;
+  const datasetShareThreshold = opts.datasetShare ?? 0.5;
+  return { reference: ref.location, current: cur.location, columns, driftedShare, datasetShareThreshold, datasetDrift: columns.length > 0 && driftedShare >= datasetShareThreshold };
+}
+
+async function columnDrift(
+  engine: DataEngine,
+  column: string,
+  kind: 'numeric' | 'categorical',
+  ref: Side,
+  cur: Side,
+  smallRows: number,
+  override: { test?: DriftTest | undefined; threshold?: number | undefined },
+): Promise<ColumnDrift> {
+  const counts = await categoryCounts(engine, column, ref, cur);
+  const stats: Record<string, number> = {};
+  const distinct = counts.categories.length;
+  if (counts.nRef === 0 || counts.nCur === 0) {
+    const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
+    return { column, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats, note: 'no non-null values on one side; not tested' };
+  }
+  const test = override.test ?? defaultTest(kind, counts.nRef, distinct, smallRows);
+  Object.assign(stats, categoricalStats(counts));
+  // Numeric columns with more than a handful of values are compared as distributions, not categories.
+  if (kind === 'numeric' && distinct > 5) Object.assign(stats, await numericColumnStats(engine, column, ref, cur));
+  const threshold = override.threshold ?? DEFAULT_THRESHOLD[test];
+  const isP = P_VALUE_TESTS.has(test);
+  const value = stats[isP ? `${test}_pvalue` : test] ?? NaN;
+  return {
+    column,
+    kind,
+    test,
+    statistic: isP ? stats[`${test}_statistic`]! : value,
+    pValue: isP ? value : null,
+    threshold,
+    drifted: isP ? value < threshold : value >= threshold,
+    stats,
+  };
+}
+
+export async function numericColumnStats(engine: DataEngine, column: string, ref: Side, cur: Side): Promise<Record<string, number>> {
+  const s = await numericStats(engine, column, ref, cur, BINS);
+  const r = sharesWithFloor(s.refBins, s.nRef);
+  const c = sharesWithFloor(s.curBins, s.nCur);
+  return {
+    ks_statistic: s.ksStatistic,
+    ks_pvalue: s.ksPValue,
+    wasserstein: s.refStd > 0 ? s.wasserstein / s.refStd : s.wasserstein === 0 ? 0 : Infinity,
+    wasserstein_raw: s.wasserstein,
+    psi: psi(r, c),
+    jensenshannon: jensenShannon(r, c),
+    non_finite: s.nonFinite,
+  };
+}
+
+/** Chi-squared (Evidently's form: expected = reference counts scaled to the current size), z, JS, PSI, L∞. */
+export function categoricalStats(k: { ref: number[]; cur: number[]; nRef: number; nCur: number }): Record<string, number> {
+  const scale = k.nCur / k.nRef;
+  let chi = 0;
+  k.ref.forEach((r, i) => {
+    const expected = r * scale;
+    const observed = k.cur[i]!;
+    chi += expected === 0 ? (observed === 0 ? 0 : Infinity) : (observed - expected) ** 2 / expected;
+  });
+  const df = k.ref.length - 1;
+  const rShares = sharesWithFloor(k.ref, k.nRef);
+  const cShares = sharesWithFloor(k.cur, k.nCur);
+  const out: Record<string, number> = {
+    chisquare_statistic: chi,
+    chisquare_pvalue: df > 0 ? chi2Sf(chi, df) : 1,
+    jensenshannon: jensenShannon(rShares, cShares),
+    psi: psi(rShares, cShares),
+    linf: linf(k.ref.map((x) => x / k.nRef), k.cur.map((x) => x / k.nCur)),
+  };
+  if (k.ref.length <= 2) {
+    // Two-proportion z-test on the first category (Evidently's proportions_diff_z_test).
+    const p1 = k.ref[0]! / k.nRef;
+    const p2 = k.cur[0]! / k.nCur;
+    const p = (p1 * k.nRef + p2 * k.nCur) / (k.nRef + k.nCur);
+    const z = p > 0 && p < 1 ? (p1 - p2) / Math.sqrt(p * (1 - p) * (1 / k.nRef + 1 / k.nCur)) : 0;
+    out.ztest_statistic = z;
+    out.ztest_pvalue = normTwoSided(z);
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DataEngine } from '../../src/data/engine.js';
+import { categoryCounts } from '../../src/data/drift/categorical.js';
+import { categoricalStats, detectDrift, numericColumnStats } from '../../src/data/drift/detect.js';
+import { chi2Sf, gammaincc, kolmogorov } from '../../src/data/drift/special.js';
+
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/drift');
+const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Record<string, number | string>>;
+const side = (name: string, which: 'ref' | 'cur') => ({ location: path.join(FIXTURES, `${name}-${which}.csv`), format: 'csv' as const });
+
+function close(actual: number, want: number, what: string, abs = 1e-9, rel = 0) {
+  const tol = Math.max(abs, rel * Math.abs(want));
+  assert.ok(Math.abs(actual - want) <= tol, `${what}: got ${actual}, scipy says ${want} (tolerance ${tol})`);
+}
+
+let engine: DataEngine;
+before(async () => (engine = await DataEngine.open()));
+after(() => engine.close());
+
+describe('special functions agree with scipy.special', () => {
+  it('gammaincc', () => {
+    const want = [0.6547208460185768, 0.11161022509471268, 0.9918677572030661, 8.391825114831597e-16];
+    [[0.5, 0.1], [1.5, 3.0], [10, 4.0], [2.5, 40.0]].forEach(([a, x], i) => close(gammaincc(a!, x!), want[i]!, `gammaincc(${a},${x})`, 1e-300, 1e-9));
+  });
+  it('kolmogorov', () => {
+    const want = [0.9999906941986655, 0.5441424115741981, 0.26999967167735456, 0.022217962616525127, 3.045995948942526e-08];
+    [0.3, 0.8, 1.0, 1.5, 3.0].forEach((y, i) => close(kolmogorov(y), want[i]!, `kolmogorov(${y})`, 1e-300, 1e-9));
+  });
+  it('chi2 survival', () => {
+    const want = [0.2018965179946554, 0.000856641210775301, 0.920344325445942];
+    [[3.2, 2], [30, 10], [0.01, 1]].forEach(([x, d], i) => close(chi2Sf(x!, d!), want[i]!, `chi2.sf(${x},${d})`, 1e-300, 1e-9));
+  });
+});
+
+describe('drift statistics agree with scipy/numpy on the committed fixtures', () => {
+  for (const [name, want] of Object.entries(expected)) {
+    it(name, async () => {
+      if (want.kind === 'numeric') {
+        const got = await numericColumnStats(engine, 'x', side(name, 'ref'), side(name, 'cur'));
+        close(got.ks_statistic!, want.ks_statistic as number, 'KS statistic');
+        close(got.ks_pvalue!, want.ks_pvalue as number, 'KS p-value (asymptotic)', 1e-300, 1e-6);
+        close(got.wasserstein!, want.wasserstein as number, 'Wasserstein / std');
+        close(got.psi!, want.psi as number, 'PSI');
+        close(got.jensenshannon!, want.jensenshannon as number, 'Jensen-Shannon');
+      } else {
+        const got = categoricalStats(await categoryCounts(engine, 'x', side(name, 'ref'), side(name, 'cur')));
+        for (const key of ['jensenshannon', 'psi', 'linf', 'chisquare_statistic', 'ztest_statistic']) {
+          if (key in want) close(got[key]!, want[key] as number, key);
+        }
+        for (const key of ['chisquare_pvalue', 'ztest_pvalue']) if (key in want) close(got[key]!, want[key] as number, key, 1e-300, 1e-6);
+      }
+    });
+  }
+});
+
+describe('drift edge cases', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'drift-edge-'));
+  const csv = (name: string, lines: string[]) => {
+    const file = path.join(dir, name);
+    writeFileSync(file, `x,c\n${lines.join('\n')}\n`);
+    return { location: file, format: 'csv' as const };
+  };
+
+  it('a single distinct value on both sides is no drift', async () => {
+    const r = await detectDrift(engine, csv('s1.csv', Array(50).fill('7,a')), csv('s2.csv', Array(40).fill('7,a')));
+    assert.equal(r.datasetDrift, false);
+    assert.ok(r.columns.every((c) => !c.drifted));
+  });
+
+  it('an all-null column is reported, not tested', async () => {
+    const r = await detectDrift(engine, csv('n1.csv', Array(20).fill('1.5,')), csv('n2.csv', Array(20).fill('2.5,')), { columns: ['c'] });
+    assert.equal(r.columns[0]!.drifted, false);
+    assert.match(r.columns[0]!.note ?? '', /no non-null values/);
+  });
+
+  it('NaN and ±Infinity are left out of numeric tests and counted', async () => {
+    const ref = Array.from({ length: 200 }, (_, i) => `${i % 37},a`);
+    const cur = [...Array.from({ length: 200 }, (_, i) => `${i % 37},a`), 'nan,a', 'inf,a', '-inf,a'];
+    const got = await numericColumnStats(engine, 'x', csv('f1.csv', ref), csv('f2.csv', cur));
+    assert.equal(got.non_finite, 3);
+    close(got.ks_statistic!, 0, 'identical finite values');
+  });
+
+  it('a category present only in the current data drives drift', async () => {
+    const r = await detectDrift(engine, csv('c1.csv', Array(300).fill('1,a')), csv('c2.csv', [...Array(150).fill('1,a'), ...Array(150).fill('1,b')]), { columns: ['c'] });
+    assert.equal(r.columns[0]!.test, 'ztest');
+    assert.equal(r.columns[0]!.drifted, true);
+  });
+
+  it('defaults follow the reference size: KS on ≤1000 rows, normalised Wasserstein above', async () => {
+    const small = await detectDrift(engine, side('normal-small', 'ref'), side('normal-small', 'cur'));
+    assert.equal(small.columns[0]!.test, 'ks');
+    const large = await detectDrift(engine, side('lognormal-large', 'ref'), side('lognormal-large', 'cur'));
+    assert.equal(large.columns[0]!.test, 'wasserstein');
+    const overridden = await detectDrift(engine, side('lognormal-large', 'ref'), side('lognormal-large', 'cur'), { overrides: { x: { test: 'psi', threshold: 0.5 } } });
+    assert.equal(overridden.columns[0]!.test, 'psi');
+    assert.equal(overridden.columns[0]!.threshold, 0.5);
+  });
+});
