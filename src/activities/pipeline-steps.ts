@@ -1,9 +1,13 @@
-import { mkdir, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
 import { fingerprint } from '../data/fingerprint.js';
 import { validateDataset, type ValidationReport } from '../data/validate.js';
+import { detectDrift } from '../data/drift/detect.js';
+import { profile } from '../data/profile.js';
+import { snapshotDataset } from '../data/snapshot.js';
 import { CONTRACT, readMetrics } from '../runner/contract.js';
 import { PRODUCTION_ALIAS, type ModelVersion, type SetAliasResult } from '../registry/registry.js';
 import { runStepCommand } from './command-step.js';
@@ -24,6 +28,9 @@ const stableJson = (v: unknown): string =>
   JSON.stringify(v, (_k, x: unknown) =>
     x && typeof x === 'object' && !Array.isArray(x) ? Object.fromEntries(Object.entries(x).sort()) : x,
   );
+
+const dataDir = (plan: ModelPlan) => path.join(plan.stateDir, 'registry', plan.name, 'data');
+const snapshotFile = (plan: ModelPlan, sha256: string) => path.join(dataDir(plan), `${sha256}.parquet`);
 
 /** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
@@ -52,11 +59,32 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     async checkData(input: CheckInput): Promise<CheckResult> {
+      const { plan } = input;
       const engine = await deps.engine();
-      const fp = await fingerprint(engine, input.plan.data.current, input.plan.data.format);
-      const production = await productionModel(input.plan);
+      const fp = await fingerprint(engine, plan.data.current, plan.data.format);
+      const production = await productionModel(plan);
+      const reference = plan.data.reference ?? (production ? snapshotFile(plan, production.dataSha256) : undefined);
+      let drift: CheckResult['drift'] = null;
+      if (reference && existsSync(reference.replace(/[*?[{].*$/, '')) ) {
+        const report = await detectDrift(
+          engine,
+          { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' },
+          { location: plan.data.current, format: plan.data.format },
+          { ...plan.drift, exclude: [plan.data.target] },
+        );
+        const reportFile = path.join(runDir(plan.stateDir, plan.name, input.runId), 'check', 'drift.json');
+        await mkdir(path.dirname(reportFile), { recursive: true });
+        await writeFile(reportFile, JSON.stringify(report, null, 2));
+        drift = {
+          datasetDrift: report.datasetDrift,
+          driftedShare: report.driftedShare,
+          driftedColumns: report.columns.filter((c) => c.drifted).map((c) => c.column),
+          reportFile,
+        };
+      }
       const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
-      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged };
+      const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
+      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, newRows };
     },
 
     async validateData(input: { plan: ModelPlan }): Promise<ValidationReport> {
@@ -118,6 +146,12 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     async registerCandidate(input: RegisterCandidateInput): Promise<ModelVersion> {
+      // Lineage: the exact training data (Parquet) and its profile, kept by content hash.
+      const engine = await deps.engine();
+      const sha = input.fingerprint.sha256;
+      await snapshotDataset(engine, input.plan.data.current, input.plan.data.format, dataDir(input.plan), sha);
+      const profileFile = path.join(dataDir(input.plan), `${sha}.profile.json`);
+      if (!existsSync(profileFile)) await writeFile(profileFile, JSON.stringify(await profile(engine, input.plan.data.current, input.plan.data.format), null, 2));
       return registryFor(input.plan).register({
         model: input.plan.name,
         runId: input.runId,

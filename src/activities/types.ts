@@ -24,6 +24,10 @@ export interface CheckResult {
   dataUnchanged: boolean;
   /** The training params equal the production model's (a params change is a reason to retrain). */
   paramsUnchanged: boolean;
+  /** Drift of the current data against the reference (the production model's training data). */
+  drift: { datasetDrift: boolean; driftedShare: number; driftedColumns: string[]; reportFile: string } | null;
+  /** Rows beyond what the production model was trained on. */
+  newRows: number;
 }
 
 export interface TrainInput {

@@ -1,4 +1,6 @@
 import type { ValidationConfig } from '../config/model-schema.js';
+
+type ColumnRule = Partial<ValidationConfig['columns'][string]> & { required: boolean; severity: 'error' | 'warn' };
 import { parseDurationMs } from '../duration.js';
 import { logicalType, satisfies, isNumeric } from './column-types.js';
 import { ident, readerFor, type DataEngine, type DataFormat } from './engine.js';
@@ -42,7 +44,7 @@ export async function validateDataset(engine: DataEngine, location: string, mode
   if (rows < rules.minRows) add({ rule: 'minRows', column: null, expected: `>= ${rules.minRows}`, observed: String(rows) });
   if (rules.maxRows !== undefined && rows > rules.maxRows) add({ rule: 'maxRows', column: null, expected: `<= ${rules.maxRows}`, observed: String(rows) });
 
-  const columns = { [model.data.target]: { required: true, severity: 'error' as const }, ...rules.columns };
+  const columns: Record<string, ColumnRule> = { [model.data.target]: { required: true, severity: 'error' }, ...rules.columns };
   for (const [name, rule] of Object.entries(columns)) {
     const duckType = schema.get(name);
     const severity = rule.severity;
@@ -51,18 +53,18 @@ export async function validateDataset(engine: DataEngine, location: string, mode
       continue;
     }
     const type = logicalType(duckType);
-    if ('type' in rule && rule.type && !satisfies(type, rule.type)) {
+    if (rule.type && !satisfies(type, rule.type)) {
       add({ rule: 'type', column: name, expected: rule.type, observed: `${type} (${duckType})`, severity });
       continue;
     }
     const col = ident(name);
-    const maxNull = ('maxNullRatio' in rule ? rule.maxNullRatio : undefined) ?? rules.maxNullRatio;
+    const maxNull = rule.maxNullRatio ?? rules.maxNullRatio;
     if (maxNull !== undefined && rows > 0) {
       const [r] = await q(`SELECT count(*) FILTER (WHERE ${col} IS NULL)::BIGINT AS nulls FROM ${from}`);
       const ratio = Number(r?.nulls ?? 0) / rows;
       if (ratio > maxNull) add({ rule: 'maxNullRatio', column: name, expected: `<= ${maxNull}`, observed: ratio.toFixed(4), severity });
     }
-    if ('min' in rule && (rule.min !== undefined || rule.max !== undefined) && isNumeric(type)) {
+    if ((rule.min !== undefined || rule.max !== undefined) && isNumeric(type)) {
       const lo = rule.min ?? -Infinity;
       const hi = rule.max ?? Infinity;
       const cond = `${col} IS NOT NULL AND (${col}::DOUBLE < $2::DOUBLE OR ${col}::DOUBLE > $3::DOUBLE OR isnan(${col}::DOUBLE))`;
@@ -72,7 +74,7 @@ export async function validateDataset(engine: DataEngine, location: string, mode
         add({ rule: 'range', column: name, expected: `[${lo}, ${hi}]`, observed: `${c?.n} value(s) outside`, samples: bad.map((b) => b.v), severity });
       }
     }
-    if ('allowed' in rule && rule.allowed) {
+    if (rule.allowed) {
       const allowed = rule.allowed.map(String);
       const slots = allowed.map((_, i) => `$${i + 2}::VARCHAR`).join(', ');
       const cond = `${col} IS NOT NULL AND ${col}::VARCHAR NOT IN (${slots})`;

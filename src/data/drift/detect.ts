@@ -46,6 +46,8 @@ export function defaultTest(kind: 'numeric' | 'categorical', refRows: number, di
 
 export interface DriftOptions extends Partial<DriftConfig> {
   exclude?: string[];
+  /** Test and threshold for every column without its own override. */
+  allColumns?: { test?: DriftTest; threshold?: number };
 }
 
 export async function detectDrift(engine: DataEngine, ref: Side, cur: Side, opts: DriftOptions = {}): Promise<DriftReport> {
@@ -55,7 +57,7 @@ export async function detectDrift(engine: DataEngine, ref: Side, cur: Side, opts
   const columns: ColumnDrift[] = [];
   for (const c of chosen) {
     const kind = isNumeric(logicalType(c.type)) ? 'numeric' : 'categorical';
-    const override = opts.overrides?.[c.name] ?? {};
+    const override = opts.overrides?.[c.name] ?? opts.allColumns ?? {};
     columns.push(await columnDrift(engine, c.name, kind, ref, cur, opts.smallReferenceRows ?? 1000, override));
   }
   const drifted = columns.filter((c) => c.drifted).length;

@@ -1,0 +1,66 @@
+import type { Command } from 'commander';
+import { startPipeline, waitWithProgress } from '../../client.js';
+import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
+import { LocalRegistry } from '../../registry/local.js';
+import { PRODUCTION_ALIAS } from '../../registry/registry.js';
+import { connectClient, resolveTemporal, workflowUrl } from '../../temporal/connection.js';
+import { formatResult } from '../format-result.js';
+import { EXIT, ExitSignal } from '../exit-codes.js';
+import { print, printJson, table, fmt } from '../output.js';
+import path from 'node:path';
+
+export function registerPipeline(program: Command): void {
+  program
+    .command('run <model>')
+    .description('run the retraining pipeline for a model now and wait for its outcome (needs a worker)')
+    .option('--force', 'retrain even when data and params are unchanged')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { force?: boolean; json?: boolean }) => {
+      const config = loadConfig(configPathFromEnv());
+      modelConfig(config, model);
+      const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
+      const client = await connectClient(target);
+      const handle = await startPipeline(client, { model, triggers: [{ reason: 'manual', source: 'retrain run' }], force: Boolean(o.force) });
+      const link = workflowUrl(target, handle.workflowId);
+      if (!o.json) print(`started ${handle.workflowId}${link ? `\n  ${link}` : ''}`);
+      const result = await waitWithProgress(handle, (step) => !o.json && print(`  · ${step}`));
+      if (o.json) printJson({ workflowId: handle.workflowId, ...result });
+      else print(formatResult(result));
+      await client.connection.close();
+      if (result.outcome === 'failed') throw new ExitSignal(EXIT.failure);
+    });
+
+  program
+    .command('models <model>')
+    .description('versions of a model, with the production alias and lineage')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { json?: boolean }) => {
+      const config = loadConfig(configPathFromEnv());
+      modelConfig(config, model);
+      const registry = new LocalRegistry(path.join(config.stateDir, 'registry'));
+      const versions = await registry.listVersions(model);
+      const production = await registry.getAlias(model, PRODUCTION_ALIAS);
+      if (o.json) return printJson({ model, production, versions, aliasHistory: await registry.aliasHistory(model) });
+      if (!versions.length) return print(`no versions of ${model} yet`);
+      print(table(['version', 'alias', 'created', 'metrics', 'data sha256', 'rows', 'triggers', 'workflow'], versions.map((v) => [
+        v.version,
+        v.version === production ? PRODUCTION_ALIAS : '',
+        v.createdAt,
+        Object.entries(v.metrics).filter(([k]) => k !== 'rows').map(([k, x]) => `${k} ${fmt(x)}`).join(', '),
+        v.dataFingerprint.sha256.slice(0, 12),
+        v.dataFingerprint.rows,
+        v.triggers.join(','),
+        v.workflowId,
+      ])));
+    });
+
+  program
+    .command('config')
+    .description('configuration helpers')
+    .command('validate')
+    .description('validate retrain.config.yaml (or $RETRAIN_CONFIG) and print the models it defines')
+    .action(() => {
+      const config = loadConfig(configPathFromEnv());
+      print(`${config.file}: valid; models: ${Object.keys(config.models).join(', ')}`);
+    });
+}
