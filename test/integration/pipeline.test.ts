@@ -14,11 +14,16 @@ import { retrainPipeline } from '../../src/workflows/index.js';
 import type { PipelineResult, RetrainPipelineInput } from '../../src/workflows/types.js';
 import { fixtureCommand, makeProject, type TestProject } from '../helpers/project.js';
 import { withWorker } from '../helpers/temporal.js';
+import { recordHistory } from '../helpers/record-history.js';
 
 let seq = 0;
 const input = (force = false): RetrainPipelineInput => ({ model: 'churn', triggers: [{ reason: 'manual', source: 'test' }], force });
-const run = (client: Client, taskQueue: string, force = false): Promise<PipelineResult> =>
-  client.workflow.execute(retrainPipeline, { taskQueue, workflowId: `retrain/churn/test-${Date.now()}-${seq++}`, args: [input(force)] });
+async function run(client: Client, taskQueue: string, force = false): Promise<PipelineResult> {
+  const workflowId = `retrain/churn/test-${Date.now()}-${seq++}`;
+  const result = await client.workflow.execute(retrainPipeline, { taskQueue, workflowId, args: [input(force)] });
+  await recordHistory(client, workflowId, `pipeline-${result.outcome}${result.outcome === 'failed' ? `-${result.step}` : ''}`);
+  return result;
+}
 const registryOf = (p: TestProject) => new LocalRegistry(path.join(p.dir, '.retrain', 'registry'));
 
 describe('retrain pipeline on a real dev server', () => {

@@ -1,6 +1,6 @@
 import type { DriftConfig } from '../../config/model-schema.js';
 import { isNumeric, logicalType } from '../column-types.js';
-import type { DataEngine } from '../engine.js';
+import { ident, readerFor, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { jensenShannon, linf, psi, sharesWithFloor } from './binned.js';
 import { categoryCounts } from './categorical.js';
@@ -13,6 +13,20 @@ export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisqu
 export const P_VALUE_TESTS: ReadonlySet<DriftTest> = new Set(['ks', 'chisquare', 'ztest']);
 const DEFAULT_THRESHOLD: Record<DriftTest, number> = { ks: 0.05, chisquare: 0.05, ztest: 0.05, wasserstein: 0.1, jensenshannon: 0.1, psi: 0.1, linf: 0.1 };
 const BINS = 30;
+const MAX_CATEGORIES = 10_000;
+
+/** Non-null counts per side and distinct values over both, computed in DuckDB. */
+async function distinctCount(engine: DataEngine, column: string, ref: Side, cur: Side) {
+  const col = ident(column);
+  const [r] = await engine.rows(
+    `SELECT count(DISTINCT v) AS d, count(*) FILTER (WHERE s = 0) AS a, count(*) FILTER (WHERE s = 1) AS b FROM (
+       SELECT 0 AS s, ${col} AS v FROM ${readerFor(ref.location, ref.format, 1)} WHERE ${col} IS NOT NULL
+       UNION ALL SELECT 1 AS s, ${col} AS v FROM ${readerFor(cur.location, cur.format, 2)} WHERE ${col} IS NOT NULL)`,
+    [ref.location, cur.location],
+    `${ref.location} vs ${cur.location}`,
+  );
+  return { distinct: Number(r?.d ?? 0), nRef: Number(r?.a ?? 0), nCur: Number(r?.b ?? 0) };
+}
 
 export interface ColumnDrift {
   column: string;
@@ -75,17 +89,19 @@ async function columnDrift(
   smallRows: number,
   override: { test?: DriftTest | undefined; threshold?: number | undefined },
 ): Promise<ColumnDrift> {
-  const counts = await categoryCounts(engine, column, ref, cur);
+  const { distinct, nRef, nCur } = await distinctCount(engine, column, ref, cur);
   const stats: Record<string, number> = {};
-  const distinct = counts.categories.length;
-  if (counts.nRef === 0 || counts.nCur === 0) {
+  const untested = (note: string): ColumnDrift => {
     const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
-    return { column, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats, note: 'no non-null values on one side; not tested' };
-  }
-  const test = override.test ?? defaultTest(kind, counts.nRef, distinct, smallRows);
-  Object.assign(stats, categoricalStats(counts));
+    return { column, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats, note };
+  };
+  if (nRef === 0 || nCur === 0) return untested('no non-null values on one side; not tested');
+  const asDistribution = kind === 'numeric' && distinct > 5;
+  if (!asDistribution && distinct > MAX_CATEGORIES) return untested(`${distinct} categories (an id?); not tested`);
   // Numeric columns with more than a handful of values are compared as distributions, not categories.
-  if (kind === 'numeric' && distinct > 5) Object.assign(stats, await numericColumnStats(engine, column, ref, cur));
+  if (asDistribution) Object.assign(stats, await numericColumnStats(engine, column, ref, cur));
+  else Object.assign(stats, categoricalStats(await categoryCounts(engine, column, ref, cur)));
+  const test = override.test ?? defaultTest(kind, nRef, distinct, smallRows);
   const threshold = override.threshold ?? DEFAULT_THRESHOLD[test];
   const isP = P_VALUE_TESTS.has(test);
   const value = stats[isP ? `${test}_pvalue` : test] ?? NaN;

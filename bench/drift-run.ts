@@ -1,0 +1,12 @@
+// One drift report over two Parquet files; prints seconds and peak RSS (VmHWM) as JSON.
+import { readFileSync } from 'node:fs';
+import { DataEngine } from '../src/data/engine.js';
+import { detectDrift } from '../src/data/drift/detect.js';
+
+const [ref, cur] = process.argv.slice(2) as [string, string];
+const t = performance.now();
+const engine = await DataEngine.open({ memoryLimit: '768MB' });
+const report = await detectDrift(engine, { location: ref, format: 'parquet' }, { location: cur, format: 'parquet' }, { smallReferenceRows: 1000 });
+const seconds = (performance.now() - t) / 1000;
+const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
+process.stdout.write(JSON.stringify({ seconds, peakMiB: Number(hwm?.[1] ?? 0) / 1024, columns: report.columns.length }));

@@ -1,0 +1,68 @@
+/**
+ * Drift benchmark: N rows × 20 columns (12 numeric, 8 categorical) generated as Parquet by DuckDB,
+ * reference vs current, our DuckDB drift report against the numpy/scipy baseline on the same files.
+ * Also fingerprint throughput against raw sha256 of the same bytes.
+ *   npm run bench -- --rows 10000000      (default 1,000,000 to keep a run short)
+ */
+import { createHash } from 'node:crypto';
+import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { execa } from 'execa';
+import { DataEngine } from '../src/data/engine.js';
+import { detectDrift } from '../src/data/drift/detect.js';
+import { fingerprint } from '../src/data/fingerprint.js';
+import { TOOLS_DIR } from '../src/temporal/cli-binary.js';
+
+export interface DriftBenchResult {
+  rows: number;
+  ours: { seconds: number; peakMiB: number };
+  baseline: { seconds: number; peakMiB: number } | null;
+  fingerprint: { mibPerSec: number; rawSha256MibPerSec: number };
+}
+
+const DIR = path.resolve(import.meta.dirname, 'data');
+
+async function generate(engine: DataEngine, file: string, rows: number, shift: number) {
+  if (existsSync(file)) return;
+  const numeric = Array.from({ length: 12 }, (_, i) => `(random() + random() + random() - 1.5 + ${shift * (i % 3)})::DOUBLE AS n${i}`);
+  const categorical = Array.from({ length: 8 }, (_, i) => `('c' || (floor(random() * ${5 + i * 3} + ${shift} * random() * 2))::INT)::VARCHAR AS c${i}`);
+  await engine.rows(`COPY (SELECT ${[...numeric, ...categorical].join(', ')} FROM range(${rows})) TO '${file}' (FORMAT parquet)`);
+}
+
+async function rawSha256(file: string): Promise<number> {
+  const t = performance.now();
+  const h = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) h.update(chunk as Buffer);
+  h.digest();
+  return (performance.now() - t) / 1000;
+}
+
+export async function benchDrift(rows: number): Promise<DriftBenchResult> {
+  mkdirSync(DIR, { recursive: true });
+  const ref = path.join(DIR, `ref-${rows}.parquet`);
+  const cur = path.join(DIR, `cur-${rows}.parquet`);
+  const gen = await DataEngine.open();
+  await generate(gen, ref, rows, 0);
+  await generate(gen, cur, rows, 0.05);
+  gen.close();
+
+  // Ours runs in a child process so its peak memory is measured on its own.
+  const child = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-run.ts'), ref, cur]);
+  const ours = JSON.parse(child.stdout) as { seconds: number; peakMiB: number };
+
+  const python = path.join(TOOLS_DIR, 'py', 'bin', 'python');
+  const base = existsSync(python)
+    ? await execa(python, [path.join(import.meta.dirname, 'drift_baseline.py'), ref, cur], { reject: false })
+    : undefined;
+  const baseline = base?.exitCode === 0 ? (JSON.parse(base.stdout) as { seconds: number; peakMiB: number }) : null;
+
+  const engine = await DataEngine.open();
+  const mib = statSync(ref).size / 2 ** 20;
+  const t = performance.now();
+  await fingerprint(engine, ref);
+  const fpSeconds = (performance.now() - t) / 1000;
+  engine.close();
+  return { rows, ours, baseline, fingerprint: { mibPerSec: mib / fpSeconds, rawSha256MibPerSec: mib / (await rawSha256(ref)) } };
+}
+
+export { detectDrift };
