@@ -45,13 +45,14 @@ export async function makeProject(overrides: Record<string, unknown> = {}, rows 
 }
 
 const quickRetry = { maximumAttempts: 3, initialInterval: '100ms', maximumInterval: '1s' };
+// Generous timeouts: a loaded 2-core CI machine must not turn slowness into retries.
 const fastSteps = {
-  check: { timeout: '1m', retry: quickRetry },
-  validate: { timeout: '1m', retry: quickRetry },
-  train: { timeout: '2m', heartbeatTimeout: '5s', retry: quickRetry },
-  evaluate: { timeout: '2m', heartbeatTimeout: '5s', retry: quickRetry },
-  register: { timeout: '1m', retry: quickRetry },
-  promote: { timeout: '1m', retry: quickRetry },
+  check: { timeout: '5m', retry: quickRetry },
+  validate: { timeout: '5m', retry: quickRetry },
+  train: { timeout: '10m', heartbeatTimeout: '1m', retry: quickRetry },
+  evaluate: { timeout: '10m', heartbeatTimeout: '1m', retry: quickRetry },
+  register: { timeout: '5m', retry: quickRetry },
+  promote: { timeout: '5m', retry: quickRetry },
 };
 
 function deepMerge(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
