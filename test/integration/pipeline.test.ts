@@ -112,7 +112,8 @@ describe('retrain pipeline on a real dev server', () => {
   it('kills the training process when the workflow is cancelled', async () => {
     const p = await makeProject();
     const pidFile = path.join(p.dir, 'slow.pid');
-    p.writeConfig({ train: { command: fixtureCommand('slow.mjs'), env: { SLOW_PID_FILE: pidFile } } });
+    // A short heartbeat timeout: cancellation reaches an activity on its next heartbeat.
+    p.writeConfig({ train: { command: fixtureCommand('slow.mjs'), env: { SLOW_PID_FILE: pidFile } }, steps: { train: { heartbeatTimeout: '5s' } } });
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
       const handle = await client.workflow.start(retrainPipeline, { taskQueue, workflowId: `retrain/churn/cancel-${Date.now()}`, args: [input()] });
       while (!existsSync(pidFile)) await sleep(100);
