@@ -1,6 +1,8 @@
 import { toFailure } from '../errors.js';
 import type { ActivityDeps } from './deps.js';
+import { createAuditSteps } from './audit-steps.js';
 import { createPipelineSteps } from './pipeline-steps.js';
+import { createTriggerSteps } from './trigger-steps.js';
 
 /** Wraps each activity so a RetrainError leaves it as a typed non-retryable ApplicationFailure. */
 function typedFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
@@ -18,7 +20,7 @@ function typedFailures<T extends Record<string, (...args: never[]) => Promise<un
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return typedFailures({ ...createPipelineSteps(deps) });
+  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps() });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

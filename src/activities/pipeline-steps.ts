@@ -53,6 +53,17 @@ export function createPipelineSteps(deps: ActivityDeps) {
     };
   }
 
+  /** Runs the evaluation command for one model over the evaluation data; returns its metrics. */
+  async function scoreModel(plan: ModelPlan, runId: string, who: 'candidate' | 'production' | 'check-production', modelDir: string) {
+    const dir = runDir(plan.stateDir, plan.name, runId);
+    const outputDir = path.join(dir, `evaluate-${who}`);
+    await rm(outputDir, { recursive: true, force: true });
+    await mkdir(outputDir, { recursive: true });
+    const vars = { model: plan.name, data: plan.data.evaluation, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };
+    await runStepCommand(FailureType.EvaluationCommand, plan.evaluate, vars, dir, `evaluate-${who}`);
+    return readMetrics(outputDir, `evaluation command (${who})`);
+  }
+
   return {
     async planRun(input: { model: string }): Promise<ModelPlan> {
       return planModel(deps.config(), input.model);
@@ -65,26 +76,47 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const production = await productionModel(plan);
       const reference = plan.data.reference ?? (production ? snapshotFile(plan, production.dataSha256) : undefined);
       let drift: CheckResult['drift'] = null;
-      if (reference && existsSync(reference.replace(/[*?[{].*$/, '')) ) {
-        const report = await detectDrift(
-          engine,
-          { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' },
-          { location: plan.data.current, format: plan.data.format },
-          { ...plan.drift, exclude: [plan.data.target] },
-        );
-        const reportFile = path.join(runDir(plan.stateDir, plan.name, input.runId), 'check', 'drift.json');
-        await mkdir(path.dirname(reportFile), { recursive: true });
+      let predictionDrift: CheckResult['predictionDrift'] = null;
+      if (reference && existsSync(reference.replace(/[*?[{].*$/, ''))) {
+        const refSide = { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' } as const;
+        const curSide = { location: plan.data.current, format: plan.data.format };
+        const predictionColumn = plan.drift.predictionColumn;
+        const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : [])] });
+        const checkDir = path.join(runDir(plan.stateDir, plan.name, input.runId), 'check');
+        await mkdir(checkDir, { recursive: true });
+        const reportFile = path.join(checkDir, 'drift.json');
         await writeFile(reportFile, JSON.stringify(report, null, 2));
         drift = {
           datasetDrift: report.datasetDrift,
           driftedShare: report.driftedShare,
+          datasetShareThreshold: report.datasetShareThreshold,
           driftedColumns: report.columns.filter((c) => c.drifted).map((c) => c.column),
           reportFile,
         };
+        if (predictionColumn) {
+          const p = await detectDrift(engine, refSide, curSide, { ...plan.drift, columns: [predictionColumn], datasetShare: 1 });
+          const col = p.columns[0];
+          if (col) {
+            await writeFile(path.join(checkDir, 'prediction-drift.json'), JSON.stringify(p, null, 2));
+            predictionDrift = { column: predictionColumn, drifted: col.drifted, test: col.test, statistic: col.pValue ?? col.statistic, threshold: col.threshold };
+          }
+        }
+      }
+      // Performance evidence: production scored on today's evaluation data vs the value it was promoted with.
+      let performance: CheckResult['performance'] = null;
+      const wantsPerformance = plan.trigger.performanceFloor !== undefined || plan.trigger.maxRelativeDrop !== undefined;
+      if (production && wantsPerformance) {
+        const metrics = await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
+        const metric = plan.promotion.metric;
+        const current = metrics[metric];
+        if (current === undefined) {
+          throw new RetrainError(FailureType.Contract, `evaluation command reported no "${metric}" (models.${plan.name}.promotion.metric) for production v${production.version}`);
+        }
+        performance = { metric, direction: plan.promotion.direction, current, baseline: production.metrics[metric] ?? null };
       }
       const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
       const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
-      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, newRows };
+      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, predictionDrift, performance, newRows };
     },
 
     async validateData(input: { plan: ModelPlan }): Promise<ValidationReport> {
@@ -122,26 +154,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
-      const dir = runDir(input.plan.stateDir, input.plan.name, input.runId);
       const engine = await deps.engine();
       const evalFp = await fingerprint(engine, input.plan.data.evaluation, input.plan.data.format);
-      const score = async (who: 'candidate' | 'production', modelDir: string) => {
-        const outputDir = path.join(dir, `evaluate-${who}`);
-        await rm(outputDir, { recursive: true, force: true });
-        await mkdir(outputDir, { recursive: true });
-        const vars = {
-          model: input.plan.name,
-          data: input.plan.data.evaluation,
-          target: input.plan.data.target,
-          model_dir: modelDir,
-          output: outputDir,
-          run_id: input.runId,
-        };
-        await runStepCommand(FailureType.EvaluationCommand, input.plan.evaluate, vars, dir, `evaluate-${who}`);
-        return readMetrics(outputDir, `evaluation command (${who})`);
-      };
-      const candidate = await score('candidate', input.candidateDir);
-      const production = input.productionDir ? await score('production', input.productionDir) : null;
+      const candidate = await scoreModel(input.plan, input.runId, 'candidate', input.candidateDir);
+      const production = input.productionDir ? await scoreModel(input.plan, input.runId, 'production', input.productionDir) : null;
       return { candidate, production, evaluationSha256: evalFp.sha256 };
     },
 

@@ -1,6 +1,7 @@
 import type { ModelPlan } from '../config/plan.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
 import type { Metrics } from '../runner/contract.js';
+import type { Evidence } from '../policy/trigger-policy.js';
 
 export interface ProductionModel {
   version: number;
@@ -25,7 +26,9 @@ export interface CheckResult {
   /** The training params equal the production model's (a params change is a reason to retrain). */
   paramsUnchanged: boolean;
   /** Drift of the current data against the reference (the production model's training data). */
-  drift: { datasetDrift: boolean; driftedShare: number; driftedColumns: string[]; reportFile: string } | null;
+  drift: { datasetDrift: boolean; driftedShare: number; datasetShareThreshold: number; driftedColumns: string[]; reportFile: string } | null;
+  predictionDrift: Evidence['predictionDrift'];
+  performance: Evidence['performance'];
   /** Rows beyond what the production model was trained on. */
   newRows: number;
 }

@@ -1,6 +1,8 @@
 import { Command } from 'commander';
+import { registerAudit } from './commands/audit.js';
 import { registerData } from './commands/data.js';
 import { registerPipeline } from './commands/pipeline.js';
+import { registerTriggers } from './commands/triggers.js';
 import { exitCodeFor } from './exit-codes.js';
 
 const program = new Command('retrain')
@@ -8,6 +10,8 @@ const program = new Command('retrain')
   .showHelpAfterError();
 registerData(program);
 registerPipeline(program);
+registerTriggers(program);
+registerAudit(program);
 
 try {
   await program.parseAsync(process.argv);

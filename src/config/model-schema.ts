@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
 import {
   commandSchema,
   dataSchema,
@@ -26,6 +27,10 @@ export const triggerPolicySchema = z
     maxRelativeDrop: ratio.optional().describe('fire when the metric falls this share below its promoted value'),
     minNewRows: z.number().int().min(0).optional().describe('fire when this many rows arrived since training'),
     maxModelAge: duration.optional().describe('fire when the production model is older than this'),
+    explicitReasons: z
+      .array(z.enum(TRIGGER_REASONS))
+      .default(['manual', 'business_change', 'drift_alert', 'performance_alert'])
+      .describe('trigger reasons that retrain without consulting the evidence rules'),
   })
   .prefault({});
 
@@ -35,7 +40,8 @@ export const scheduleSchema = z
     every: duration.optional(),
     timezone: z.string().default('UTC'),
     jitter: duration.optional(),
-    catchupWindow: duration.default('1h'),
+    catchupWindow: duration.default('1h').describe('run missed slots up to this late (server minimum 10s)'),
+    overlap: z.enum(['skip', 'buffer_one', 'buffer_all', 'allow_all']).default('skip').describe('when a tick is still running'),
     paused: z.boolean().default(false),
   })
   .refine((s) => Boolean(s.cron) !== Boolean(s.every), { message: 'set exactly one of cron or every' });

@@ -1,7 +1,9 @@
+import type { CheckResult } from '../activities/types.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
+import type { PolicyMemory, TriggerDecision } from '../policy/trigger-policy.js';
 
-export const TRIGGER_REASONS = ['schedule', 'new_data', 'drift_alert', 'performance_alert', 'manual', 'business_change'] as const;
-export type TriggerReason = (typeof TRIGGER_REASONS)[number];
+import type { TriggerReason } from '../policy/trigger-reasons.js';
+export { TRIGGER_REASONS, type TriggerReason } from '../policy/trigger-reasons.js';
 
 /** Why a retrain was asked for; upstream systems send this as the `trigger` signal. */
 export interface TriggerRequest {
@@ -16,12 +18,24 @@ export interface TriggerRequest {
   receivedAt?: string;
 }
 
+/** How many triggers one run answers; `triggers` keeps the details of the first ones only. */
+export interface CoalescedTriggers {
+  total: number;
+  byReason: Partial<Record<TriggerReason, number>>;
+}
+
 export interface RetrainPipelineInput {
   model: string;
   triggers: TriggerRequest[];
   /** Retrain even when the evidence says there is no need. */
   force?: boolean;
+  /** The controller's memory for the trigger policy (cooldown, consecutive breaches). */
+  memory?: PolicyMemory;
+  coalesced?: CoalescedTriggers;
 }
+
+/** The check step's numbers, as the audit trail and `retrain explain` show them. */
+export type CheckSummary = CheckResult;
 
 export type Metrics = Record<string, number>;
 
@@ -30,6 +44,8 @@ interface Common {
   reason: string;
   triggers: TriggerReason[];
   dataFingerprint: DataFingerprint | null;
+  /** The trigger policy's decision, once the check step has run. */
+  decision: TriggerDecision | null;
 }
 
 export type PipelineResult =

@@ -1,0 +1,77 @@
+import { mkdir, readdir } from 'node:fs/promises';
+import path from 'node:path';
+import type { TriggerDecision } from '../policy/trigger-policy.js';
+import { readJson, writeJsonAtomic } from '../registry/json-store.js';
+import type { CheckSummary, CoalescedTriggers, PipelineResult, TriggerRequest } from '../workflows/types.js';
+
+/**
+ * One pipeline run as the audit trail keeps it: why it ran, on which data, what it decided and what
+ * came of it. Files live under `<stateDir>/audit/<model>/`, outside Temporal, so they outlive its
+ * retention period.
+ */
+export interface RunRecord {
+  model: string;
+  workflowId: string;
+  temporalRunId: string;
+  /** The controller that started the run, if any. */
+  parentWorkflowId: string | null;
+  startedAt: string;
+  finishedAt: string;
+  triggers: TriggerRequest[];
+  coalesced: CoalescedTriggers;
+  force: boolean;
+  decision: TriggerDecision | null;
+  /** The dataset the run checked and trained on (file or glob). */
+  dataLocation: string | null;
+  check: CheckSummary | null;
+  result: PipelineResult;
+  codeVersion: string | null;
+  configFile: string | null;
+}
+
+const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
+const modelDir = (stateDir: string, model: string) => path.join(stateDir, 'audit', safe(model));
+
+/** Idempotent: a retried write replaces the same file with the same content. */
+export async function writeRunRecord(stateDir: string, record: RunRecord): Promise<string> {
+  const dir = modelDir(stateDir, record.model);
+  await mkdir(dir, { recursive: true });
+  const file = path.join(dir, `${safe(record.startedAt)}__${safe(record.workflowId)}.json`);
+  await writeJsonAtomic(file, record);
+  return file;
+}
+
+export interface RecordFilter {
+  since?: Date;
+  trigger?: string;
+  outcome?: string;
+}
+
+/** Records of one model (or all), oldest first. File names start with the start time, so order is by name. */
+export async function listRunRecords(stateDir: string, model?: string, filter: RecordFilter = {}): Promise<RunRecord[]> {
+  const root = path.join(stateDir, 'audit');
+  const models = model ? [safe(model)] : await readdir(root).catch(() => [] as string[]);
+  const records: RunRecord[] = [];
+  for (const m of models) {
+    const files = (await readdir(path.join(root, m)).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort();
+    for (const f of files) {
+      const r = await readJson<RunRecord | null>(path.join(root, m, f), null);
+      if (!r) continue;
+      if (filter.since && Date.parse(r.startedAt) < filter.since.getTime()) continue;
+      if (filter.trigger && !r.triggers.some((t) => t.reason === filter.trigger) && !(filter.trigger in r.coalesced.byReason)) continue;
+      if (filter.outcome && r.result.outcome !== filter.outcome) continue;
+      records.push(r);
+    }
+  }
+  return records.sort((a, b) => a.startedAt.localeCompare(b.startedAt));
+}
+
+/** A run by its workflow id, or by a unique suffix of it (`2026-03-15T02:00`). */
+export async function findRunRecord(stateDir: string, id: string): Promise<RunRecord | RunRecord[] | null> {
+  const all = await listRunRecords(stateDir);
+  const exact = all.find((r) => r.workflowId === id);
+  if (exact) return exact;
+  const partial = all.filter((r) => r.workflowId.includes(id));
+  if (partial.length === 1) return partial[0]!;
+  return partial.length ? partial : null;
+}

@@ -1,0 +1,157 @@
+import type { Command } from 'commander';
+import { defaultDeps } from '../../activities/deps.js';
+import { createPipelineSteps } from '../../activities/pipeline-steps.js';
+import { findRunRecord, listRunRecords, type RunRecord } from '../../audit/audit-log.js';
+import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
+import { planModel } from '../../config/plan.js';
+import { parseDurationMs } from '../../duration.js';
+import { ConfigError } from '../../errors.js';
+import { decideRetrain, EMPTY_MEMORY, type PolicyMemory, type TriggerDecision } from '../../policy/trigger-policy.js';
+import { connectClient, resolveTemporal } from '../../temporal/connection.js';
+import { controllerStatus } from '../../triggers/send-trigger.js';
+import { EXIT, ExitSignal } from '../exit-codes.js';
+import { fmt, print, printJson, table } from '../output.js';
+
+const reasonsOf = (r: RunRecord) =>
+  Object.entries(r.coalesced.byReason)
+    .map(([k, n]) => (n === 1 ? k : `${k}×${n}`))
+    .join(', ');
+
+function decisionLines(d: TriggerDecision): string[] {
+  const lines = [`decision: ${d.retrain ? 'retrain' : 'skip'} — ${d.reason}`];
+  for (const r of d.rules) lines.push(`  ${r.fired ? '✔ fired ' : '· quiet '} ${r.rule.padEnd(18)} ${r.detail}`);
+  return lines;
+}
+
+export function explainRecord(r: RunRecord): string {
+  const out: string[] = [];
+  const res = r.result;
+  out.push(`run ${r.workflowId}  (model ${r.model})`);
+  out.push(`  started ${r.startedAt}, finished ${r.finishedAt}${r.parentWorkflowId ? `, by ${r.parentWorkflowId}` : ''}`);
+  out.push(`triggers: ${r.coalesced.total} (${reasonsOf(r)})${r.force ? ', forced' : ''}`);
+  for (const t of r.triggers.slice(0, 10)) {
+    out.push(`  - ${t.reason} from ${t.source}${t.receivedAt ? ` at ${t.receivedAt}` : ''}${t.details ? ` ${JSON.stringify(t.details)}` : ''}`);
+  }
+  if (r.triggers.length > 10) out.push(`  … and ${r.coalesced.total - 10} more`);
+  const c = r.check;
+  if (c) {
+    const fp = c.fingerprint;
+    out.push(`data: ${r.dataLocation ?? '(unknown location)'}`);
+    out.push(`  sha256 ${fp.sha256}, ${fp.rows} rows, ${fp.schema.length} columns, ${fp.files} file(s), ${fp.bytes} bytes`);
+    out.push(`  ${c.dataUnchanged ? 'unchanged' : 'changed'} since the production model was trained; ${c.newRows} new rows; params ${c.paramsUnchanged ? 'unchanged' : 'changed'}`);
+    if (c.drift) out.push(`  drift: ${fmt(c.drift.driftedShare * 100, 1)}% of columns (${c.drift.driftedColumns.join(', ') || 'none'}), report ${c.drift.reportFile}`);
+    if (c.performance) out.push(`  production ${c.performance.metric} today ${fmt(c.performance.current)}, at promotion ${fmt(c.performance.baseline)}`);
+    out.push(`champion at decision time: ${c.production ? `v${c.production.version} (trained ${c.production.createdAt})` : 'none'}`);
+  }
+  if (r.decision) out.push(...decisionLines(r.decision));
+  let outcome = `outcome: ${res.outcome} — ${res.reason}`;
+  if (res.outcome === 'promoted') outcome += ` (v${res.version}, previously ${res.previousVersion === null ? 'none' : `v${res.previousVersion}`})`;
+  if (res.outcome === 'rejected') outcome += ` (v${res.version} registered, production stays ${res.productionVersion === null ? 'none' : `v${res.productionVersion}`})`;
+  out.push(outcome);
+  if (res.outcome === 'promoted' || res.outcome === 'rejected') {
+    const m = res.metrics;
+    out.push(`  metrics: candidate ${JSON.stringify(m.candidate)}${m.production ? `, production ${JSON.stringify(m.production)}` : ''}`);
+  }
+  out.push(`code version ${r.codeVersion ?? 'unknown'}, config ${r.configFile ?? 'unknown'}`);
+  return out.join('\n');
+}
+
+export function registerAudit(program: Command): void {
+  program
+    .command('history [model]')
+    .description('past decisions and runs from the audit trail (outlives Temporal\'s retention)')
+    .option('--since <duration>', 'only runs started within this long, e.g. 30d or 12h')
+    .option('--trigger <reason>', 'only runs with this trigger reason')
+    .option('--outcome <outcome>', 'promoted, rejected, skipped or failed')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string | undefined, o: { since?: string; trigger?: string; outcome?: string; json?: boolean }) => {
+      const config = loadConfig(configPathFromEnv());
+      if (model) modelConfig(config, model);
+      let since: Date | undefined;
+      if (o.since) {
+        try {
+          since = new Date(Date.now() - parseDurationMs(o.since));
+        } catch {
+          throw new ConfigError(`--since: "${o.since}" is not a duration such as 30d or 12h`);
+        }
+      }
+      const records = await listRunRecords(config.stateDir, model, {
+        ...(since ? { since } : {}),
+        ...(o.trigger ? { trigger: o.trigger } : {}),
+        ...(o.outcome ? { outcome: o.outcome } : {}),
+      });
+      if (o.json) return printJson(records);
+      if (!records.length) return print('no runs recorded yet');
+      print(
+        table(
+          ['started', 'model', 'triggers', 'outcome', 'version', 'data sha256', 'reason'],
+          records.map((r) => [
+            r.startedAt,
+            r.model,
+            reasonsOf(r),
+            r.result.outcome,
+            'version' in r.result ? r.result.version : '',
+            r.check?.fingerprint.sha256.slice(0, 12) ?? '',
+            r.result.reason.length > 90 ? `${r.result.reason.slice(0, 87)}…` : r.result.reason,
+          ]),
+        ),
+      );
+      print(`${records.length} run(s); \`retrain explain <run>\` tells one run's story`);
+    });
+
+  program
+    .command('explain <run>')
+    .description('why a run happened, on which data, what it decided and what came of it (a workflow id or part of one)')
+    .option('--json', 'machine-readable output')
+    .action(async (run: string, o: { json?: boolean }) => {
+      const config = loadConfig(configPathFromEnv());
+      const found = await findRunRecord(config.stateDir, run);
+      if (!found) {
+        process.stderr.write(`no recorded run matches "${run}"; list runs with \`retrain history\`\n`);
+        throw new ExitSignal(EXIT.invalidInput);
+      }
+      if (Array.isArray(found)) {
+        process.stderr.write(`"${run}" matches ${found.length} runs; be more specific:\n${found.map((r) => `  ${r.workflowId}`).join('\n')}\n`);
+        throw new ExitSignal(EXIT.invalidInput);
+      }
+      if (o.json) return printJson(found);
+      print(explainRecord(found));
+    });
+
+  program
+    .command('check <model>')
+    .description('run the check step and the trigger policy now and say what would happen; never retrains')
+    .option('--dry-run', 'the default: report only (kept for those used to `dvc repro --dry`)')
+    .option('--reason <reason>', 'the trigger reason to judge as', 'schedule')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { reason: string; json?: boolean }) => {
+      const configFile = configPathFromEnv();
+      const config = loadConfig(configFile);
+      const plan = planModel(config, model);
+      const deps = defaultDeps(configFile);
+      const check = await createPipelineSteps(deps).checkData({ plan, runId: `check/${new Date().toISOString()}` });
+      (await deps.engine()).close();
+      const memory = await rememberedPolicyState(config.stateDir, model);
+      const decision = decideRetrain(plan.trigger, check, { reasons: [o.reason], force: false, explicit: plan.trigger.explicitReasons, nowMs: Date.now() }, memory);
+      if (o.json) return printJson({ model, check, memory, decision });
+      print(`${model}: data ${check.fingerprint.sha256.slice(0, 12)} (${check.fingerprint.rows} rows), production ${check.production ? `v${check.production.version}` : 'none'}`);
+      for (const line of decisionLines(decision)) print(line);
+      print(decision.retrain ? `would retrain (as a "${o.reason}" trigger)` : 'would skip');
+    });
+}
+
+/** The controller's memory when one is running; otherwise an empty memory (no cooldown, no breaches). */
+async function rememberedPolicyState(stateDir: string, model: string): Promise<PolicyMemory> {
+  try {
+    const target = await resolveTemporal({ stateDir, start: false });
+    const client = await connectClient(target);
+    try {
+      return (await controllerStatus(client, model))?.memory ?? EMPTY_MEMORY;
+    } finally {
+      await client.connection.close();
+    }
+  } catch {
+    return EMPTY_MEMORY;
+  }
+}
+

@@ -1,0 +1,174 @@
+import type { Command } from 'commander';
+import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
+import { ConfigError } from '../../errors.js';
+import { TRIGGER_REASONS, type TriggerReason } from '../../policy/trigger-reasons.js';
+import { applySchedules, scheduleId } from '../../schedules/apply-schedules.js';
+import { taskQueue } from '../../temporal/task-queues.js';
+import { workflowUrl } from '../../temporal/connection.js';
+import { controllerStatus, sendTrigger, controllerId } from '../../triggers/send-trigger.js';
+import { pipelineStepQuery } from '../../workflows/index.js';
+import type { ControllerStatus } from '../../workflows/retrain-controller.js';
+import { withTemporal } from '../temporal-context.js';
+import { EXIT, ExitSignal } from '../exit-codes.js';
+import { print, printJson, table } from '../output.js';
+
+const counts = (byReason: Record<string, number | undefined>) =>
+  Object.entries(byReason)
+    .map(([r, n]) => `${r}×${n}`)
+    .join(', ');
+
+function parseDetails(text: string | undefined): Record<string, unknown> | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const v = JSON.parse(text) as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch {
+    // fall through to the error below
+  }
+  throw new ConfigError(`--details: expected a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
+}
+
+export function registerTriggers(program: Command): void {
+  program
+    .command('trigger <model>')
+    .description('ask for a retrain: the model controller coalesces it with other triggers and runs the pipeline')
+    .option('--reason <reason>', `one of ${TRIGGER_REASONS.join(', ')}`, 'manual')
+    .option('--source <source>', 'who is asking (shown in the audit trail)', 'retrain-cli')
+    .option('--details <json>', 'a JSON object kept with the trigger, e.g. \'{"partition":"2026-03-15"}\'')
+    .option('--key <idempotency-key>', 'duplicates with the same key count once')
+    .option('--force', 'skip the coalescing wait and retrain even if the evidence says no')
+    .option('--wait', 'wait for the run this trigger lands in and print its outcome')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string, o: { reason: string; source: string; details?: string; key?: string; force?: boolean; wait?: boolean; json?: boolean }) => {
+      if (!(TRIGGER_REASONS as readonly string[]).includes(o.reason)) {
+        throw new ConfigError(`--reason: "${o.reason}" is not one of ${TRIGGER_REASONS.join(', ')}`);
+      }
+      const details = parseDetails(o.details);
+      await withTemporal(async ({ client, target }) => {
+        const before = await controllerStatus(client, model);
+        const knownRuns = new Set(before?.recent.map((r) => r.workflowId) ?? []);
+        const sent = await sendTrigger(client, {
+          model,
+          trigger: {
+            reason: o.reason as TriggerReason,
+            source: o.source,
+            ...(details ? { details } : {}),
+            ...(o.key ? { idempotencyKey: o.key } : {}),
+            ...(o.force ? { force: true } : {}),
+          },
+        });
+        const link = workflowUrl(target, sent.controllerId);
+        if (!o.wait) {
+          if (o.json) return printJson(sent);
+          print(`trigger delivered to ${sent.controllerId}${link ? `\n  ${link}` : ''}`);
+          return;
+        }
+        if (!o.json) print(`trigger delivered to ${sent.controllerId}; waiting for its run …`);
+        let lastPhase = '';
+        for (;;) {
+          const s = await controllerStatus(client, model);
+          const done = s?.recent.find((r) => !knownRuns.has(r.workflowId) && r.workflowId !== before?.running?.workflowId);
+          if (done) {
+            if (o.json) printJson(done);
+            else print(`${done.outcome}: ${done.reason}\n  run ${done.workflowId}`);
+            if (done.outcome === 'failed') throw new ExitSignal(EXIT.failure);
+            return;
+          }
+          const phase = s ? describePhase(s) : 'starting';
+          if (!o.json && phase !== lastPhase) print(`  · ${(lastPhase = phase)}`);
+          await new Promise((r) => setTimeout(r, 500));
+        }
+      }, model);
+    });
+
+  program
+    .command('status [model]')
+    .description('what each model controller is doing: idle, waiting to coalesce, or running (which step)')
+    .option('--json', 'machine-readable output')
+    .action(async (model: string | undefined, o: { json?: boolean }) => {
+      await withTemporal(async ({ client, config }) => {
+        const models = model ? [model] : Object.keys(config.models);
+        const rows: { model: string; status: ControllerStatus | null; step: string | null }[] = [];
+        for (const m of models) {
+          const status = await controllerStatus(client, m);
+          let step: string | null = null;
+          if (status?.running) step = await client.workflow.getHandle(status.running.workflowId).query(pipelineStepQuery).catch(() => null);
+          rows.push({ model: m, status, step });
+        }
+        if (o.json) return printJson(rows.map((r) => ({ model: r.model, controllerId: controllerId(r.model), step: r.step, ...(r.status ?? { phase: 'not started' }) })));
+        print(
+          table(
+            ['model', 'state', 'pending', 'last run', 'last outcome'],
+            rows.map(({ model: m, status: s, step }) => {
+              const last = s?.recent[0];
+              return [
+                m,
+                s ? describePhase(s) + (step ? ` (${step})` : '') : 'no controller yet',
+                s ? `${s.pending.total}${s.pending.total ? ` (${counts(s.pending.byReason)})` : ''}` : '',
+                last?.workflowId ?? '',
+                last ? `${last.outcome}: ${last.reason}` : '',
+              ];
+            }),
+          ),
+        );
+      }, model);
+    });
+
+  program
+    .command('apply')
+    .description('create, update or delete the Temporal Schedules so they match the config (idempotent)')
+    .option('--dry-run', 'show what would change, change nothing')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { dryRun?: boolean; json?: boolean }) => {
+      await withTemporal(async ({ client, config }) => {
+        const changes = await applySchedules(client, config, { taskQueue: taskQueue(), ...(o.dryRun ? { dryRun: true } : {}) });
+        if (o.json) return printJson(changes);
+        if (!changes.length) return print('no schedules in config and none on the server');
+        print(table(['schedule', o.dryRun ? 'would' : 'change', 'detail'], changes.map((c) => [c.scheduleId, c.change, c.detail])));
+      });
+    });
+
+  const schedule = program.command('schedule').description('operate a model\'s Temporal Schedule (create it with `retrain apply`)');
+  schedule
+    .command('pause <model>')
+    .option('--note <text>', 'why (shown in the Web UI)', 'paused with retrain CLI')
+    .action((model: string, o: { note: string }) => withSchedule(model, (h) => h.pause(o.note), `paused ${scheduleId(model)}`));
+  schedule
+    .command('unpause <model>')
+    .option('--note <text>', 'why (shown in the Web UI)', 'unpaused with retrain CLI')
+    .action((model: string, o: { note: string }) => withSchedule(model, (h) => h.unpause(o.note), `unpaused ${scheduleId(model)}`));
+  schedule
+    .command('trigger <model>')
+    .description('run the schedule\'s action now (a `schedule` trigger to the controller)')
+    .action((model: string) => withSchedule(model, (h) => h.trigger(ScheduleOverlapPolicy.ALLOW_ALL), `triggered ${scheduleId(model)}`));
+  schedule
+    .command('backfill <model>')
+    .description('run the schedule for every slot in a past time range (each slot is one trigger; the controller coalesces them)')
+    .requiredOption('--start <iso-time>', 'e.g. 2026-03-01T00:00:00Z')
+    .requiredOption('--end <iso-time>', 'e.g. 2026-03-15T00:00:00Z')
+    .action((model: string, o: { start: string; end: string }) => {
+      const start = new Date(o.start);
+      const end = new Date(o.end);
+      if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime()) || end <= start) {
+        throw new ConfigError(`--start/--end: expected two ISO times with start < end, got ${o.start} and ${o.end}`);
+      }
+      return withSchedule(model, (h) => h.backfill({ start, end, overlap: ScheduleOverlapPolicy.ALLOW_ALL }), `backfill of ${scheduleId(model)} from ${o.start} to ${o.end} requested`);
+    });
+}
+
+function describePhase(s: ControllerStatus): string {
+  if (s.phase === 'waiting' && s.runAt) return `waiting until ${s.runAt}`;
+  if (s.phase === 'running' && s.running) return `running ${s.running.workflowId}`;
+  return s.phase;
+}
+
+async function withSchedule(
+  model: string,
+  fn: (h: ScheduleHandle) => Promise<unknown>,
+  done: string,
+): Promise<void> {
+  await withTemporal(async ({ client }) => {
+    await fn(client.schedule.getHandle(scheduleId(model)));
+    print(done);
+  }, model);
+}

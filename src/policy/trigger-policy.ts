@@ -1,0 +1,172 @@
+import type { TriggerPolicyConfig } from '../config/model-schema.js';
+import { parseDurationMs } from '../duration.js';
+
+/** The numbers the check step measured; everything the trigger policy decides from. */
+export interface Evidence {
+  dataUnchanged: boolean;
+  paramsUnchanged: boolean;
+  production: { version: number; createdAt: string } | null;
+  drift: { datasetDrift: boolean; driftedShare: number; datasetShareThreshold: number; driftedColumns: string[] } | null;
+  predictionDrift: { column: string; drifted: boolean; test: string; statistic: number; threshold: number } | null;
+  /** The production model's primary metric on today's evaluation data, and the value it had when promoted. */
+  performance: { metric: string; direction: 'maximize' | 'minimize'; current: number; baseline: number | null } | null;
+  newRows: number;
+}
+
+/** What the controller remembers between runs so a noisy metric does not thrash. */
+export interface PolicyMemory {
+  /** When a run last trained a candidate (promoted or rejected). */
+  lastRetrainAt: string | null;
+  /** Consecutive checks in which an evidence rule fired without a retrain. */
+  breaches: number;
+}
+
+export const EMPTY_MEMORY: PolicyMemory = { lastRetrainAt: null, breaches: 0 };
+
+export interface RuleResult {
+  rule: 'data_drift' | 'column_drift' | 'prediction_drift' | 'performance_floor' | 'relative_drop' | 'new_rows' | 'model_age';
+  fired: boolean;
+  measured: number | string;
+  threshold: number | string;
+  detail: string;
+}
+
+export interface TriggerDecision {
+  retrain: boolean;
+  /** One line a person can read; the audit trail and the Web UI show it. */
+  reason: string;
+  /** Every rule that was evaluated, fired or not, with measured value and threshold. */
+  rules: RuleResult[];
+  /** The breach count to remember after this decision. */
+  breaches: number;
+}
+
+export interface TriggerContext {
+  reasons: string[];
+  force: boolean;
+  /** Trigger reasons that are requests in their own right rather than a prompt to look at the evidence. */
+  explicit: string[];
+  nowMs: number;
+}
+
+const fmt = (x: number) => Number(x.toPrecision(4)).toString();
+const ago = (ms: number) => {
+  const s = Math.round(ms / 1000);
+  if (s < 120) return `${s}s`;
+  if (s < 7200) return `${Math.round(s / 60)}m`;
+  if (s < 172800) return `${Math.round(s / 3600)}h`;
+  return `${Math.round(s / 86400)}d`;
+};
+
+/** Evaluates each configured evidence rule; pure, so it runs inside the workflow and replays. */
+export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: number): RuleResult[] {
+  const rules: RuleResult[] = [];
+  if (policy.dataDrift && e.drift) {
+    rules.push({
+      rule: 'data_drift',
+      fired: e.drift.datasetDrift,
+      measured: e.drift.driftedShare,
+      threshold: e.drift.datasetShareThreshold,
+      detail: `${fmt(e.drift.driftedShare * 100)}% of columns drifted (dataset drift at ${fmt(e.drift.datasetShareThreshold * 100)}%)`,
+    });
+  }
+  if (policy.driftColumns.length > 0 && e.drift) {
+    const hit = policy.driftColumns.filter((c) => e.drift!.driftedColumns.includes(c));
+    rules.push({
+      rule: 'column_drift',
+      fired: hit.length > 0,
+      measured: hit.join(',') || 'none',
+      threshold: policy.driftColumns.join(','),
+      detail: hit.length ? `watched columns drifted: ${hit.join(', ')}` : `no watched column drifted (${policy.driftColumns.join(', ')})`,
+    });
+  }
+  if (policy.predictionDrift && e.predictionDrift) {
+    const p = e.predictionDrift;
+    rules.push({
+      rule: 'prediction_drift',
+      fired: p.drifted,
+      measured: p.statistic,
+      threshold: p.threshold,
+      detail: `${p.column}: ${p.test} ${fmt(p.statistic)} (threshold ${fmt(p.threshold)})`,
+    });
+  }
+  if (e.performance) {
+    const { metric, current, baseline, direction } = e.performance;
+    const sign = direction === 'maximize' ? 1 : -1;
+    if (policy.performanceFloor !== undefined) {
+      rules.push({
+        rule: 'performance_floor',
+        fired: (current - policy.performanceFloor) * sign < 0,
+        measured: current,
+        threshold: policy.performanceFloor,
+        detail: `production ${metric} ${fmt(current)} vs floor ${fmt(policy.performanceFloor)}`,
+      });
+    }
+    if (policy.maxRelativeDrop !== undefined && baseline !== null && baseline !== 0) {
+      const drop = ((baseline - current) * sign) / Math.abs(baseline);
+      rules.push({
+        rule: 'relative_drop',
+        fired: drop > policy.maxRelativeDrop,
+        measured: drop,
+        threshold: policy.maxRelativeDrop,
+        detail: `production ${metric} ${fmt(current)} is ${fmt(drop * 100)}% below its promoted ${fmt(baseline)} (limit ${fmt(policy.maxRelativeDrop * 100)}%)`,
+      });
+    }
+  }
+  if (policy.minNewRows !== undefined) {
+    rules.push({
+      rule: 'new_rows',
+      fired: e.newRows >= policy.minNewRows,
+      measured: e.newRows,
+      threshold: policy.minNewRows,
+      detail: `${e.newRows} new rows since training (fires at ${policy.minNewRows})`,
+    });
+  }
+  if (policy.maxModelAge !== undefined && e.production) {
+    const age = nowMs - Date.parse(e.production.createdAt);
+    const max = parseDurationMs(policy.maxModelAge);
+    rules.push({
+      rule: 'model_age',
+      fired: age >= max,
+      measured: ago(age),
+      threshold: policy.maxModelAge,
+      detail: `production v${e.production.version} is ${ago(age)} old (max ${policy.maxModelAge})`,
+    });
+  }
+  return rules;
+}
+
+/**
+ * Retrain or skip, and why. Order: force, unchanged data, first model, explicit requests,
+ * then the evidence rules with their memory (consecutive breaches, then cooldown).
+ */
+export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContext, memory: PolicyMemory): TriggerDecision {
+  const rules = evaluateRules(policy, e, ctx.nowMs);
+  const fired = rules.filter((r) => r.fired);
+  const decide = (retrain: boolean, reason: string, breaches = memory.breaches): TriggerDecision => ({ retrain, reason, rules, breaches });
+
+  if (ctx.force) return decide(true, `forced retrain (${ctx.reasons.join(', ')})`, 0);
+  if (policy.skipUnchangedData && e.production && e.dataUnchanged && e.paramsUnchanged) {
+    return decide(false, `data and params unchanged since production v${e.production.version} was trained`);
+  }
+  if (!e.production) return decide(true, 'no production model yet', 0);
+  const explicit = ctx.reasons.filter((r) => ctx.explicit.includes(r));
+  if (explicit.length > 0) return decide(true, `requested: ${explicit.join(', ')}`, 0);
+  if (e.dataUnchanged && !e.paramsUnchanged) return decide(true, 'training params changed since the production model', 0);
+
+  if (fired.length === 0) {
+    const checked = rules.length ? rules.map((r) => r.detail).join('; ') : 'no evidence rules configured';
+    return decide(false, `no rule fired: ${checked}`, 0);
+  }
+  const because = fired.map((r) => r.detail).join('; ');
+  const breaches = memory.breaches + 1;
+  if (breaches < policy.consecutiveBreaches) {
+    return decide(false, `breach ${breaches} of ${policy.consecutiveBreaches} needed: ${because}`, breaches);
+  }
+  const cooldownMs = parseDurationMs(policy.cooldown);
+  const last = Math.max(memory.lastRetrainAt ? Date.parse(memory.lastRetrainAt) : -Infinity, Date.parse(e.production.createdAt));
+  if (cooldownMs > 0 && ctx.nowMs - last < cooldownMs) {
+    return decide(false, `cooldown: last retrain ${ago(ctx.nowMs - last)} ago, cooldown ${policy.cooldown}; would retrain: ${because}`, breaches);
+  }
+  return decide(true, because, 0);
+}

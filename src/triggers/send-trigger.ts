@@ -1,0 +1,39 @@
+import type { Client } from '@temporalio/client';
+import { RetrainModel } from '../temporal/search-attributes.js';
+import { taskQueue as defaultTaskQueue } from '../temporal/task-queues.js';
+import { retrainController, statusQuery, triggerSignal, type ControllerStatus } from '../workflows/retrain-controller.js';
+import type { TriggerRequest } from '../workflows/types.js';
+
+/** `retrain-controller/churn`: one per model, so Temporal itself guarantees a single controller. */
+export const controllerId = (model: string) => `retrain-controller/${model}`;
+
+/**
+ * Signal-with-start: delivers the trigger to the model's controller, starting it if it is not
+ * running. Safe to call from anywhere (CLI, gateway, schedule tick, tests).
+ */
+export async function sendTrigger(
+  client: Client,
+  input: { model: string; trigger: TriggerRequest; taskQueue?: string; maxHistoryEvents?: number },
+): Promise<{ controllerId: string; runId: string }> {
+  const handle = await client.workflow.signalWithStart(retrainController, {
+    workflowId: controllerId(input.model),
+    taskQueue: input.taskQueue ?? defaultTaskQueue(),
+    args: [{ model: input.model, ...(input.maxHistoryEvents ? { maxHistoryEvents: input.maxHistoryEvents } : {}) }],
+    signal: triggerSignal,
+    signalArgs: [input.trigger],
+    typedSearchAttributes: [{ key: RetrainModel, value: input.model }],
+    staticSummary: `retrain controller for ${input.model}`,
+  });
+  return { controllerId: handle.workflowId, runId: handle.signaledRunId };
+}
+
+/** The controller's status, or null when no controller runs for the model. */
+export async function controllerStatus(client: Client, model: string): Promise<ControllerStatus | null> {
+  try {
+    return await client.workflow.getHandle(controllerId(model)).query(statusQuery);
+  } catch (err) {
+    const name = (err as Error).name;
+    if (name === 'WorkflowNotFoundError' || /not found|already completed/i.test((err as Error).message)) return null;
+    throw err;
+  }
+}
