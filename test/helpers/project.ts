@@ -11,24 +11,30 @@ export const EVALUATE = [...TSX_NODE, 'examples/churn/evaluate.ts'];
 export const fixtureCommand = (name: string) => [process.execPath, path.join(PROJECT_ROOT, 'test/fixtures/commands', name)];
 
 export interface TestProject {
+  model: string;
   dir: string;
   configFile: string;
   dataDir: string;
   writeConfig(model?: Record<string, unknown>): void;
 }
 
-/** A temp folder with churn data and a config for model "churn"; `overrides` merge into the model. */
-export async function makeProject(overrides: Record<string, unknown> = {}, rows = 1500): Promise<TestProject> {
+/**
+ * A temp folder with churn data and a config for one model (default "churn"); `overrides` merge
+ * into the model. Tests that start controllers or schedules use their own model name, because
+ * those ids are unique per Temporal namespace.
+ */
+export async function makeProject(overrides: Record<string, unknown> = {}, rows = 1500, model = 'churn'): Promise<TestProject> {
   const dir = mkdtempSync(path.join(tmpdir(), 'retrain-test-'));
   const dataDir = path.join(dir, 'data');
   await generate({ rows, seed: 1, shift: 0, out: path.join(dataDir, 'current.csv') });
   await generate({ rows: 1000, seed: 2, shift: 0, out: path.join(dataDir, 'eval.csv'), startId: 1_000_001 });
   const configFile = path.join(dir, 'retrain.config.yaml');
   const project: TestProject = {
+    model,
     dir,
     configFile,
     dataDir,
-    writeConfig(model = overrides) {
+    writeConfig(changes = overrides) {
       const base = {
         data: { current: 'data/current.csv', evaluation: 'data/eval.csv', target: 'churned' },
         train: { command: TRAIN, workdir: PROJECT_ROOT, params: { epochs: 150 } },
@@ -37,7 +43,7 @@ export async function makeProject(overrides: Record<string, unknown> = {}, rows 
         promotion: { metric: 'auc', floor: 0.55 },
         steps: fastSteps,
       };
-      writeFileSync(configFile, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: { churn: deepMerge(base, model) } }));
+      writeFileSync(configFile, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: { [model]: deepMerge(base, changes) } }));
     },
   };
   project.writeConfig();
