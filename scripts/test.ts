@@ -3,6 +3,7 @@
  * then runs every test file with node's test runner (each file in its own process).
  *   npm test                       all tests
  *   npm test -- test/unit          one folder or file
+ *   npm test -- test/integration/controller.test.ts --test-name-pattern=follow-up
  */
 import { readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +23,10 @@ function testFiles(target: string): string[] {
 }
 
 installRuntimeLogger('ERROR');
-const targets = process.argv.slice(2).filter((a) => a !== '--');
+const args = process.argv.slice(2).filter((a) => a !== '--');
+// Flags such as --test-name-pattern=… go to node's test runner; the rest are files or folders.
+const passThrough = args.filter((a) => a.startsWith('--'));
+const targets = args.filter((a) => !a.startsWith('--'));
 const files = (targets.length ? targets : ['test']).flatMap((t) => testFiles(path.resolve(t)));
 const say = (l: string) => process.stderr.write(`[test] ${l}\n`);
 
@@ -33,7 +37,7 @@ say('bundling workflows once for all tests …');
 const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined as never });
 writeFileSync(bundleFile, code);
 say(`running ${files.length} test file(s) against ${server.address}`);
-const run = await execa(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...files], {
+const run = await execa(process.execPath, ['--import', 'tsx', '--test', '--test-concurrency=1', ...passThrough, ...files], {
   stdio: 'inherit',
   reject: false,
   env: { TEMPORAL_ADDRESS: server.address, RETRAIN_TEST_BUNDLE: bundleFile, RETRAIN_LOG_LEVEL: 'ERROR' },

@@ -1,19 +1,40 @@
 import { Command } from 'commander';
-import { registerAudit } from './commands/audit.js';
-import { registerData } from './commands/data.js';
-import { registerPipeline } from './commands/pipeline.js';
-import { registerTriggers } from './commands/triggers.js';
 import { exitCodeFor } from './exit-codes.js';
+
+type Registrar = (program: Command) => void;
+// One module per group of commands, loaded only when one of its commands runs: `retrain history`
+// should not pay for loading DuckDB and the Temporal SDK.
+const load = {
+  data: async (): Promise<Registrar> => (await import('./commands/data.js')).registerData,
+  pipeline: async (): Promise<Registrar> => (await import('./commands/pipeline.js')).registerPipeline,
+  triggers: async (): Promise<Registrar> => (await import('./commands/triggers.js')).registerTriggers,
+  audit: async (): Promise<Registrar> => (await import('./commands/audit.js')).registerAudit,
+  serve: async (): Promise<Registrar> => (await import('./commands/serve.js')).registerServe,
+};
+const MODULE_OF: Record<string, keyof typeof load> = {
+  data: 'data',
+  run: 'pipeline',
+  models: 'pipeline',
+  config: 'pipeline',
+  trigger: 'triggers',
+  status: 'triggers',
+  apply: 'triggers',
+  schedule: 'triggers',
+  history: 'audit',
+  explain: 'audit',
+  check: 'audit',
+  dev: 'serve',
+  worker: 'serve',
+};
 
 const program = new Command('retrain')
   .description('Keep ML models fresh with durable Temporal workflows.\nConfig: ./retrain.config.yaml, or set RETRAIN_CONFIG.')
   .showHelpAfterError();
-registerData(program);
-registerPipeline(program);
-registerTriggers(program);
-registerAudit(program);
 
 try {
+  const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
+  const wanted = command && MODULE_OF[command] ? [MODULE_OF[command]] : (Object.keys(load) as (keyof typeof load)[]);
+  for (const name of wanted) (await load[name]())(program);
   await program.parseAsync(process.argv);
 } catch (err) {
   const code = exitCodeFor(err);

@@ -1,14 +1,22 @@
 import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { execa } from 'execa';
+import { findTemporalCli } from '../../src/temporal/cli-binary.js';
+
+export const HISTORIES_DIR = path.resolve(import.meta.dirname, '../replay/histories');
 
 /**
- * With RETRAIN_RECORD_HISTORIES=1, saves a finished run's history under test/replay/histories/
- * so the replay test can check that later code still replays it (see README, "Replay tests").
+ * With RETRAIN_RECORD_HISTORIES=1, saves a run's history under test/replay/histories/ so the
+ * replay test can check that later code still replays it. It is exported with the Temporal CLI
+ * (`temporal workflow show --output json`), the format users export too. See README, "Replay tests".
  */
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RETRAIN_RECORD_HISTORIES !== '1') return;
-  const history = await client.workflow.getHandle(workflowId).fetchHistory();
-  const file = path.resolve(import.meta.dirname, '../replay/histories', `${name}.json`);
-  writeFileSync(file, JSON.stringify({ workflowId, history }, null, 1));
+  const address = process.env.TEMPORAL_ADDRESS;
+  const cli = findTemporalCli();
+  if (!address || !cli) throw new Error('recording histories needs TEMPORAL_ADDRESS and the temporal CLI (npm run setup)');
+  const { stdout } = await execa(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', client.options.namespace, '--output', 'json']);
+  const history = JSON.parse(stdout) as Record<string, unknown>;
+  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify({ workflowId, ...history }, null, 1)}\n`);
 }

@@ -152,6 +152,10 @@ describe('model controller on a real dev server', () => {
       const s = await settled(client, 'sched', 1);
       assert.ok((s.recent.at(-1)!.triggers.byReason.schedule ?? 0) >= 1, JSON.stringify(s.recent));
       assert.match(s.recent.at(-1)!.workflowId, /^retrain\/sched\//);
+      for await (const tick of client.workflow.list({ query: `TemporalScheduledById = "retrain-schedule/sched" AND ExecutionStatus = "Completed"` })) {
+        await recordHistory(client, tick.workflowId, 'scheduled-trigger');
+        break;
+      }
       p.writeConfig({ trigger: { quietPeriod: '1s' }, schedule: undefined });
       assert.deepEqual(await apply(), ['delete']);
     });

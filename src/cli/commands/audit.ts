@@ -1,14 +1,10 @@
 import type { Command } from 'commander';
-import { defaultDeps } from '../../activities/deps.js';
-import { createPipelineSteps } from '../../activities/pipeline-steps.js';
 import { findRunRecord, listRunRecords, type RunRecord } from '../../audit/audit-log.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { planModel } from '../../config/plan.js';
 import { parseDurationMs } from '../../duration.js';
 import { ConfigError } from '../../errors.js';
 import { decideRetrain, EMPTY_MEMORY, type PolicyMemory, type TriggerDecision } from '../../policy/trigger-policy.js';
-import { connectClient, resolveTemporal } from '../../temporal/connection.js';
-import { controllerStatus } from '../../triggers/send-trigger.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { fmt, print, printJson, table } from '../output.js';
 
@@ -128,6 +124,9 @@ export function registerAudit(program: Command): void {
       const configFile = configPathFromEnv();
       const config = loadConfig(configFile);
       const plan = planModel(config, model);
+      // Loaded here, not at the top: `history` and `explain` should start fast without DuckDB or Temporal.
+      const { defaultDeps } = await import('../../activities/deps.js');
+      const { createPipelineSteps } = await import('../../activities/pipeline-steps.js');
       const deps = defaultDeps(configFile);
       const check = await createPipelineSteps(deps).checkData({ plan, runId: `check/${new Date().toISOString()}` });
       (await deps.engine()).close();
@@ -142,6 +141,8 @@ export function registerAudit(program: Command): void {
 
 /** The controller's memory when one is running; otherwise an empty memory (no cooldown, no breaches). */
 async function rememberedPolicyState(stateDir: string, model: string): Promise<PolicyMemory> {
+  const { connectClient, resolveTemporal } = await import('../../temporal/connection.js');
+  const { controllerStatus } = await import('../../triggers/send-trigger.js');
   try {
     const target = await resolveTemporal({ stateDir, start: false });
     const client = await connectClient(target);
