@@ -7,6 +7,7 @@ import { DataEngine } from '../../src/data/engine.js';
 import { categoryCounts } from '../../src/data/drift/categorical.js';
 import { categoricalStats, detectDrift, numericColumnStats } from '../../src/data/drift/detect.js';
 import { chi2Sf, gammaincc, kolmogorov } from '../../src/data/drift/special.js';
+import { ksExactPValue } from '../../src/data/drift/ks-exact.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/drift');
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Record<string, number | string>>;
@@ -36,13 +37,24 @@ describe('special functions agree with scipy.special', () => {
   });
 });
 
+describe('exact two-sample KS p-values match scipy ks_2samp(method="exact")', () => {
+  const cases = JSON.parse(readFileSync(path.join(FIXTURES, 'ks-exact.json'), 'utf8')) as { n1: number; n2: number; d: number; pvalue: number }[];
+  for (const c of cases) {
+    it(`n1=${c.n1}, n2=${c.n2}, D=${c.d.toFixed(4)}`, () => close(ksExactPValue(c.n1, c.n2, c.d)!, c.pvalue, 'exact KS p-value', 1e-300, 1e-9));
+  }
+  it('declines (null) where the exact computation is not sound, so the caller falls back', () => {
+    assert.equal(ksExactPValue(5, 5, 0.2), null);
+    assert.equal(ksExactPValue(40, 60, 0), 1);
+  });
+});
+
 describe('drift statistics agree with scipy/numpy on the committed fixtures', () => {
   for (const [name, want] of Object.entries(expected)) {
     it(name, async () => {
       if (want.kind === 'numeric') {
         const got = await numericColumnStats(engine, 'x', side(name, 'ref'), side(name, 'cur'));
         close(got.ks_statistic!, want.ks_statistic as number, 'KS statistic');
-        close(got.ks_pvalue!, want.ks_pvalue as number, 'KS p-value (asymptotic)', 1e-300, 1e-6);
+        close(got.ks_pvalue!, want.ks_pvalue as number, 'KS p-value (exact ≤ 10,000 values per side, else asymptotic)', 1e-300, 1e-6);
         close(got.wasserstein!, want.wasserstein as number, 'Wasserstein / std');
         close(got.psi!, want.psi as number, 'PSI');
         close(got.jensenshannon!, want.jensenshannon as number, 'Jensen-Shannon');

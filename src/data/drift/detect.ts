@@ -124,6 +124,7 @@ export async function numericColumnStats(engine: DataEngine, column: string, ref
   return {
     ks_statistic: s.ksStatistic,
     ks_pvalue: s.ksPValue,
+    ks_pvalue_exact: s.ksExact ? 1 : 0,
     wasserstein: s.refStd > 0 ? s.wasserstein / s.refStd : s.wasserstein === 0 ? 0 : Infinity,
     wasserstein_raw: s.wasserstein,
     psi: psi(r, c),

@@ -1,4 +1,5 @@
 import { ident, readerFor, type DataEngine, type DataFormat } from '../engine.js';
+import { EXACT_KS_MAX_N, ksExactPValue } from './ks-exact.js';
 import { kolmogorov } from './special.js';
 
 export interface Side {
@@ -16,6 +17,8 @@ export interface NumericStats {
   hi: number;
   ksStatistic: number;
   ksPValue: number;
+  /** Whether the p-value is exact (small samples) or asymptotic. */
+  ksExact: boolean;
   wasserstein: number;
   refBins: number[];
   curBins: number[];
@@ -28,6 +31,13 @@ const values = (col: string, slot: number, side: Side) =>
  * KS statistic and Wasserstein-1 distance from the two empirical CDFs, computed inside DuckDB over
  * distinct values (exact, no sampling), then a numpy-compatible equal-width histogram for PSI/JS.
  */
+/** scipy's choice: exact up to 10,000 values per side, else the asymptotic Kolmogorov distribution. */
+function ksPValue(nRef: number, nCur: number, ks: number, en: number): { ksPValue: number; ksExact: boolean } {
+  if (!en) return { ksPValue: 1, ksExact: false };
+  const exact = Math.max(nRef, nCur) <= EXACT_KS_MAX_N ? ksExactPValue(nRef, nCur, ks) : null;
+  return exact === null ? { ksPValue: kolmogorov(Math.sqrt(en) * ks), ksExact: false } : { ksPValue: exact, ksExact: true };
+}
+
 export async function numericStats(engine: DataEngine, column: string, ref: Side, cur: Side, bins: number): Promise<NumericStats> {
   const col = ident(column);
   const where = `${ref.location} vs ${cur.location}`;
@@ -71,7 +81,7 @@ export async function numericStats(engine: DataEngine, column: string, ref: Side
     lo,
     hi,
     ksStatistic: ks,
-    ksPValue: en ? kolmogorov(Math.sqrt(en) * ks) : 1,
+    ...ksPValue(nRef, nCur, ks, en),
     wasserstein: Number(s!.wd),
     refBins,
     curBins,
