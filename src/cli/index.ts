@@ -25,6 +25,7 @@ const MODULE_OF: Record<string, keyof typeof load> = {
   check: 'audit',
   dev: 'serve',
   worker: 'serve',
+  gateway: 'serve',
 };
 
 const program = new Command('retrain')

@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { configPathFromEnv } from '../../config/load.js';
+import { ConfigError } from '../../errors.js';
 import { installRuntimeLogger } from '../../temporal/quiet-logs.js';
 import { print } from '../output.js';
 
@@ -14,6 +15,37 @@ export function registerServe(program: Command): void {
       print('ready; press Ctrl-C to stop');
       await stack.running;
       await stack.close();
+    });
+
+  program
+    .command('gateway')
+    .description('HTTP trigger gateway: signed POST /v1/models/{model}/triggers for systems that cannot speak Temporal (secret in RETRAIN_GATEWAY_SECRET)')
+    .option('--port <port>', 'port to listen on', '8787')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--tolerance <seconds>', 'refuse requests whose timestamp is further off than this', '300')
+    .action(async (o: { port: string; host: string; tolerance: string }) => {
+      const secret = process.env.RETRAIN_GATEWAY_SECRET ?? '';
+      if (secret.length < 16) throw new ConfigError('RETRAIN_GATEWAY_SECRET: set a shared secret of at least 16 characters');
+      const { createGateway } = await import('../../gateway/server.js');
+      const { withTemporal } = await import('../temporal-context.js');
+      const { taskQueue } = await import('../../temporal/task-queues.js');
+      await withTemporal(async ({ client, config }) => {
+        const server = createGateway({
+          client,
+          models: Object.keys(config.models),
+          secret,
+          taskQueue: taskQueue(),
+          toleranceSeconds: Number(o.tolerance),
+          log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
+        });
+        await new Promise<void>((resolve) => server.listen(Number(o.port), o.host, resolve));
+        print(`gateway listening on http://${o.host}:${o.port} (models: ${Object.keys(config.models).join(', ')})`);
+        await new Promise<void>((resolve) => {
+          const stop = () => server.close(() => resolve());
+          process.once('SIGINT', stop);
+          process.once('SIGTERM', stop);
+        });
+      });
     });
 
   program

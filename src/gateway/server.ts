@@ -1,0 +1,151 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { Client } from '@temporalio/client';
+import { z } from 'zod';
+import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
+import { controllerStatus, sendTrigger } from '../triggers/send-trigger.js';
+import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from './signature.js';
+
+export interface GatewayOptions {
+  client: Client;
+  /** Models the config defines; anything else is a 404 that never reaches Temporal. */
+  models: readonly string[];
+  secret: string;
+  taskQueue: string;
+  toleranceSeconds?: number;
+  maxBodyBytes?: number;
+  now?: () => number;
+  log?: (line: string) => void;
+}
+
+const triggerBody = z.strictObject({
+  reason: z.enum(TRIGGER_REASONS),
+  source: z.string().min(1).max(200),
+  details: z.record(z.string(), z.unknown()).optional(),
+  idempotency_key: z.string().min(1).max(200).optional(),
+  force: z.boolean().optional(),
+});
+
+class Refusal extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    reason: string,
+  ) {
+    super(reason);
+  }
+}
+
+const TRIGGERS = /^\/v1\/models\/([^/]+)\/triggers$/;
+const STATUS = /^\/v1\/models\/([^/]+)\/status$/;
+
+function send(res: ServerResponse, status: number, body: unknown): void {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(text) });
+  res.end(text);
+}
+
+async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw new Refusal(413, 'body_too_large', `body over ${limit} bytes`);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new Refusal(413, 'body_too_large', `body over ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/**
+ * `POST /v1/models/{model}/triggers`, `GET /v1/models/{model}/status`, `GET /healthz`.
+ * Every request but /healthz must be signed (see signature.ts); every refusal is a JSON error
+ * with a reason and is decided before anything reaches Temporal.
+ */
+export function createGateway(opts: GatewayOptions): Server {
+  const tolerance = opts.toleranceSeconds ?? 300;
+  const limit = opts.maxBodyBytes ?? 64 * 1024;
+  const now = opts.now ?? Date.now;
+  const models = new Set(opts.models);
+
+  const modelFrom = (raw: string): string => {
+    let name: string;
+    try {
+      name = decodeURIComponent(raw);
+    } catch {
+      throw new Refusal(404, 'unknown_model', 'unknown model');
+    }
+    if (!models.has(name)) throw new Refusal(404, 'unknown_model', `unknown model ${JSON.stringify(name.slice(0, 64))}`);
+    return name;
+  };
+
+  const authenticate = (req: IncomingMessage, body: Buffer) => {
+    const header = (h: string) => (Array.isArray(req.headers[h]) ? req.headers[h][0] : req.headers[h]) as string | undefined;
+    const verdict = verify({
+      secret: opts.secret,
+      timestamp: header(TIMESTAMP_HEADER),
+      signature: header(SIGNATURE_HEADER),
+      body,
+      nowSeconds: Math.floor(now() / 1000),
+      toleranceSeconds: tolerance,
+    });
+    if (!verdict.ok) throw new Refusal(401, 'unauthorized', verdict.reason);
+  };
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://gateway');
+    if (url.pathname === '/healthz') {
+      if (req.method !== 'GET') throw new Refusal(405, 'method_not_allowed', 'use GET');
+      return send(res, 200, { ok: true });
+    }
+    const trigger = TRIGGERS.exec(url.pathname);
+    const status = STATUS.exec(url.pathname);
+    if (!trigger && !status) throw new Refusal(404, 'not_found', `no route ${url.pathname.slice(0, 100)}`);
+    if (trigger && req.method !== 'POST') throw new Refusal(405, 'method_not_allowed', 'use POST');
+    if (status && req.method !== 'GET') throw new Refusal(405, 'method_not_allowed', 'use GET');
+    const body = await readBody(req, limit);
+    authenticate(req, body);
+    const model = modelFrom((trigger ?? status)![1]!);
+
+    if (status) {
+      const s = await controllerStatus(opts.client, model);
+      return send(res, 200, s ?? { model, phase: 'not started' });
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new Refusal(400, 'invalid_json', 'body is not valid JSON');
+    }
+    const parsed = triggerBody.safeParse(json);
+    if (!parsed.success) {
+      const issue = parsed.error.issues[0]!;
+      throw new Refusal(400, 'invalid_body', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+    }
+    const t = parsed.data;
+    const sent = await sendTrigger(opts.client, {
+      model,
+      taskQueue: opts.taskQueue,
+      trigger: {
+        reason: t.reason,
+        source: t.source,
+        ...(t.details ? { details: t.details } : {}),
+        ...(t.idempotency_key ? { idempotencyKey: t.idempotency_key } : {}),
+        ...(t.force ? { force: true } : {}),
+      },
+    });
+    opts.log?.(`trigger ${t.reason} from ${t.source} → ${sent.controllerId}`);
+    send(res, 202, { accepted: true, model, controllerId: sent.controllerId, idempotencyKey: t.idempotency_key ?? null });
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      if (err instanceof Refusal) {
+        opts.log?.(`refused ${req.method} ${req.url?.slice(0, 100)}: ${err.status} ${err.message}`);
+        return send(res, err.status, { error: { code: err.code, reason: err.message } });
+      }
+      opts.log?.(`error on ${req.method} ${req.url?.slice(0, 100)}: ${(err as Error).message}`);
+      send(res, 502, { error: { code: 'temporal_unavailable', reason: 'could not reach Temporal; retry later' } });
+    });
+  });
+}
