@@ -5,7 +5,7 @@
  *   npm run bench -- --rows 10000000      (default 1,000,000 to keep a run short)
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { DataEngine } from '../src/data/engine.js';
@@ -26,7 +26,10 @@ async function generate(engine: DataEngine, file: string, rows: number, shift: n
   if (existsSync(file)) return;
   const numeric = Array.from({ length: 12 }, (_, i) => `(random() + random() + random() - 1.5 + ${shift * (i % 3)})::DOUBLE AS n${i}`);
   const categorical = Array.from({ length: 8 }, (_, i) => `('c' || (floor(random() * ${5 + i * 3} + ${shift} * random() * 2))::INT)::VARCHAR AS c${i}`);
-  await engine.rows(`COPY (SELECT ${[...numeric, ...categorical].join(', ')} FROM range(${rows})) TO '${file}' (FORMAT parquet)`);
+  // Written under a temporary name, so an interrupted run never leaves a truncated file to reuse.
+  const tmp = `${file}.partial`;
+  await engine.rows(`COPY (SELECT ${[...numeric, ...categorical].join(', ')} FROM range(${rows})) TO '${tmp}' (FORMAT parquet)`);
+  renameSync(tmp, file);
 }
 
 async function rawSha256(file: string): Promise<number> {
@@ -63,6 +66,30 @@ export async function benchDrift(rows: number): Promise<DriftBenchResult> {
   const fpSeconds = (performance.now() - t) / 1000;
   engine.close();
   return { rows, ours, baseline, fingerprint: { mibPerSec: mib / fpSeconds, rawSha256MibPerSec: mib / (await rawSha256(ref)) } };
+}
+
+export interface EvidentlyBenchResult {
+  rows: number;
+  ours: { seconds: number; peakMiB: number };
+  evidently: { seconds: number; peakMiB: number } | null;
+}
+
+/** Evidently's DataDriftPreset vs ours on a smaller pair (Evidently holds everything in pandas). */
+export async function benchEvidently(rows: number): Promise<EvidentlyBenchResult> {
+  mkdirSync(DIR, { recursive: true });
+  const ref = path.join(DIR, `ref-${rows}.parquet`);
+  const cur = path.join(DIR, `cur-${rows}.parquet`);
+  const gen = await DataEngine.open();
+  await generate(gen, ref, rows, 0);
+  await generate(gen, cur, rows, 0.05);
+  gen.close();
+  const child = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-run.ts'), ref, cur]);
+  const ours = JSON.parse(child.stdout) as { seconds: number; peakMiB: number };
+  const python = process.env.EVIDENTLY_PYTHON ?? path.join(TOOLS_DIR, 'evidently', 'bin', 'python');
+  const run = existsSync(python) ? await execa(python, [path.join(import.meta.dirname, 'drift_evidently.py'), ref, cur], { reject: false }) : undefined;
+  if (run && run.exitCode !== 0) process.stderr.write(`evidently run failed: ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
+  const evidently = run?.exitCode === 0 ? (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; peakMiB: number }) : null;
+  return { rows, ours, evidently };
 }
 
 export { detectDrift };
