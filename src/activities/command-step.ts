@@ -4,6 +4,17 @@ import type { FailureType} from '../errors.js';
 import { RetrainError } from '../errors.js';
 import { EXIT_TEMPFAIL, runCommand, type CommandSpec, type RunCommandResult } from '../runner/run-command.js';
 
+const OUTSIDE_ACTIVITY_TIMEOUT_MS = 60 * 60_000;
+
+/** The activity context, or null when a step runs in-process (e.g. `retrain check --dry-run`). */
+function activityContext(): Context | null {
+  try {
+    return Context.current();
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Runs a contract command inside an activity: heartbeats while it runs, is killed when the
  * activity is cancelled or times out, and maps its exit code onto the retry contract.
@@ -15,15 +26,15 @@ export async function runStepCommand(
   runDir: string,
   logName: string,
 ): Promise<RunCommandResult> {
-  const ctx = Context.current();
+  const ctx = activityContext();
   const result = await runCommand({
     spec,
     vars,
     runDir,
     logName,
-    timeoutMs: ctx.info.startToCloseTimeoutMs,
-    signal: ctx.cancellationSignal,
-    onTick: (elapsedMs) => ctx.heartbeat({ step: logName, elapsedMs }),
+    timeoutMs: ctx?.info.startToCloseTimeoutMs ?? OUTSIDE_ACTIVITY_TIMEOUT_MS,
+    ...(ctx ? { signal: ctx.cancellationSignal } : {}),
+    onTick: (elapsedMs) => ctx?.heartbeat({ step: logName, elapsedMs }),
   });
   const what = `${logName} command \`${spec.command.join(' ')}\``;
   if (result.cancelled) throw new CancelledFailure(`${what} was cancelled and killed`);

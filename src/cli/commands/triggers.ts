@@ -70,12 +70,12 @@ export function registerTriggers(program: Command): void {
           const done = s?.recent.find((r) => !knownRuns.has(r.workflowId) && r.workflowId !== before?.running?.workflowId);
           if (done) {
             if (o.json) printJson(done);
-            else print(`${done.outcome}: ${done.reason}\n  run ${done.workflowId}`);
+            else print(`${done.reason.startsWith(done.outcome) ? done.reason : `${done.outcome}: ${done.reason}`}\n  run ${done.workflowId}`);
             if (done.outcome === 'failed') throw new ExitSignal(EXIT.failure);
             return;
           }
-          const phase = s ? describePhase(s) : 'starting';
-          if (!o.json && phase !== lastPhase) print(`  · ${(lastPhase = phase)}`);
+          const phase = s && s.phase !== 'idle' ? describePhase(s) : '';
+          if (!o.json && phase && phase !== lastPhase) print(`  · ${(lastPhase = phase)}`);
           await new Promise((r) => setTimeout(r, 500));
         }
       }, model);
@@ -98,7 +98,7 @@ export function registerTriggers(program: Command): void {
         if (o.json) return printJson(rows.map((r) => ({ model: r.model, controllerId: controllerId(r.model), step: r.step, ...(r.status ?? { phase: 'not started' }) })));
         print(
           table(
-            ['model', 'state', 'pending', 'last run', 'last outcome'],
+            ['model', 'state', 'pending', 'last run', 'last outcome and why'],
             rows.map(({ model: m, status: s, step }) => {
               const last = s?.recent[0];
               return [
@@ -106,7 +106,7 @@ export function registerTriggers(program: Command): void {
                 s ? describePhase(s) + (step ? ` (${step})` : '') : 'no controller yet',
                 s ? `${s.pending.total}${s.pending.total ? ` (${counts(s.pending.byReason)})` : ''}` : '',
                 last?.workflowId ?? '',
-                last ? `${last.outcome}: ${last.reason}` : '',
+                last?.reason ?? '',
               ];
             }),
           ),
