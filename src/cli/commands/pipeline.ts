@@ -31,13 +31,22 @@ export function registerPipeline(program: Command): void {
     });
 
   program
-    .command('models <model>')
-    .description('versions of a model, with the production alias and lineage')
+    .command('models [model]')
+    .description('the configured models with their production version; with a model: its versions, aliases and lineage')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { json?: boolean }) => {
+    .action(async (model: string | undefined, o: { json?: boolean }) => {
       const config = loadConfig(configPathFromEnv());
-      modelConfig(config, model);
       const registry = new LocalRegistry(path.join(config.stateDir, 'registry'));
+      if (!model) {
+        const rows = [];
+        for (const [name, m] of Object.entries(config.models)) {
+          const versions = await registry.listVersions(name);
+          rows.push({ model: name, description: m.description ?? '', production: await registry.getAlias(name, PRODUCTION_ALIAS), versions: versions.length, latest: versions.at(-1)?.createdAt ?? null });
+        }
+        if (o.json) return printJson(rows);
+        return print(table(['model', 'production', 'versions', 'latest version created', 'description'], rows.map((r) => [r.model, r.production === null ? 'none' : `v${r.production}`, r.versions, r.latest, r.description])));
+      }
+      modelConfig(config, model);
       const versions = await registry.listVersions(model);
       const production = await registry.getAlias(model, PRODUCTION_ALIAS);
       if (o.json) return printJson({ model, production, versions, aliasHistory: await registry.aliasHistory(model) });
