@@ -10,7 +10,7 @@ import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
 import { startDevServer } from '../src/temporal/dev-server.js';
-import { installRuntimeLogger } from '../src/temporal/quiet-logs.js';
+import { installRuntime } from '../src/temporal/runtime.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
 
@@ -22,7 +22,7 @@ function testFiles(target: string): string[] {
     .sort();
 }
 
-installRuntimeLogger('ERROR');
+installRuntime('ERROR');
 const args = process.argv.slice(2).filter((a) => a !== '--');
 // Flags such as --test-name-pattern=… go to node's test runner; the rest are files or folders.
 const passThrough = args.filter((a) => a.startsWith('--'));

@@ -11,7 +11,7 @@ import { formatResult } from './cli/format-result.js';
 import { configPathFromEnv, loadConfig } from './config/load.js';
 import { startDevStack } from './dev-stack.js';
 import { workflowUrl } from './temporal/connection.js';
-import { installRuntimeLogger } from './temporal/quiet-logs.js';
+import { installRuntime } from './temporal/runtime.js';
 
 const say = (line: string) => process.stdout.write(`${line}\n`);
 
@@ -24,7 +24,7 @@ async function ensureExampleData(dataDir: string) {
 }
 
 async function main() {
-  installRuntimeLogger();
+  installRuntime();
   const configFile = configPathFromEnv();
   const config = loadConfig(configFile);
   const model = process.argv[2] ?? Object.keys(config.models)[0]!;

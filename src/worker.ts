@@ -6,7 +6,7 @@ import { defaultDeps, type ActivityDeps } from './activities/deps.js';
 import { configPathFromEnv, loadConfig } from './config/load.js';
 import { connectNative, resolveTemporal } from './temporal/connection.js';
 import { taskQueue } from './temporal/task-queues.js';
-import { installRuntimeLogger } from './temporal/quiet-logs.js';
+import { installRuntime } from './temporal/runtime.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -31,7 +31,7 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
 
 /** `tsx src/worker.ts`: connects to TEMPORAL_ADDRESS or the running embedded server; stops on SIGINT/SIGTERM. */
 export async function runWorker(): Promise<void> {
-  installRuntimeLogger();
+  installRuntime();
   const configFile = configPathFromEnv();
   const config = loadConfig(configFile);
   const target = await resolveTemporal({ stateDir: config.stateDir, start: false });

@@ -7,6 +7,7 @@ import {
   defineSignal,
   executeChild,
   isCancellation,
+  metricMeter,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -68,6 +69,12 @@ export interface ControllerStatus {
 export const triggerSignal = defineSignal<[TriggerRequest]>('trigger');
 export const statusQuery = defineQuery<ControllerStatus>('status');
 
+// Exported on the worker's Prometheus endpoint when RETRAIN_METRICS_ADDRESS is set; replay-safe.
+const triggersReceived = metricMeter.createCounter('retrain_triggers_received', 'triggers', 'trigger signals received by model controllers');
+const triggersDuplicate = metricMeter.createCounter('retrain_triggers_duplicate', 'triggers', 'triggers dropped as duplicates by idempotency key');
+const triggersCoalesced = metricMeter.createCounter('retrain_triggers_coalesced', 'triggers', 'triggers answered by a pipeline run');
+const runsFinished = metricMeter.createCounter('retrain_runs', 'runs', 'pipeline runs finished, by outcome');
+
 const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
@@ -105,9 +112,11 @@ export async function retrainController(input: ControllerInput): Promise<void> {
 
   setHandler(triggerSignal, (trigger) => {
     state.counters.received++;
+    triggersReceived.add(1, { model, reason: trigger.reason });
     if (trigger.idempotencyKey) {
       if (seen.has(trigger.idempotencyKey)) {
         state.counters.duplicates++;
+        triggersDuplicate.add(1, { model });
         return;
       }
       seen.add(trigger.idempotencyKey);
@@ -198,6 +207,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       summary = { workflowId, outcome: 'failed', reason: `pipeline ended abnormally: ${(err as Error).message}`, version: null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
     }
     running = null;
+    triggersCoalesced.add(coalesced.total, { model });
+    runsFinished.add(1, { model, outcome: summary.outcome });
     state.recent = [summary, ...state.recent].slice(0, RECENT_RUNS);
     if (historyFull()) await rollOver();
   }

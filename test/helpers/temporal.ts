@@ -6,7 +6,7 @@ import { bundleWorkflowCode, type NativeConnection, type Worker } from '@tempora
 import { defaultDeps, type ActivityDeps } from '../../src/activities/deps.js';
 import { connectClient, connectNative, resolveTemporal, type TemporalTarget } from '../../src/temporal/connection.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
-import { installRuntimeLogger } from '../../src/temporal/quiet-logs.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker.js';
 
 export interface TestTemporal {
@@ -29,7 +29,7 @@ after(async () => {
  */
 export function testTemporal(): Promise<TestTemporal> {
   shared ??= (async () => {
-    installRuntimeLogger('ERROR');
+    installRuntime('ERROR');
     let owned: Awaited<ReturnType<typeof startDevServer>> | undefined;
     if (!process.env.TEMPORAL_ADDRESS) {
       owned = await startDevServer({ headless: true, port: 0 });

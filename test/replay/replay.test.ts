@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
-import { installRuntimeLogger } from '../../src/temporal/quiet-logs.js';
+import { installRuntime } from '../../src/temporal/runtime.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
 import { HISTORIES_DIR } from '../helpers/record-history.js';
 
@@ -18,7 +18,7 @@ const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort
 const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 'pipeline-failed-validate', 'controller-burst', 'controller-followup', 'controller-policy', 'controller-sched', 'scheduled-trigger'];
 
 describe('replay of recorded histories', async () => {
-  installRuntimeLogger('ERROR');
+  installRuntime('ERROR');
   const bundleFile = process.env.RETRAIN_TEST_BUNDLE;
   const workflowBundle = bundleFile && existsSync(bundleFile)
     ? { code: readFileSync(bundleFile, 'utf8') }

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { configPathFromEnv } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
-import { installRuntimeLogger } from '../../temporal/quiet-logs.js';
+import { installRuntime } from '../../temporal/runtime.js';
 import { print } from '../output.js';
 
 export function registerServe(program: Command): void {
@@ -9,7 +9,7 @@ export function registerServe(program: Command): void {
     .command('dev')
     .description('the embedded Temporal dev server (started or reused) plus a worker, with the schedules applied; Ctrl-C stops')
     .action(async () => {
-      installRuntimeLogger();
+      installRuntime();
       const { startDevStack } = await import('../../dev-stack.js');
       const stack = await startDevStack(configPathFromEnv(), print);
       print('ready; press Ctrl-C to stop');
