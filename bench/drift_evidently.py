@@ -1,7 +1,7 @@
 """Evidently DataDriftPreset over the same Parquet files, for the drift benchmark's comparison.
 
     python bench/drift_evidently.py REF.parquet CUR.parquet
-Prints JSON: seconds, peak RSS (MiB), drifted share. Needs `pip install evidently pyarrow`.
+Prints JSON: seconds, peak RSS (MiB), drifted share. Needs `pip install evidently pyarrow 'pandas<3'` (Evidently 0.7 does not import under pandas 3).
 """
 import json
 import resource

@@ -69,11 +69,19 @@ export interface ControllerStatus {
 export const triggerSignal = defineSignal<[TriggerRequest]>('trigger');
 export const statusQuery = defineQuery<ControllerStatus>('status');
 
-// Exported on the worker's Prometheus endpoint when RETRAIN_METRICS_ADDRESS is set; replay-safe.
-const triggersReceived = metricMeter.createCounter('retrain_triggers_received', 'triggers', 'trigger signals received by model controllers');
-const triggersDuplicate = metricMeter.createCounter('retrain_triggers_duplicate', 'triggers', 'triggers dropped as duplicates by idempotency key');
-const triggersCoalesced = metricMeter.createCounter('retrain_triggers_coalesced', 'triggers', 'triggers answered by a pipeline run');
-const runsFinished = metricMeter.createCounter('retrain_runs', 'runs', 'pipeline runs finished, by outcome');
+/**
+ * Counters exported on the worker's Prometheus endpoint when RETRAIN_METRICS_ADDRESS is set;
+ * replay-safe. Created inside the workflow: the meter exists only in workflow context, and this
+ * module is also imported by clients for its signal and query definitions.
+ */
+function controllerCounters() {
+  return {
+    received: metricMeter.createCounter('retrain_triggers_received', 'triggers', 'trigger signals received by model controllers'),
+    duplicate: metricMeter.createCounter('retrain_triggers_duplicate', 'triggers', 'triggers dropped as duplicates by idempotency key'),
+    coalesced: metricMeter.createCounter('retrain_triggers_coalesced', 'triggers', 'triggers answered by a pipeline run'),
+    runs: metricMeter.createCounter('retrain_runs', 'runs', 'pipeline runs finished, by outcome'),
+  };
+}
 
 const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -103,6 +111,7 @@ function addCounts(into: CoalescedTriggers, from: CoalescedTriggers): CoalescedT
  */
 export async function retrainController(input: ControllerInput): Promise<void> {
   const { model } = input;
+  const metrics = controllerCounters();
   const state = input.state ?? emptyState();
   const seen = new Set(state.seenKeys);
   let phase: ControllerStatus['phase'] = 'idle';
@@ -112,11 +121,11 @@ export async function retrainController(input: ControllerInput): Promise<void> {
 
   setHandler(triggerSignal, (trigger) => {
     state.counters.received++;
-    triggersReceived.add(1, { model, reason: trigger.reason });
+    metrics.received.add(1, { model, reason: trigger.reason });
     if (trigger.idempotencyKey) {
       if (seen.has(trigger.idempotencyKey)) {
         state.counters.duplicates++;
-        triggersDuplicate.add(1, { model });
+        metrics.duplicate.add(1, { model });
         return;
       }
       seen.add(trigger.idempotencyKey);
@@ -207,8 +216,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       summary = { workflowId, outcome: 'failed', reason: `pipeline ended abnormally: ${(err as Error).message}`, version: null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
     }
     running = null;
-    triggersCoalesced.add(coalesced.total, { model });
-    runsFinished.add(1, { model, outcome: summary.outcome });
+    metrics.coalesced.add(coalesced.total, { model });
+    metrics.runs.add(1, { model, outcome: summary.outcome });
     state.recent = [summary, ...state.recent].slice(0, RECENT_RUNS);
     if (historyFull()) await rollOver();
   }
