@@ -175,9 +175,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     await condition(() => pendingCount() > 0 || historyFull());
     if (historyFull()) await rollOver();
 
-    phase = 'waiting';
-    describe();
     const timing = await triggerTiming(model);
+    phase = 'waiting';
     // Quiet period after the last trigger, but never more than maxWait after the first; force skips it.
     const firstArrival = Math.min(...state.pending.map((t) => Date.parse(t.receivedAt!)));
     while (!state.pending.some((t) => t.force)) {

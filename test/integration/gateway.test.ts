@@ -66,7 +66,7 @@ describe('HTTP trigger gateway on a real dev server', () => {
         }
         assert.equal((await call('/v1/models/gateway/triggers', trigger({ reason: 'drift_alert', source: 'monitor' }))).status, 202);
         let status: Partial<Reply> = {};
-        for (let i = 0; i < 100 && (status.counters?.received !== 4 || status.phase !== 'waiting'); i++) {
+        for (let i = 0; i < 600 && (status.counters?.received !== 4 || status.phase !== 'waiting'); i++) {
           await sleep(200);
           status = (await call('/v1/models/gateway/status', null)).json;
         }

@@ -24,7 +24,9 @@ describe('worker metrics', () => {
     try {
       await sendTrigger(client, { model: 'metrics', taskQueue, trigger: { reason: 'new_data', source: 'test', idempotencyKey: 'k1' } });
       await sendTrigger(client, { model: 'metrics', taskQueue, trigger: { reason: 'new_data', source: 'test', idempotencyKey: 'k1' } });
-      for (let i = 0; i < 600 && (await controllerStatus(client, 'metrics'))?.counters.received !== 2; i++) await sleep(500);
+      // Queries fail until the worker process has bundled its workflows and started polling.
+      const received = () => controllerStatus(client, 'metrics').then((st) => st?.counters.received, () => undefined);
+      for (let i = 0; i < 600 && (await received()) !== 2; i++) await sleep(500);
       let text = '';
       for (let i = 0; i < 60 && !/retrain_triggers_duplicate/.test(text); i++) {
         text = await fetch(`http://${address}/metrics`).then((r) => r.text(), () => '');
