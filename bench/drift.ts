@@ -40,7 +40,10 @@ async function rawSha256(file: string): Promise<number> {
   return (performance.now() - t) / 1000;
 }
 
-export async function benchDrift(rows: number): Promise<DriftBenchResult> {
+type Timing = { seconds: number; peakMiB: number };
+
+/** The generated reference/current Parquet pair for a size (reused when already there). */
+async function dataPair(rows: number): Promise<{ ref: string; cur: string }> {
   mkdirSync(DIR, { recursive: true });
   const ref = path.join(DIR, `ref-${rows}.parquet`);
   const cur = path.join(DIR, `cur-${rows}.parquet`);
@@ -48,10 +51,18 @@ export async function benchDrift(rows: number): Promise<DriftBenchResult> {
   await generate(gen, ref, rows, 0);
   await generate(gen, cur, rows, 0.05);
   gen.close();
+  return { ref, cur };
+}
 
-  // Ours runs in a child process so its peak memory is measured on its own.
+/** Ours runs in a child process so its peak memory is measured on its own. */
+async function runOurs(ref: string, cur: string): Promise<Timing> {
   const child = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-run.ts'), ref, cur]);
-  const ours = JSON.parse(child.stdout) as { seconds: number; peakMiB: number };
+  return JSON.parse(child.stdout) as Timing;
+}
+
+export async function benchDrift(rows: number): Promise<DriftBenchResult> {
+  const { ref, cur } = await dataPair(rows);
+  const ours = await runOurs(ref, cur);
 
   const python = path.join(TOOLS_DIR, 'py', 'bin', 'python');
   const base = existsSync(python)
@@ -76,15 +87,8 @@ export interface EvidentlyBenchResult {
 
 /** Evidently's DataDriftPreset vs ours on a smaller pair (Evidently holds everything in pandas). */
 export async function benchEvidently(rows: number): Promise<EvidentlyBenchResult> {
-  mkdirSync(DIR, { recursive: true });
-  const ref = path.join(DIR, `ref-${rows}.parquet`);
-  const cur = path.join(DIR, `cur-${rows}.parquet`);
-  const gen = await DataEngine.open();
-  await generate(gen, ref, rows, 0);
-  await generate(gen, cur, rows, 0.05);
-  gen.close();
-  const child = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-run.ts'), ref, cur]);
-  const ours = JSON.parse(child.stdout) as { seconds: number; peakMiB: number };
+  const { ref, cur } = await dataPair(rows);
+  const ours = await runOurs(ref, cur);
   const python = process.env.EVIDENTLY_PYTHON ?? path.join(TOOLS_DIR, 'evidently', 'bin', 'python');
   const run = existsSync(python) ? await execa(python, [path.join(import.meta.dirname, 'drift_evidently.py'), ref, cur], { reject: false }) : undefined;
   if (run && run.exitCode !== 0) process.stderr.write(`evidently run failed: ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
