@@ -13,6 +13,8 @@ export const FailureType = {
   Contract: 'CommandContractError',
   Registry: 'RegistryError',
   PromotionConflict: 'PromotionConflictError',
+  DeployHook: 'DeployHookError',
+  UnknownVersion: 'UnknownVersionError',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

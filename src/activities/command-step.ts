@@ -20,7 +20,7 @@ function activityContext(): Context | null {
  * activity is cancelled or times out, and maps its exit code onto the retry contract.
  */
 export async function runStepCommand(
-  failureType: typeof FailureType.TrainingCommand | typeof FailureType.EvaluationCommand,
+  failureType: typeof FailureType.TrainingCommand | typeof FailureType.EvaluationCommand | typeof FailureType.DeployHook,
   spec: CommandSpec,
   vars: Record<string, string>,
   runDir: string,

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DataEngine } from '../data/engine.js';
-import { LocalRegistry } from '../registry/local.js';
+import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
 
 /** What activities need from the outside world; the worker builds the real ones, tests may swap. */
@@ -19,9 +19,9 @@ export function defaultDeps(configFile: string): ActivityDeps {
   return {
     config: () => loadConfig(configFile),
     registry: (config) => {
-      const root = path.join(config.stateDir, 'registry');
-      if (!registries.has(root)) registries.set(root, new LocalRegistry(root));
-      return registries.get(root)!;
+      const key = `${config.stateDir}\0${JSON.stringify(config.registry)}`;
+      if (!registries.has(key)) registries.set(key, openRegistry(config));
+      return registries.get(key)!;
     },
     engine: () => (engine ??= DataEngine.open()),
     codeVersion: process.env.RETRAIN_CODE_VERSION,

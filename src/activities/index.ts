@@ -3,6 +3,8 @@ import type { ActivityDeps } from './deps.js';
 import { createAuditSteps } from './audit-steps.js';
 import { createPipelineSteps } from './pipeline-steps.js';
 import { createTriggerSteps } from './trigger-steps.js';
+import { createNotifySteps } from './notify-steps.js';
+import { createProductionSteps } from './production-steps.js';
 
 /** Wraps each activity so a RetrainError leaves it as a typed non-retryable ApplicationFailure. */
 function typedFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
@@ -20,7 +22,7 @@ function typedFailures<T extends Record<string, (...args: never[]) => Promise<un
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps() });
+  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createNotifySteps(), ...createProductionSteps(deps) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

@@ -9,7 +9,9 @@ import { detectDrift } from '../data/drift/detect.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { CONTRACT, readMetrics } from '../runner/contract.js';
-import { PRODUCTION_ALIAS, type ModelVersion, type SetAliasResult } from '../registry/registry.js';
+import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
+import { readPairedOutputs } from '../data/predictions.js';
+import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
 import { runStepCommand } from './command-step.js';
 import { runDir, type ActivityDeps } from './deps.js';
 import type {
@@ -38,15 +40,15 @@ export function createPipelineSteps(deps: ActivityDeps) {
 
   async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
     const registry = registryFor(plan);
-    const version = await registry.getAlias(plan.name, PRODUCTION_ALIAS);
+    const version = await registry.getAlias(plan.name, plan.registry.alias);
     if (version === null) return null;
     const v = await registry.getVersion(plan.name, version);
-    if (!v) throw new RetrainError(FailureType.Registry, `alias ${PRODUCTION_ALIAS} points at missing version ${version}`);
+    if (!v) throw new RetrainError(FailureType.Registry, `alias ${plan.registry.alias} points at missing version ${version}`);
     return {
       version: v.version,
       metrics: v.metrics,
       dataSha256: v.dataFingerprint.sha256,
-      artifactUri: v.artifact.uri,
+      artifactUri: await registry.localArtifact(v),
       createdAt: v.createdAt,
       trainDataRows: v.dataFingerprint.rows,
       params: v.params,
@@ -54,7 +56,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
   }
 
   /** Runs the evaluation command for one model over the evaluation data; returns its metrics. */
-  async function scoreModel(plan: ModelPlan, runId: string, who: 'candidate' | 'production' | 'check-production', modelDir: string) {
+  async function scoreModel(plan: ModelPlan, runId: string, who: string, modelDir: string) {
     const dir = runDir(plan.stateDir, plan.name, runId);
     const outputDir = path.join(dir, `evaluate-${who}`);
     await rm(outputDir, { recursive: true, force: true });
@@ -154,11 +156,47 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
+      const { plan } = input;
       const engine = await deps.engine();
-      const evalFp = await fingerprint(engine, input.plan.data.evaluation, input.plan.data.format);
-      const candidate = await scoreModel(input.plan, input.runId, 'candidate', input.candidateDir);
-      const production = input.productionDir ? await scoreModel(input.plan, input.runId, 'production', input.productionDir) : null;
-      return { candidate, production, evaluationSha256: evalFp.sha256 };
+      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format);
+      const candidate = await scoreModel(plan, input.runId, 'candidate', input.candidateDir);
+      const production = input.productionDir ? await scoreModel(plan, input.runId, 'production', input.productionDir) : null;
+      let comparison: PairedComparison | null = null;
+      const sig = plan.promotion.significance;
+      if (sig && production) {
+        const dir = runDir(plan.stateDir, plan.name, input.runId);
+        const pairs = await readPairedOutputs(engine, path.join(dir, 'evaluate-candidate'), path.join(dir, 'evaluate-production'));
+        try {
+          comparison = sig.test === 'mcnemar'
+            ? mcnemar(pairs, 'accuracy', sig.level)
+            : pairedBootstrap(pairs, plan.promotion.metric, plan.promotion.direction, sig);
+        } catch (err) {
+          throw new RetrainError(FailureType.Config, `${plan.configFile}: models.${plan.name}.promotion.significance: ${(err as Error).message}`);
+        }
+      }
+      return { candidate, production, evaluationSha256: evalFp.sha256, comparison };
+    },
+
+    /** Scores one registered version on today's evaluation data (the post-promotion watch). */
+    async scoreVersion(input: { plan: ModelPlan; runId: string; version: number; label: string }): Promise<Record<string, number>> {
+      const registry = registryFor(input.plan);
+      const v = await registry.getVersion(input.plan.name, input.version);
+      if (!v) throw new RetrainError(FailureType.Registry, `model ${input.plan.name} has no version ${input.version}`);
+      return scoreModel(input.plan, input.runId, input.label, await registry.localArtifact(v));
+    },
+
+    /** The optional deploy hook, run after the alias moved; a failure makes the pipeline move it back. */
+    async deployVersion(input: { plan: ModelPlan; runId: string; version: number }): Promise<{ durationMs: number }> {
+      const { plan } = input;
+      const hook = plan.promotion.deploy;
+      if (!hook) return { durationMs: 0 };
+      const registry = registryFor(plan);
+      const v = await registry.getVersion(plan.name, input.version);
+      if (!v) throw new RetrainError(FailureType.Registry, `model ${plan.name} has no version ${input.version}`);
+      const dir = runDir(plan.stateDir, plan.name, input.runId);
+      const vars = { model: plan.name, version: String(v.version), model_dir: await registry.localArtifact(v), run_id: input.runId, alias: plan.registry.alias };
+      const result = await runStepCommand(FailureType.DeployHook, hook, vars, dir, `deploy-v${v.version}`);
+      return { durationMs: result.durationMs };
     },
 
     async registerCandidate(input: RegisterCandidateInput): Promise<ModelVersion> {
@@ -184,10 +222,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async promoteVersion(input: PromoteInput): Promise<SetAliasResult> {
       return registryFor(input.plan).setAlias({
         model: input.plan.name,
-        alias: PRODUCTION_ALIAS,
+        alias: input.plan.registry?.alias ?? 'production',
         version: input.version,
         expected: input.expected,
-        actor: 'pipeline',
+        actor: input.actor ?? 'pipeline',
         reason: input.reason,
         runId: input.runId,
       });

@@ -2,6 +2,7 @@ import type { ModelPlan } from '../config/plan.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
 import type { Metrics } from '../runner/contract.js';
 import type { Evidence } from '../policy/trigger-policy.js';
+import type { PairedComparison } from '../stats/paired.js';
 
 export interface ProductionModel {
   version: number;
@@ -56,6 +57,8 @@ export interface EvaluateResult {
   candidate: Metrics;
   production: Metrics | null;
   evaluationSha256: string;
+  /** The paired significance test, when the promotion policy asks for one and production exists. */
+  comparison?: PairedComparison | null;
 }
 
 export interface RegisterCandidateInput {
@@ -71,7 +74,10 @@ export interface RegisterCandidateInput {
 export interface PromoteInput {
   plan: ModelPlan;
   runId: string;
-  version: number;
+  /** null removes the alias (undoing a first promotion). */
+  version: number | null;
   expected: number | null;
   reason: string;
+  /** Who moves it: pipeline, compensation, watch, or a person. */
+  actor?: string;
 }

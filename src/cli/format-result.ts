@@ -6,7 +6,7 @@ const metric = (m: Record<string, number> | null | undefined, name: string) =>
 /** A pipeline result as a few lines for people. */
 export function formatResult(r: PipelineResult): string {
   const lines = [`${r.outcome.toUpperCase()}: ${r.reason}`];
-  if (r.outcome === 'promoted' || r.outcome === 'rejected') {
+  if (r.outcome === 'promoted' || r.outcome === 'rejected' || r.outcome === 'rolled_back') {
     const names = Object.keys(r.metrics.candidate).filter((k) => k !== 'rows');
     lines.push(`  candidate v${r.version}: ${names.map((n) => `${n} ${metric(r.metrics.candidate, n)}`).join(', ')}`);
     if (r.metrics.production) lines.push(`  production:   ${names.map((n) => `${n} ${metric(r.metrics.production, n)}`).join(', ')}`);

@@ -10,6 +10,7 @@ const load = {
   triggers: async (): Promise<Registrar> => (await import('./commands/triggers.js')).registerTriggers,
   audit: async (): Promise<Registrar> => (await import('./commands/audit.js')).registerAudit,
   serve: async (): Promise<Registrar> => (await import('./commands/serve.js')).registerServe,
+  production: async (): Promise<Registrar> => (await import('./commands/production.js')).registerProduction,
 };
 const MODULE_OF: Record<string, keyof typeof load> = {
   data: 'data',
@@ -26,6 +27,11 @@ const MODULE_OF: Record<string, keyof typeof load> = {
   dev: 'serve',
   worker: 'serve',
   gateway: 'serve',
+  approve: 'production',
+  reject: 'production',
+  approvals: 'production',
+  rollback: 'production',
+  promote: 'production',
 };
 
 const program = new Command('retrain')

@@ -4,7 +4,7 @@ import { parse as parseYaml, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { applyEnvOverrides } from './env-overrides.js';
-import { configSchema, type ModelConfig } from './model-schema.js';
+import { configSchema, type ModelConfig, type RegistryConfig } from './model-schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'retrain.config.yaml';
 
@@ -13,6 +13,7 @@ export interface LoadedConfig {
   dir: string;
   stateDir: string;
   dataRoots: string[];
+  registry: RegistryConfig;
   models: Record<string, ModelConfig>;
 }
 
@@ -47,6 +48,7 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
     dir,
     stateDir: path.resolve(dir, cfg.stateDir),
     dataRoots: cfg.dataRoots.map((r) => path.resolve(dir, r)),
+    registry: cfg.registry,
     models: cfg.models,
   };
 }

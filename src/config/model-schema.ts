@@ -5,7 +5,9 @@ import {
   dataSchema,
   driftSchema,
   duration,
+  notifySchema,
   promotionSchema,
+  registrySchema,
   stepsSchema,
   trainSchema,
   validationSchema,
@@ -56,6 +58,7 @@ export const modelSchema = z.strictObject({
   trigger: triggerPolicySchema,
   promotion: promotionSchema,
   schedule: scheduleSchema.optional(),
+  notify: z.array(notifySchema).default([]).describe('webhooks for this model\'s events'),
   steps: stepsSchema,
   taskQueues: z
     .strictObject({ training: z.string().optional().describe('queue for train/evaluate, e.g. a GPU pool') })
@@ -70,6 +73,7 @@ export const configSchema = z.strictObject({
   version: z.literal(1),
   dataRoots: z.array(z.string()).default(['.']).describe('data paths must resolve inside one of these'),
   stateDir: z.string().default('.retrain').describe('registry, audit trail and run folders'),
+  registry: registrySchema,
   models: z.record(modelName, modelSchema).refine((m) => Object.keys(m).length > 0, 'define at least one model'),
 });
 
@@ -81,3 +85,4 @@ export type TriggerPolicyConfig = z.output<typeof triggerPolicySchema>;
 export type PromotionPolicyConfig = ModelConfig['promotion'];
 export type ValidationConfig = ModelConfig['validation'];
 export type DriftConfig = ModelConfig['drift'];
+export type RegistryConfig = z.output<typeof registrySchema>;

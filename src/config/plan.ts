@@ -1,7 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from './load.js';
 import { modelConfig } from './load.js';
-import type { ModelConfig } from './model-schema.js';
+import type { ModelConfig, RegistryConfig } from './model-schema.js';
 import { resolveDataPath } from './paths.js';
 
 /**
@@ -12,6 +12,8 @@ export interface ModelPlan extends Omit<ModelConfig, 'data'> {
   name: string;
   configFile: string;
   stateDir: string;
+  /** Which registry backend and which alias marks production. */
+  registry: RegistryConfig;
   data: ModelConfig['data'] & { current: string; evaluation: string; reference?: string };
 }
 
@@ -24,6 +26,7 @@ export function planModel(config: LoadedConfig, name: string): ModelPlan {
     name,
     configFile: config.file,
     stateDir: config.stateDir,
+    registry: config.registry,
     data: {
       ...model.data,
       current: resolve(model.data.current, 'current'),
@@ -32,5 +35,9 @@ export function planModel(config: LoadedConfig, name: string): ModelPlan {
     },
     train: { ...model.train, workdir: path.resolve(config.dir, model.train.workdir) },
     evaluate: { ...model.evaluate, workdir: path.resolve(config.dir, model.evaluate.workdir) },
+    promotion: {
+      ...model.promotion,
+      ...(model.promotion.deploy ? { deploy: { ...model.promotion.deploy, workdir: path.resolve(config.dir, model.promotion.deploy.workdir) } } : {}),
+    },
   };
 }

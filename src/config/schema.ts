@@ -88,13 +88,92 @@ export const driftSchema = z
   })
   .prefault({});
 
+const guardSchema = z.strictObject({
+  direction: z.enum(['maximize', 'minimize']).default('maximize'),
+  maxRegression: z.number().min(0).describe('how much worse than production this metric may get'),
+});
+
+export const significanceSchema = z.strictObject({
+  test: z.enum(['bootstrap', 'mcnemar']).default('bootstrap').describe('paired test on the same evaluation rows'),
+  level: z.number().gt(0).lt(0.5).default(0.05).describe('0.05 = a 95% confidence interval'),
+  require: z
+    .enum(['better', 'not_worse'])
+    .default('better')
+    .describe('better: the improvement must be significant; not_worse: significantly worse is refused'),
+  margin: z.number().min(0).default(0).describe('not_worse: a loss up to this much still counts as equal'),
+  resamples: z.number().int().min(100).max(100_000).default(2000),
+  seed: z.number().int().default(42).describe('bootstrap seed: the same inputs give the same decision'),
+});
+
+export const approvalSchema = z.strictObject({
+  timeout: duration.default('24h').describe('how long a candidate waits for approve/reject'),
+  onTimeout: z
+    .enum(['reject', 'approve', 'escalate'])
+    .default('reject')
+    .describe('escalate: notify again and keep waiting another timeout'),
+});
+
+export const watchSchema = z.strictObject({
+  duration: duration.describe('how long after promotion the new model is watched'),
+  every: duration.default('1h').describe('re-score production on the evaluation data this often'),
+  maxRelativeDrop: ratio.default(0.05).describe('roll back when the metric falls this share below its promoted value'),
+});
+
 export const promotionSchema = z.strictObject({
   metric: z.string().min(1),
   direction: z.enum(['maximize', 'minimize']).default('maximize'),
   floor: z.number().optional().describe('absolute bar every candidate must clear'),
   minImprovement: z.number().min(0).default(0).describe('absolute improvement over production'),
   minRelativeImprovement: z.number().min(0).default(0).describe('e.g. 0.01 = 1% better than production'),
+  guards: z.record(z.string(), guardSchema).default({}).describe('metrics that may not regress beyond maxRegression'),
+  significance: significanceSchema.optional().describe('needs predictions.csv from the evaluation command'),
+  approval: approvalSchema.optional().describe('wait for a person to approve the exact candidate version'),
+  deploy: z
+    .strictObject({
+      command: z.array(z.string().min(1)).min(1).describe('run after the alias moves; failure moves it back'),
+      workdir: z.string().default('.'),
+      env: z.record(z.string(), z.string()).default({}),
+    })
+    .optional(),
+  watch: watchSchema.optional().describe('after promotion: re-check and roll back automatically on a breach'),
 });
+
+export const NOTIFY_EVENTS = [
+  'trigger_fired',
+  'run_skipped',
+  'validation_failed',
+  'candidate_rejected',
+  'approval_requested',
+  'model_promoted',
+  'rolled_back',
+  'run_failed',
+] as const;
+export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
+
+export const notifySchema = z.strictObject({
+  kind: z.enum(['slack', 'json']).default('json').describe('slack: incoming-webhook text; json: the event as JSON'),
+  urlEnv: z
+    .string()
+    .regex(/^[A-Z_][A-Z0-9_]*$/, 'the name of an environment variable that holds the URL')
+    .describe('environment variable holding the webhook URL (a secret: never in config or history)'),
+  events: z
+    .array(z.enum(NOTIFY_EVENTS))
+    .default(NOTIFY_EVENTS.filter((e) => e !== 'run_skipped'))
+    .describe('which events to send'),
+});
+
+export const registrySchema = z
+  .strictObject({
+    backend: z.enum(['local', 'mlflow']).default('local'),
+    alias: z.string().regex(/^[A-Za-z0-9_-]+$/).default('champion').describe('the alias that marks the production version'),
+    mlflow: z
+      .strictObject({
+        trackingUri: z.string().url().optional().describe('default: $MLFLOW_TRACKING_URI'),
+        tokenEnv: z.string().default('MLFLOW_TRACKING_TOKEN').describe('environment variable with a bearer token, if any'),
+      })
+      .prefault({}),
+  })
+  .prefault({});
 
 export const dataSchema = z.strictObject({
   current: z.string().min(1).describe('the data a retrain trains on (file or glob)'),

@@ -85,6 +85,9 @@ export class LocalRegistry implements Registry {
   async aliasHistory(model: string) {
     return (await this.read(model)).aliasHistory;
   }
+  async localArtifact(version: ModelVersion) {
+    return version.artifact.uri;
+  }
 
   async setAlias(input: SetAliasInput): Promise<SetAliasResult> {
     return withDirLock(this.modelDir(input.model), async () => {
@@ -95,7 +98,7 @@ export class LocalRegistry implements Registry {
         if (last && input.runId && last.runId === input.runId) return { moved: true, move: last };
       }
       if (actual !== input.expected) return { moved: false, actual };
-      if (!index.versions.some((v) => v.version === input.version)) {
+      if (input.version !== null && !index.versions.some((v) => v.version === input.version)) {
         throw new RetrainError(FailureType.Registry, `model ${input.model} has no version ${input.version}`);
       }
       const move: AliasMove = {
@@ -108,7 +111,8 @@ export class LocalRegistry implements Registry {
         reason: input.reason,
         ...(input.runId ? { runId: input.runId } : {}),
       };
-      index.aliases[input.alias] = input.version;
+      if (input.version === null) delete index.aliases[input.alias];
+      else index.aliases[input.alias] = input.version;
       index.aliasHistory.push(move);
       await writeJsonAtomic(this.indexFile(input.model), index);
       return { moved: true, move };

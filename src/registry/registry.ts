@@ -1,7 +1,5 @@
 import type { DataFingerprint } from '../data/fingerprint.js';
 
-export const PRODUCTION_ALIAS = 'production';
-
 export interface ModelVersion {
   model: string;
   version: number;
@@ -35,7 +33,8 @@ export interface AliasMove {
 export interface SetAliasInput {
   model: string;
   alias: string;
-  version: number;
+  /** null removes the alias (undoing the promotion of a first model). */
+  version: number | null;
   /** Compare-and-set: the alias must still point here (null = unset), or nothing moves. */
   expected: number | null;
   actor: string;
@@ -54,4 +53,6 @@ export interface Registry {
   getAlias(model: string, alias: string): Promise<number | null>;
   setAlias(input: SetAliasInput): Promise<SetAliasResult>;
   aliasHistory(model: string): Promise<AliasMove[]>;
+  /** A local folder holding the version's files (downloaded once when the backend is remote). */
+  localArtifact(version: ModelVersion): Promise<string>;
 }

@@ -224,7 +224,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
 }
 
 function nextMemory(memory: PolicyMemory, outcome: PipelineOutcome, breaches: number | null, now: Date): PolicyMemory {
-  if (outcome === 'promoted' || outcome === 'rejected') return { lastRetrainAt: now.toISOString(), breaches: 0 };
+  if (outcome === 'promoted' || outcome === 'rejected' || outcome === 'rolled_back') return { lastRetrainAt: now.toISOString(), breaches: 0 };
   if (outcome === 'skipped') return { ...memory, breaches: breaches ?? memory.breaches };
   return memory;
 }

@@ -1,12 +1,15 @@
 import {
   ActivityFailure,
   ApplicationFailure,
+  condition,
   defineQuery,
+  defineUpdate,
   isCancellation,
   log,
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  sleep,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -24,8 +27,18 @@ import {
   RetrainStep,
   RetrainTrigger,
 } from '../temporal/search-attributes.js';
+import { parseDurationMs } from '../duration.js';
+import type { Notification } from '../notify/webhook.js';
 import { stepOptions } from './activity-options.js';
-import type { CoalescedTriggers, PipelineResult, PipelineStep, RetrainPipelineInput, TriggerRequest } from './types.js';
+import type {
+  ApprovalInput,
+  ApprovalRecord,
+  CoalescedTriggers,
+  PipelineResult,
+  PipelineStep,
+  RetrainPipelineInput,
+  TriggerRequest,
+} from './types.js';
 
 export function countReasons(triggers: TriggerRequest[]): CoalescedTriggers {
   const byReason: CoalescedTriggers['byReason'] = {};
@@ -34,6 +47,35 @@ export function countReasons(triggers: TriggerRequest[]): CoalescedTriggers {
 }
 
 export const pipelineStepQuery = defineQuery<PipelineStep>('step');
+
+/** What a pipeline waiting for approval is waiting on; null when it is not waiting. */
+export interface PendingApproval {
+  model: string;
+  version: number;
+  reason: string;
+  metrics: Record<string, number>;
+  production: Record<string, number> | null;
+  since: string;
+  deadline: string;
+}
+export const pendingApprovalQuery = defineQuery<PendingApproval | null>('pendingApproval');
+export const approveUpdate = defineUpdate<ApprovalRecord, [ApprovalInput]>('approve');
+export const rejectUpdate = defineUpdate<ApprovalRecord, [ApprovalInput]>('reject');
+
+// Webhooks get a few quick tries; a failure is logged and never fails or holds up the run.
+const { notify } = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '2m',
+  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
+  summary: 'send webhook notifications',
+});
+
+// Undoing a promotion must not give up: production may not stay on a model whose deploy failed.
+const { promoteVersion: restoreProduction } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 0, maximumInterval: '1m', nonRetryableErrorTypes: ['RegistryError'] },
+  summary: 'move production back (compensation)',
+});
 
 const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
@@ -57,6 +99,8 @@ function steps(plan: ModelPlan, runId: string) {
     evaluate: proxy('evaluate', `evaluate ${plan.name}: candidate vs production`).evaluateModels,
     register: proxy('register', `register ${plan.name} candidate`).registerCandidate,
     promote: proxy('promote', `promote ${plan.name} candidate to production`).promoteVersion,
+    deploy: proxy('promote', `run the ${plan.name} deploy hook`).deployVersion,
+    score: proxy('evaluate', `score ${plan.name} production on the evaluation data`).scoreVersion,
   };
 }
 
@@ -76,6 +120,35 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     { key: RetrainTrigger, value: triggers },
   ]);
   const base = { model: input.model, triggers, dataFingerprint: null, decision: null };
+  const deliveries: Promise<unknown>[] = [];
+  let notifyTargets: ModelPlan['notify'] = [];
+  const announce = (event: Notification['event'], text: string, extra: Partial<Notification> = {}) => {
+    if (!notifyTargets.some((t) => t.events.includes(event))) return;
+    const notification: Notification = { event, model: input.model, text, workflowId: runId, ...extra };
+    deliveries.push(
+      notify({ targets: notifyTargets, notification }).catch((err: unknown) => {
+        log.warn('notification not delivered', { event, error: String(err) });
+      }),
+    );
+  };
+
+  // Approval: a person approves or rejects the exact candidate version through an Update.
+  let pendingApproval: PendingApproval | null = null;
+  let approval: ApprovalRecord | null = null;
+  setHandler(pendingApprovalQuery, () => pendingApproval);
+  const approvalHandler = (decision: ApprovalRecord['decision']) => (a: ApprovalInput): ApprovalRecord => {
+    approval = { decision, approver: a.approver, ...(a.comment ? { comment: a.comment } : {}), at: new Date().toISOString() };
+    return approval;
+  };
+  const validateApproval = (a: ApprovalInput) => {
+    if (!pendingApproval || approval) throw new Error(`${runId} is not waiting for an approval (step: ${step})`);
+    if (a.version !== pendingApproval.version) {
+      throw new Error(`stale or unknown version v${a.version}: this run waits for a decision on v${pendingApproval.version}`);
+    }
+    if (!a.approver?.trim()) throw new Error('approver is required');
+  };
+  setHandler(approveUpdate, approvalHandler('approved'), { validator: validateApproval });
+  setHandler(rejectUpdate, approvalHandler('rejected'), { validator: validateApproval });
   let fingerprint: PipelineResult['dataFingerprint'] = null;
   let check: CheckResult | null = null;
   let decision: TriggerDecision | null = null;
@@ -84,6 +157,14 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   const finish = async (result: PipelineResult): Promise<PipelineResult> => {
     upsertSearchAttributes([{ key: RetrainOutcome, value: result.outcome }]);
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
+    const version = 'version' in result ? result.version : null;
+    if (result.outcome === 'skipped') announce('run_skipped', result.reason);
+    else if (result.outcome === 'rejected') announce('candidate_rejected', `v${result.version} ${result.reason}`, { version });
+    else if (result.outcome === 'promoted') announce('model_promoted', `v${result.version} ${result.reason}`, { version });
+    else if (result.outcome === 'rolled_back') announce('rolled_back', `v${result.version} ${result.reason}`, { version });
+    else if (result.error.type === 'DataValidationError') announce('validation_failed', result.reason, { details: { error: result.error } });
+    else announce('run_failed', result.reason, { details: { step: result.step, error: result.error } });
+    await Promise.allSettled(deliveries);
     const info = workflowInfo();
     try {
       await recordRun({
@@ -112,6 +193,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
 
   try {
     const plan = await planRun({ model: input.model });
+    notifyTargets = plan.notify ?? [];
     configFile = plan.configFile;
     dataLocation = plan.data.current;
     const act = steps(plan, runId);
@@ -130,6 +212,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'skipped', reason: `skipped: ${decision.reason}` });
     }
     setCurrentDetails(`retraining: ${decision.reason}`);
+    announce('trigger_fired', `retraining: ${decision.reason}`, { details: { triggers } });
 
     enter('validate');
     await act.validate({ plan });
@@ -145,7 +228,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       candidateDir: trained.artifactDir,
       productionDir: production?.artifactUri ?? null,
     });
-    const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production);
+    const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
     const metrics = { candidate: scores.candidate, production: scores.production };
 
     enter('register');
@@ -164,13 +247,74 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion, metrics, reason: verdict.reason });
     }
 
+    if (plan.promotion.approval) {
+      const { timeout, onTimeout } = plan.promotion.approval;
+      enter('approval');
+      let deadline = Date.now() + parseDurationMs(timeout);
+      pendingApproval = { model: input.model, version: version.version, reason: verdict.reason, metrics: scores.candidate, production: scores.production, since: new Date().toISOString(), deadline: new Date(deadline).toISOString() };
+      setCurrentDetails(`waiting for approval of v${version.version} until ${pendingApproval.deadline}: ${verdict.reason}`);
+      announce('approval_requested', `v${version.version} waits for approval until ${pendingApproval.deadline}: ${verdict.reason}`, { version: version.version });
+      while (!(await condition(() => approval !== null, Math.max(1, deadline - Date.now())))) {
+        if (onTimeout === 'escalate') {
+          deadline = Date.now() + parseDurationMs(timeout);
+          pendingApproval = { ...pendingApproval, deadline: new Date(deadline).toISOString() };
+          announce('approval_requested', `ESCALATED: v${version.version} still waits for approval (now until ${pendingApproval.deadline})`, { version: version.version });
+          continue;
+        }
+        approval = { decision: onTimeout === 'approve' ? 'approved' : 'rejected', approver: `timeout after ${timeout} (onTimeout: ${onTimeout})`, at: new Date().toISOString() };
+      }
+      pendingApproval = null;
+      const decided: ApprovalRecord = approval!;
+      if (decided.decision === 'rejected') {
+        const reason = `rejected by ${decided.approver}${decided.comment ? `: ${decided.comment}` : ''} (policy: ${verdict.reason})`;
+        return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion, metrics, reason, approval: decided });
+      }
+    }
+
     enter('promote');
     const moved = await act.promote({ plan, runId, version: version.version, expected: productionVersion, reason: verdict.reason });
     if (!moved.moved) {
       const reason = `rejected: production moved to v${moved.actual} while this run evaluated against v${productionVersion ?? 'none'}; not overwritten`;
       return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion: moved.actual, metrics, reason });
     }
-    return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason: verdict.reason });
+    const approved = approval ? { approval: approval as ApprovalRecord } : {};
+
+    if (plan.promotion.deploy) {
+      enter('deploy');
+      try {
+        await act.deploy({ plan, runId, version: version.version });
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // Compensation: production goes back to what it was before this run moved it.
+        await restoreProduction({ plan, runId, version: productionVersion, expected: version.version, actor: 'pipeline (compensation)', reason: `deploy hook failed for v${version.version}` });
+        throw err;
+      }
+    }
+
+    if (plan.promotion.watch) {
+      enter('watch');
+      const watch = plan.promotion.watch;
+      const better = plan.promotion.direction === 'maximize' ? 1 : -1;
+      const baseline = scores.candidate[plan.promotion.metric]!;
+      const until = Date.now() + parseDurationMs(watch.duration);
+      for (let round = 1; Date.now() < until; round++) {
+        setCurrentDetails(`watching v${version.version} until ${new Date(until).toISOString()}`);
+        await sleep(Math.min(parseDurationMs(watch.every), until - Date.now()));
+        const watched = await act.score({ plan, runId, version: version.version, label: `watch-${round}` });
+        const value = watched[plan.promotion.metric];
+        const drop = value === undefined ? Infinity : ((baseline - value) * better) / Math.abs(baseline || 1);
+        if (drop <= watch.maxRelativeDrop) continue;
+        const why = `watch window: ${plan.promotion.metric} ${value ?? 'missing'} is ${(drop * 100).toFixed(1)}% below the ${baseline} v${version.version} was promoted with (limit ${(watch.maxRelativeDrop * 100).toFixed(1)}%)`;
+        const back = await restoreProduction({ plan, runId, version: productionVersion, expected: version.version, actor: 'pipeline (watch)', reason: why });
+        if (!back.moved) {
+          const reason = `promoted, then ${why}; not rolled back because production has since moved to v${back.actual}`;
+          return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason, ...approved });
+        }
+        const reason = `rolled back to ${productionVersion === null ? 'no production model' : `v${productionVersion}`}: ${why}`;
+        return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rolled_back', version: version.version, previousVersion: productionVersion, metrics, watched, reason });
+      }
+    }
+    return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason: verdict.reason, ...approved });
   } catch (err) {
     if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure ? err.cause : err;

@@ -48,11 +48,44 @@ interface Common {
   decision: TriggerDecision | null;
 }
 
+/** Who decided on a candidate that needed approval. */
+export interface ApprovalRecord {
+  decision: 'approved' | 'rejected';
+  approver: string;
+  comment?: string;
+  at: string;
+}
+
 export type PipelineResult =
-  | (Common & { outcome: 'promoted'; version: number; previousVersion: number | null; metrics: { candidate: Metrics; production: Metrics | null } })
-  | (Common & { outcome: 'rejected'; version: number; productionVersion: number | null; metrics: { candidate: Metrics; production: Metrics | null } })
+  | (Common & { outcome: 'promoted'; version: number; previousVersion: number | null; metrics: { candidate: Metrics; production: Metrics | null }; approval?: ApprovalRecord })
+  | (Common & { outcome: 'rolled_back'; version: number; previousVersion: number | null; metrics: { candidate: Metrics; production: Metrics | null }; watched: Metrics })
+  | (Common & { outcome: 'rejected'; version: number; productionVersion: number | null; metrics: { candidate: Metrics; production: Metrics | null }; approval?: ApprovalRecord })
   | (Common & { outcome: 'skipped' })
   | (Common & { outcome: 'failed'; step: PipelineStep; error: { type: string; message: string } });
 
 export type PipelineOutcome = PipelineResult['outcome'];
-export type PipelineStep = 'plan' | 'check' | 'validate' | 'train' | 'evaluate' | 'register' | 'promote';
+export type PipelineStep = 'plan' | 'check' | 'validate' | 'train' | 'evaluate' | 'register' | 'approval' | 'promote' | 'deploy' | 'watch';
+
+/** The body of the `approve` and `reject` updates: bound to one candidate version. */
+export interface ApprovalInput {
+  version: number;
+  approver: string;
+  comment?: string;
+}
+
+/** Input of the `moveProduction` workflow (rollback or manual promotion). */
+export interface MoveProductionInput {
+  model: string;
+  kind: 'rollback' | 'promote';
+  /** Target version; a rollback without one goes to the version production had before. */
+  to?: number;
+  actor: string;
+  reason: string;
+}
+
+export interface MoveProductionResult {
+  model: string;
+  from: number | null;
+  to: number | null;
+  reason: string;
+}

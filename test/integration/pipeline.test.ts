@@ -37,7 +37,7 @@ describe('retrain pipeline on a real dev server', () => {
       assert.equal(second.outcome, 'promoted', second.reason);
       assert.ok(second.outcome === 'promoted' && second.metrics.production);
       assert.ok(second.metrics.candidate.auc! > second.metrics.production.auc!);
-      assert.equal(await registryOf(p).getAlias('churn', 'production'), second.version);
+      assert.equal(await registryOf(p).getAlias('churn', 'champion'), second.version);
       assert.equal(second.previousVersion, first.outcome === 'promoted' ? first.version : -1);
     });
   });
@@ -51,7 +51,7 @@ describe('retrain pipeline on a real dev server', () => {
       const second = await run(client, taskQueue);
       assert.equal(second.outcome, 'rejected', second.reason);
       assert.match(second.reason, /not better/);
-      assert.equal(await registryOf(p).getAlias('churn', 'production'), 1);
+      assert.equal(await registryOf(p).getAlias('churn', 'champion'), 1);
     });
   });
 
@@ -92,7 +92,7 @@ describe('retrain pipeline on a real dev server', () => {
       assert.equal(result.error.type, 'TrainingCommandError');
       assert.match(result.error.message, /exited with code 3/);
       assert.match(result.error.message, /CUDA out of memory/);
-      assert.equal(await registryOf(p).getAlias('churn', 'production'), 1);
+      assert.equal(await registryOf(p).getAlias('churn', 'champion'), 1);
       assert.equal((await registryOf(p).listVersions('churn')).length, 1);
     });
   });

@@ -15,7 +15,7 @@ const model = {
 };
 
 describe('promotion policy', () => {
-  const policy = { metric: 'auc', direction: 'maximize' as const, floor: 0.7, minImprovement: 0.01, minRelativeImprovement: 0 };
+  const policy = { metric: 'auc', direction: 'maximize' as const, floor: 0.7, minImprovement: 0.01, minRelativeImprovement: 0, guards: {} };
   it('judges the first model by the floor alone', () => {
     assert.equal(decidePromotion(policy, { auc: 0.75 }, null).promote, true);
     assert.match(decidePromotion(policy, { auc: 0.65 }, null).reason, /misses the floor 0.7/);

@@ -1,13 +1,11 @@
 import type { Command } from 'commander';
 import { startPipeline, waitWithProgress } from '../../client.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
-import { LocalRegistry } from '../../registry/local.js';
-import { PRODUCTION_ALIAS } from '../../registry/registry.js';
+import { openRegistry } from '../../registry/open.js';
 import { connectClient, resolveTemporal, workflowUrl } from '../../temporal/connection.js';
 import { formatResult } from '../format-result.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { print, printJson, table, fmt } from '../output.js';
-import path from 'node:path';
 
 export function registerPipeline(program: Command): void {
   program
@@ -36,24 +34,25 @@ export function registerPipeline(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (model: string | undefined, o: { json?: boolean }) => {
       const config = loadConfig(configPathFromEnv());
-      const registry = new LocalRegistry(path.join(config.stateDir, 'registry'));
+      const registry = openRegistry(config);
+      const alias = config.registry.alias;
       if (!model) {
         const rows = [];
         for (const [name, m] of Object.entries(config.models)) {
           const versions = await registry.listVersions(name);
-          rows.push({ model: name, description: m.description ?? '', production: await registry.getAlias(name, PRODUCTION_ALIAS), versions: versions.length, latest: versions.at(-1)?.createdAt ?? null });
+          rows.push({ model: name, description: m.description ?? '', production: await registry.getAlias(name, alias), versions: versions.length, latest: versions.at(-1)?.createdAt ?? null });
         }
         if (o.json) return printJson(rows);
         return print(table(['model', 'production', 'versions', 'latest version created', 'description'], rows.map((r) => [r.model, r.production === null ? 'none' : `v${r.production}`, r.versions, r.latest, r.description])));
       }
       modelConfig(config, model);
       const versions = await registry.listVersions(model);
-      const production = await registry.getAlias(model, PRODUCTION_ALIAS);
+      const production = await registry.getAlias(model, alias);
       if (o.json) return printJson({ model, production, versions, aliasHistory: await registry.aliasHistory(model) });
       if (!versions.length) return print(`no versions of ${model} yet`);
       print(table(['version', 'alias', 'created', 'metrics', 'data sha256', 'rows', 'triggers', 'workflow'], versions.map((v) => [
         v.version,
-        v.version === production ? PRODUCTION_ALIAS : '',
+        v.version === production ? alias : '',
         v.createdAt,
         Object.entries(v.metrics).filter(([k]) => k !== 'rows').map(([k, x]) => `${k} ${fmt(x)}`).join(', '),
         v.dataFingerprint.sha256.slice(0, 12),

@@ -1,0 +1,356 @@
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { FailureType, RetrainError } from '../errors.js';
+import { hashDirectory, listFiles } from './hash-dir.js';
+import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
+import type { AliasMove, ModelVersion, RegisterInput, Registry, SetAliasInput, SetAliasResult } from './registry.js';
+
+/** Tags that carry our lineage on every MLflow model version (and on its MLflow run). */
+export const TAG = {
+  runId: 'retrain.run_id',
+  workflowId: 'retrain.workflow_id',
+  artifactSha256: 'retrain.artifact_sha256',
+  dataSha256: 'retrain.data_sha256',
+  dataRows: 'retrain.data_rows',
+  dataFingerprint: 'retrain.data_fingerprint',
+  params: 'retrain.params',
+  metrics: 'retrain.metrics',
+  triggers: 'retrain.triggers',
+  codeVersion: 'retrain.code_version',
+} as const;
+
+// MLflow refuses longer model-version tag values.
+const MAX_TAG_VALUE = 5000;
+
+interface MlflowVersion {
+  name: string;
+  version: string;
+  source: string;
+  run_id?: string;
+  creation_timestamp: number;
+  tags?: { key: string; value: string }[];
+  aliases?: string[];
+}
+
+export interface MlflowOptions {
+  trackingUri: string;
+  token?: string;
+  /** Alias history and the artifact download cache; MLflow keeps neither. */
+  stateDir: string;
+}
+
+/**
+ * MLflow Model Registry over its REST API. Each version also gets an MLflow run (in experiment
+ * `retrain/<model>`) that holds the artifact, params and metrics, because MLflow only accepts a
+ * version source that lives in a run. Writes are idempotent through the `retrain.run_id` tag.
+ * MLflow has no conditional alias update, so alias moves compare-and-set under our own lock.
+ */
+export class MlflowRegistry implements Registry {
+  private readonly base: string;
+  constructor(private readonly opts: MlflowOptions) {
+    this.base = opts.trackingUri.replace(/\/+$/, '');
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'PATCH' | 'DELETE', api: string, body?: Record<string, unknown>): Promise<T> {
+    let url = `${this.base}/api/2.0/mlflow/${api}`;
+    const init: RequestInit = { method, headers: this.headers({ 'content-type': 'application/json' }) };
+    if (method === 'GET' && body) url += `?${new URLSearchParams(body as Record<string, string>)}`;
+    else if (body) init.body = JSON.stringify(body);
+    const res = await fetch(url, init).catch((err: unknown) => {
+      throw new Error(`MLflow at ${this.base} unreachable: ${(err as Error).message}`);
+    });
+    const text = await res.text();
+    if (!res.ok) throw new MlflowError(res.status, api, text);
+    return (text ? JSON.parse(text) : {}) as T;
+  }
+
+  private headers(extra: Record<string, string> = {}): Record<string, string> {
+    return { ...extra, ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}) };
+  }
+
+  private async ensureRegisteredModel(model: string): Promise<void> {
+    try {
+      await this.call('POST', 'registered-models/create', { name: model, description: `managed by temporal-retrain` });
+    } catch (err) {
+      if (!(err instanceof MlflowError && err.code === 'RESOURCE_ALREADY_EXISTS')) throw err;
+    }
+  }
+
+  private async experimentId(model: string): Promise<string> {
+    const name = `retrain/${model}`;
+    try {
+      const got = await this.call<{ experiment: { experiment_id: string } }>('GET', 'experiments/get-by-name', { experiment_name: name });
+      return got.experiment.experiment_id;
+    } catch (err) {
+      if (!(err instanceof MlflowError && err.code === 'RESOURCE_DOES_NOT_EXIST')) throw err;
+    }
+    try {
+      return (await this.call<{ experiment_id: string }>('POST', 'experiments/create', { name })).experiment_id;
+    } catch (err) {
+      // Another worker created it in between.
+      if (!(err instanceof MlflowError && err.code === 'RESOURCE_ALREADY_EXISTS')) throw err;
+      return this.experimentId(model);
+    }
+  }
+
+  /** The MLflow run that holds this pipeline run's artifact: found by tag, created once. */
+  private async mlflowRun(model: string, input: RegisterInput): Promise<{ runId: string; artifactUri: string }> {
+    const experimentId = await this.experimentId(model);
+    const found = await this.call<{ runs?: { info: { run_id: string; artifact_uri: string } }[] }>('POST', 'runs/search', {
+      experiment_ids: [experimentId],
+      filter: `tags.\`${TAG.runId}\` = '${escapeFilter(input.runId)}'`,
+      max_results: 1,
+    });
+    const existing = found.runs?.[0];
+    if (existing) return { runId: existing.info.run_id, artifactUri: existing.info.artifact_uri };
+    const created = await this.call<{ run: { info: { run_id: string; artifact_uri: string } } }>('POST', 'runs/create', {
+      experiment_id: experimentId,
+      run_name: input.runId,
+      start_time: Date.now(),
+      tags: [
+        { key: TAG.runId, value: input.runId },
+        { key: TAG.workflowId, value: input.workflowId },
+      ],
+    });
+    const runId = created.run.info.run_id;
+    await this.call('POST', 'runs/log-batch', {
+      run_id: runId,
+      params: Object.entries(input.params).map(([key, v]) => ({ key, value: clip(typeof v === 'string' ? v : JSON.stringify(v), 6000) })),
+      metrics: Object.entries(input.metrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step: 0 })),
+    });
+    return { runId, artifactUri: created.run.info.artifact_uri };
+  }
+
+  private artifactUrl(artifactUri: string, rel: string): string {
+    const prefix = 'mlflow-artifacts:/';
+    if (!artifactUri.startsWith(prefix)) {
+      throw new RetrainError(FailureType.Registry, `MLflow artifact location ${artifactUri} is not served by the tracking server (start it with --serve-artifacts)`);
+    }
+    const p = [...artifactUri.slice(prefix.length).split('/'), ...rel.split(/[\\/]/)].filter(Boolean).map(encodeURIComponent).join('/');
+    return `${this.base}/api/2.0/mlflow-artifacts/artifacts/${p}`;
+  }
+
+  async register(input: RegisterInput): Promise<ModelVersion> {
+    const existing = await this.findByRunId(input.model, input.runId);
+    if (existing) return existing;
+    if (!existsSync(input.artifactDir)) {
+      throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
+    }
+    await this.ensureRegisteredModel(input.model);
+    const sha256 = await hashDirectory(input.artifactDir);
+    const run = await this.mlflowRun(input.model, input);
+    for (const rel of await listFiles(input.artifactDir)) {
+      const res = await fetch(this.artifactUrl(run.artifactUri, `model/${rel}`), {
+        method: 'PUT',
+        headers: this.headers(),
+        body: await readFile(path.join(input.artifactDir, rel)),
+      });
+      if (!res.ok) throw new MlflowError(res.status, 'mlflow-artifacts upload', await res.text());
+    }
+    await this.call('POST', 'runs/update', { run_id: run.runId, status: 'FINISHED', end_time: Date.now() });
+    const fp = JSON.stringify(input.dataFingerprint);
+    const tags: Record<string, string> = {
+      [TAG.runId]: input.runId,
+      [TAG.workflowId]: input.workflowId,
+      [TAG.artifactSha256]: sha256,
+      [TAG.dataSha256]: input.dataFingerprint.sha256,
+      [TAG.dataRows]: String(input.dataFingerprint.rows),
+      [TAG.dataFingerprint]: fp.length <= MAX_TAG_VALUE ? fp : JSON.stringify({ ...input.dataFingerprint, schema: [] }),
+      [TAG.params]: clip(JSON.stringify(input.params), MAX_TAG_VALUE),
+      [TAG.metrics]: clip(JSON.stringify(input.metrics), MAX_TAG_VALUE),
+      [TAG.triggers]: input.triggers.join(','),
+      ...(input.codeVersion ? { [TAG.codeVersion]: input.codeVersion } : {}),
+    };
+    // A retry that died between create and return finds the version by tag above; this lock
+    // keeps two workers on one machine from both creating it.
+    return withDirLock(this.stateFolder(input.model), async () => {
+      const again = await this.findByRunId(input.model, input.runId);
+      if (again) return again;
+      const created = await this.call<{ model_version: MlflowVersion }>('POST', 'model-versions/create', {
+        name: input.model,
+        source: `${run.artifactUri}/model`,
+        run_id: run.runId,
+        tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
+        description: `trained by ${input.workflowId} (${input.triggers.join(', ')})`,
+      });
+      return toModelVersion(created.model_version);
+    });
+  }
+
+  private async search(model: string, extra = ''): Promise<ModelVersion[]> {
+    const out: ModelVersion[] = [];
+    let pageToken: string | undefined;
+    do {
+      const page = await this.call<{ model_versions?: MlflowVersion[]; next_page_token?: string }>('GET', 'model-versions/search', {
+        filter: `name = '${escapeFilter(model)}'${extra}`,
+        max_results: '200',
+        ...(pageToken ? { page_token: pageToken } : {}),
+      });
+      out.push(...(page.model_versions ?? []).map(toModelVersion));
+      pageToken = page.next_page_token;
+    } while (pageToken);
+    return out.sort((a, b) => a.version - b.version);
+  }
+
+  async findByRunId(model: string, runId: string) {
+    return (await this.search(model, ` and tag.\`${TAG.runId}\` = '${escapeFilter(runId)}'`))[0];
+  }
+
+  async getVersion(model: string, version: number) {
+    try {
+      return toModelVersion((await this.call<{ model_version: MlflowVersion }>('GET', 'model-versions/get', { name: model, version: String(version) })).model_version);
+    } catch (err) {
+      if (err instanceof MlflowError && err.code === 'RESOURCE_DOES_NOT_EXIST') return undefined;
+      throw err;
+    }
+  }
+
+  listVersions(model: string) {
+    return this.search(model);
+  }
+
+  async getAlias(model: string, alias: string): Promise<number | null> {
+    try {
+      const got = await this.call<{ model_version: MlflowVersion }>('GET', 'registered-models/alias', { name: model, alias });
+      return Number(got.model_version.version);
+    } catch (err) {
+      // MLflow answers an unknown alias (or model) with INVALID_PARAMETER_VALUE or RESOURCE_DOES_NOT_EXIST.
+      if (err instanceof MlflowError && (err.code === 'INVALID_PARAMETER_VALUE' || err.code === 'RESOURCE_DOES_NOT_EXIST')) return null;
+      throw err;
+    }
+  }
+
+  private stateFolder(model: string) {
+    return path.join(this.opts.stateDir, 'mlflow', model.replace(/[^A-Za-z0-9._-]/g, '_'));
+  }
+  private historyFile(model: string) {
+    return path.join(this.stateFolder(model), 'alias-history.json');
+  }
+
+  async aliasHistory(model: string): Promise<AliasMove[]> {
+    return readJson<AliasMove[]>(this.historyFile(model), []);
+  }
+
+  async setAlias(input: SetAliasInput): Promise<SetAliasResult> {
+    return withDirLock(this.stateFolder(input.model), async () => {
+      const history = await this.aliasHistory(input.model);
+      const actual = await this.getAlias(input.model, input.alias);
+      if (actual === input.version) {
+        const last = history.findLast((m) => m.alias === input.alias && m.to === input.version);
+        if (last && input.runId && last.runId === input.runId && last.reason === input.reason) return { moved: true, move: last };
+      }
+      if (actual !== input.expected) return { moved: false, actual };
+      if (input.version === null) {
+        await this.call('DELETE', 'registered-models/alias', { name: input.model, alias: input.alias });
+      } else {
+        if (!(await this.getVersion(input.model, input.version))) {
+          throw new RetrainError(FailureType.Registry, `model ${input.model} has no version ${input.version} in MLflow at ${this.base}`);
+        }
+        await this.call('POST', 'registered-models/alias', { name: input.model, alias: input.alias, version: String(input.version) });
+      }
+      const move: AliasMove = {
+        model: input.model,
+        alias: input.alias,
+        from: actual,
+        to: input.version,
+        at: new Date().toISOString(),
+        actor: input.actor,
+        reason: input.reason,
+        ...(input.runId ? { runId: input.runId } : {}),
+      };
+      history.push(move);
+      await writeJsonAtomic(this.historyFile(input.model), history);
+      return { moved: true, move };
+    });
+  }
+
+  /** Downloads the version's files once into the cache (by content hash) and returns the folder. */
+  async localArtifact(version: ModelVersion): Promise<string> {
+    const dest = path.join(this.stateFolder(version.model), 'artifacts', version.artifact.sha256 || `v${version.version}`);
+    if (existsSync(dest)) return dest;
+    const tmp = `${dest}.${randomUUID()}.tmp`;
+    try {
+      await this.download(version.artifact.uri, '', tmp);
+      await mkdir(path.dirname(dest), { recursive: true });
+      await rename(tmp, dest).catch(async (err: unknown) => {
+        if (!existsSync(dest)) throw err;
+      });
+    } finally {
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return dest;
+  }
+
+  private async download(artifactUri: string, rel: string, into: string): Promise<void> {
+    await mkdir(path.join(into, rel), { recursive: true });
+    const listUrl = new URL(`${this.base}/api/2.0/mlflow-artifacts/artifacts`);
+    listUrl.searchParams.set('path', [artifactUri.replace(/^mlflow-artifacts:\//, ''), rel].filter(Boolean).join('/'));
+    const res = await fetch(listUrl, { headers: this.headers() });
+    if (!res.ok) throw new MlflowError(res.status, 'mlflow-artifacts list', await res.text());
+    const { files = [] } = (await res.json()) as { files?: { path: string; is_dir: boolean }[] };
+    for (const f of files) {
+      const name = path.basename(f.path);
+      if (name === '.' || name === '..' || name.includes('/')) continue;
+      const child = rel ? `${rel}/${name}` : name;
+      if (f.is_dir) {
+        await this.download(artifactUri, child, into);
+        continue;
+      }
+      const got = await fetch(this.artifactUrl(artifactUri, child), { headers: this.headers() });
+      if (!got.ok) throw new MlflowError(got.status, 'mlflow-artifacts download', await got.text());
+      await writeFile(path.join(into, child), Buffer.from(await got.arrayBuffer()));
+    }
+  }
+}
+
+export class MlflowError extends Error {
+  readonly code: string;
+  constructor(
+    readonly status: number,
+    api: string,
+    body: string,
+  ) {
+    let code = `HTTP_${status}`;
+    let message = body.slice(0, 300);
+    try {
+      const parsed = JSON.parse(body) as { error_code?: string; message?: string };
+      code = parsed.error_code ?? code;
+      message = parsed.message ?? message;
+    } catch {
+      // not JSON: keep the raw text
+    }
+    super(`MLflow ${api}: ${code}: ${message}`);
+    this.code = code;
+    this.name = 'MlflowError';
+  }
+}
+
+const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+/** Values inside an MLflow search filter are single-quoted strings. */
+const escapeFilter = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
+
+function toModelVersion(v: MlflowVersion): ModelVersion {
+  const tags = Object.fromEntries((v.tags ?? []).map((t) => [t.key, t.value]));
+  const json = <T>(key: string, fallback: T): T => {
+    try {
+      return tags[key] ? (JSON.parse(tags[key]) as T) : fallback;
+    } catch {
+      return fallback;
+    }
+  };
+  return {
+    model: v.name,
+    version: Number(v.version),
+    runId: tags[TAG.runId] ?? '',
+    workflowId: tags[TAG.workflowId] ?? '',
+    artifact: { sha256: tags[TAG.artifactSha256] ?? '', uri: v.source },
+    dataFingerprint: json<ModelVersion['dataFingerprint']>(TAG.dataFingerprint, { sha256: tags[TAG.dataSha256] ?? '', rows: Number(tags[TAG.dataRows] ?? 0), files: 0, bytes: 0, schema: [] }),
+    params: json(TAG.params, {}),
+    metrics: json(TAG.metrics, {}),
+    triggers: tags[TAG.triggers]?.split(',').filter(Boolean) ?? [],
+    codeVersion: tags[TAG.codeVersion],
+    createdAt: new Date(v.creation_timestamp).toISOString(),
+  };
+}

@@ -1,0 +1,52 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import type { Activities } from '../activities/index.js';
+import { NON_RETRYABLE_TYPES } from '../errors.js';
+import type { Notification } from '../notify/webhook.js';
+import { RetrainModel, RetrainOutcome } from '../temporal/search-attributes.js';
+import type { MoveProductionInput, MoveProductionResult } from './types.js';
+
+const { resolveMove, promoteVersion, deployVersion } = proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
+  summary: 'move the production alias',
+});
+
+const { notify } = proxyActivities<Activities>({
+  startToCloseTimeout: '15s',
+  scheduleToCloseTimeout: '2m',
+  retry: { maximumAttempts: 4, initialInterval: '2s' },
+  summary: 'send webhook notifications',
+});
+
+/**
+ * `retrain rollback` and `retrain promote`: move production to a named (or the previous) version
+ * with compare-and-set, run the deploy hook, and move back if it fails. The alias history records
+ * who did it and why.
+ */
+export async function moveProduction(input: MoveProductionInput): Promise<MoveProductionResult> {
+  upsertSearchAttributes([{ key: RetrainModel, value: input.model }]);
+  const { plan, from, to } = await resolveMove({ model: input.model, kind: input.kind, ...(input.to !== undefined ? { to: input.to } : {}) });
+  const runId = `${input.kind}/${input.model}/${input.actor}/${from}->${to}`;
+  const reason = `${input.kind} by ${input.actor}: ${input.reason}`;
+  if (from === to) return { model: input.model, from, to, reason: `${plan.registry.alias} is already v${to}; nothing moved` };
+  const moved = await promoteVersion({ plan, runId, version: to, expected: from, actor: input.actor, reason });
+  if (!moved.moved) {
+    throw ApplicationFailure.nonRetryable(`${plan.registry.alias} moved to v${moved.actual} meanwhile; nothing changed (run again to act on the new state)`, 'PromotionConflictError');
+  }
+  if (plan.promotion.deploy) {
+    try {
+      await deployVersion({ plan, runId, version: to });
+    } catch (err) {
+      await promoteVersion({ plan, runId, version: from, expected: to, actor: `${input.actor} (compensation)`, reason: `deploy hook failed for v${to}` });
+      const cause = err instanceof ActivityFailure ? err.cause : err;
+      throw ApplicationFailure.nonRetryable(`deploy hook failed for v${to}; production left on v${from}: ${(cause as Error).message}`, 'DeployHookError');
+    }
+  }
+  upsertSearchAttributes([{ key: RetrainOutcome, value: input.kind === 'rollback' ? 'rolled_back' : 'promoted' }]);
+  setCurrentDetails(`**${input.kind}**: ${plan.registry.alias} v${from ?? 'none'} → v${to} by ${input.actor}`);
+  const event: Notification['event'] = input.kind === 'rollback' ? 'rolled_back' : 'model_promoted';
+  if (plan.notify.some((t) => t.events.includes(event))) {
+    await notify({ targets: plan.notify, notification: { event, model: input.model, text: `v${from ?? 'none'} → v${to}: ${reason}`, workflowId: runId, version: to } }).catch(() => undefined);
+  }
+  return { model: input.model, from, to, reason };
+}
