@@ -28,3 +28,23 @@ try {
 } catch (err) {
   say(`python tools unavailable (${(err as Error).message.split('\n')[0]}); Python example tests will be skipped`);
 }
+
+// MLflow gets its own venv: its pins must not fight scikit-learn's. Tests start `mlflow server` from it.
+const MLFLOW_VERSION = '3.17.2';
+const mlflowVenv = path.join(TOOLS_DIR, 'mlflow');
+const mlflowPython = path.join(mlflowVenv, 'bin', 'python');
+try {
+  if (!existsSync(mlflowPython)) {
+    say('creating .tools/mlflow (Python venv) …');
+    await execa('python3', ['-m', 'venv', mlflowVenv]);
+  }
+  const have = await execa(mlflowPython, ['-c', 'import mlflow; print(mlflow.__version__)'], { reject: false });
+  if (have.stdout.trim() !== MLFLOW_VERSION) {
+    say(`installing mlflow==${MLFLOW_VERSION} into .tools/mlflow (about a minute) …`);
+    await execa(mlflowPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `mlflow==${MLFLOW_VERSION}`], { stdio: 'inherit' });
+  }
+  say('mlflow ready: .tools/mlflow/bin/mlflow');
+} catch (err) {
+  say(`mlflow unavailable (${(err as Error).message.split('\n')[0]}); the MLflow registry tests will fail`);
+  process.exitCode = 1;
+}

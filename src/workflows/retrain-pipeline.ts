@@ -73,7 +73,7 @@ const { notify } = proxyActivities<Activities>({
 // Undoing a promotion must not give up: production may not stay on a model whose deploy failed.
 const { promoteVersion: restoreProduction } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 0, maximumInterval: '1m', nonRetryableErrorTypes: ['RegistryError'] },
+  retry: { maximumInterval: '1m', nonRetryableErrorTypes: ['RegistryError'] },
   summary: 'move production back (compensation)',
 });
 

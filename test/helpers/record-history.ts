@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { execa } from 'execa';
-import { findTemporalCli } from '../../src/temporal/cli-binary.js';
+import { findTemporalCli, PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 
 export const HISTORIES_DIR = path.resolve(import.meta.dirname, '../replay/histories');
 
@@ -17,6 +17,7 @@ export async function recordHistory(client: Client, workflowId: string, name: st
   const cli = findTemporalCli();
   if (!address || !cli) throw new Error('recording histories needs TEMPORAL_ADDRESS and the temporal CLI (npm run setup)');
   const { stdout } = await execa(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', client.options.namespace, '--output', 'json']);
-  const history = JSON.parse(stdout) as Record<string, unknown>;
+  // Paths of the recording machine stay out of the repository; replay does not read them.
+  const history = JSON.parse(stdout.replaceAll(PROJECT_ROOT, '<project>')) as Record<string, unknown>;
   writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify({ workflowId, ...history }, null, 1)}\n`);
 }
