@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { defaultDeps } from '../../src/activities/deps.js';
-import { MlflowRegistry, TAG } from '../../src/registry/mlflow.js';
+import { TAG, type MlflowRegistry } from '../../src/registry/mlflow.js';
 import { openRegistry } from '../../src/registry/open.js';
 import { loadConfig } from '../../src/config/load.js';
 import { retrainPipeline } from '../../src/workflows/index.js';

@@ -10,7 +10,6 @@ import { defaultDeps } from '../../src/activities/deps.js';
 import { LocalRegistry } from '../../src/registry/local.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { approveUpdate, pendingApprovalQuery, pipelineStepQuery, retrainPipeline } from '../../src/workflows/index.js';
-import type { PipelineResult } from '../../src/workflows/types.js';
 import { fixtureCommand, makeProject, type TestProject } from '../helpers/project.js';
 import { recordHistory } from '../helpers/record-history.js';
 import { testTemporal, withWorker } from '../helpers/temporal.js';
