@@ -198,6 +198,14 @@ describe('promotion you can trust, on a real dev server', () => {
       const promote = await cli(p, taskQueue, 'promote', p.model, String(pb.version), '--json');
       assert.equal(promote.exitCode, 0, promote.stderr);
       assert.equal(await registryOf(p).getAlias(p.model, 'champion'), pb.version);
+      // "Which version was in production at time X?"
+      const moves = await registryOf(p).aliasHistory(p.model);
+      const atRollback = moves.find((m) => m.reason.includes('bad reviews'))!;
+      const then = await cli(p, taskQueue, 'models', p.model, '--at', new Date(Date.parse(atRollback.at) + 1).toISOString(), '--json');
+      assert.equal(then.exitCode, 0, then.stderr);
+      assert.equal(JSON.parse(then.stdout).version, 1);
+      const before = await cli(p, taskQueue, 'models', p.model, '--at', '2000-01-01T00:00:00Z', '--json');
+      assert.equal(JSON.parse(before.stdout).version, null);
     });
   });
 

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { startPipeline, waitWithProgress } from '../../client.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { openRegistry } from '../../registry/open.js';
+import { ConfigError } from '../../errors.js';
 import { connectClient, resolveTemporal, workflowUrl } from '../../temporal/connection.js';
 import { formatResult } from '../format-result.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
@@ -31,8 +32,9 @@ export function registerPipeline(program: Command): void {
   program
     .command('models [model]')
     .description('the configured models with their production version; with a model: its versions, aliases and lineage')
+    .option('--at <time>', 'with a model: which version was in production at this time (ISO, e.g. 2026-03-15T12:00:00Z)')
     .option('--json', 'machine-readable output')
-    .action(async (model: string | undefined, o: { json?: boolean }) => {
+    .action(async (model: string | undefined, o: { json?: boolean; at?: string }) => {
       const config = loadConfig(configPathFromEnv());
       const registry = openRegistry(config);
       const alias = config.registry.alias;
@@ -46,6 +48,14 @@ export function registerPipeline(program: Command): void {
         return print(table(['model', 'production', 'versions', 'latest version created', 'description'], rows.map((r) => [r.model, r.production === null ? 'none' : `v${r.production}`, r.versions, r.latest, r.description])));
       }
       modelConfig(config, model);
+      if (o.at) {
+        const at = new Date(o.at);
+        if (Number.isNaN(at.getTime())) throw new ConfigError(`--at: expected an ISO time such as 2026-03-15T12:00:00Z, got ${JSON.stringify(o.at)}`);
+        const move = (await registry.aliasHistory(model)).filter((m) => m.alias === alias && Date.parse(m.at) <= at.getTime()).at(-1) ?? null;
+        const version = move?.to ?? null;
+        if (o.json) return printJson({ model, alias, at: at.toISOString(), version, since: move?.at ?? null, move });
+        return print(version === null ? `${model}: no ${alias} version at ${at.toISOString()}` : `${model}: v${version} was ${alias} at ${at.toISOString()} (since ${move!.at}, moved by ${move!.actor}: ${move!.reason})`);
+      }
       const versions = await registry.listVersions(model);
       const production = await registry.getAlias(model, alias);
       if (o.json) return printJson({ model, production, versions, aliasHistory: await registry.aliasHistory(model) });
@@ -60,6 +70,11 @@ export function registerPipeline(program: Command): void {
         v.triggers.join(','),
         v.workflowId,
       ])));
+      const moves = await registry.aliasHistory(model);
+      if (moves.length) {
+        print(`\n${alias} history:`);
+        print(table(['at', 'from', 'to', 'by', 'why'], moves.map((m) => [m.at, m.from === null ? 'none' : `v${m.from}`, m.to === null ? 'none' : `v${m.to}`, m.actor, m.reason])));
+      }
     });
 
   program
