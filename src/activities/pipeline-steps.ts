@@ -3,8 +3,8 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
-import { fingerprint } from '../data/fingerprint.js';
-import { validateDataset, type ValidationReport } from '../data/validate.js';
+import { describe, fingerprint } from '../data/fingerprint.js';
+import { compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
@@ -75,6 +75,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const { plan } = input;
       const engine = await deps.engine();
       const fp = await fingerprint(engine, plan.data.current, plan.data.format);
+      // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
+      if (fp.rows === 0) {
+        throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
+      }
       const production = await productionModel(plan);
       const reference = plan.data.reference ?? (production ? snapshotFile(plan, production.dataSha256) : undefined);
       let drift: CheckResult['drift'] = null;
@@ -124,6 +128,14 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async validateData(input: { plan: ModelPlan }): Promise<ValidationReport> {
       const engine = await deps.engine();
       const report = await validateDataset(engine, input.plan.data.current, input.plan);
+      // Schema drift against what production was trained on: caught here, before it trains a broken model.
+      const production = await productionModel(input.plan).catch(() => null);
+      const trained = production ? (await registryFor(input.plan).getVersion(input.plan.name, production.version))?.dataFingerprint.schema : undefined;
+      if (trained?.length) {
+        const current = await describe(engine, input.plan.data.current, input.plan.data.format);
+        report.violations.push(...compareSchemas(current, trained, input.plan.validation.newColumns ?? 'warn'));
+        report.passed = !report.violations.some((v) => v.severity === 'error');
+      }
       const errors = report.violations.filter((v) => v.severity === 'error');
       if (errors.length > 0) {
         const lines = errors.map((v) => `  ${v.column ?? '(dataset)'}: ${v.rule}: expected ${v.expected}, observed ${v.observed}`);

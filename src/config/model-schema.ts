@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
+import { cronProblem } from './cron.js';
 import {
   commandSchema,
   dataSchema,
@@ -38,7 +39,13 @@ export const triggerPolicySchema = z
 
 export const scheduleSchema = z
   .strictObject({
-    cron: z.string().optional(),
+    cron: z
+      .string()
+      .superRefine((v, ctx) => {
+        const problem = cronProblem(v);
+        if (problem) ctx.addIssue({ code: 'custom', message: `invalid cron: ${problem}` });
+      })
+      .optional(),
     every: duration.optional(),
     timezone: z.string().default('UTC'),
     jitter: duration.optional(),

@@ -71,6 +71,11 @@ export const validationSchema = z
     uniqueKey: z.array(z.string()).optional(),
     classBalance: z.strictObject({ min: ratio, max: ratio.optional() }).optional(),
     freshness: z.strictObject({ column: z.string(), maxAge: duration }).optional(),
+    allowNonFinite: z.boolean().default(false).describe('accept NaN and ±Infinity in floating-point columns'),
+    newColumns: z
+      .enum(['allow', 'warn', 'error'])
+      .default('warn')
+      .describe('columns the production model was not trained with (missing or retyped ones are always errors)'),
   })
   .prefault({});
 

@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { FailureType, RetrainError } from '../errors.js';
 import { readerFor, type DataEngine, type DataFormat } from './engine.js';
+import { diagnoseCsv } from './csv-diagnose.js';
 
 export interface ColumnSchema {
   name: string;
@@ -41,5 +42,15 @@ export async function fingerprint(engine: DataEngine, location: string, format: 
 
 export async function describe(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<ColumnSchema[]> {
   const rows = await engine.rows(`DESCRIBE SELECT * FROM ${readerFor(location, format)}`, [location], location);
-  return rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  const schema = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  // DuckDB's sniffer falls back to one column per line when rows disagree; that is a malformed file, not data.
+  if (schema.length === 1 && /[,;\t|]/.test(schema[0]!.name) && readerFor(location, format).startsWith('read_csv')) {
+    const files = await datasetFiles(engine, location);
+    for (const file of files) {
+      const why = await diagnoseCsv(file);
+      if (why) throw new RetrainError(FailureType.DataSource, `${file}: malformed CSV: ${why}`, { file });
+    }
+    throw new RetrainError(FailureType.DataSource, `${location}: malformed CSV: could not split the header ${JSON.stringify(schema[0]!.name.slice(0, 80))} into columns`, { file: location });
+  }
+  return schema;
 }

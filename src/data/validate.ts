@@ -29,6 +29,37 @@ interface Target {
 
 const SAMPLES = 5;
 
+const CAST_FOR: Record<string, string> = { numeric: 'DOUBLE', integer: 'BIGINT', boolean: 'BOOLEAN', timestamp: 'TIMESTAMP' };
+
+/** NaN and ±Infinity become readable strings: JSON would turn them into null. */
+const shownValue = (v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v);
+
+/**
+ * Compares a dataset's schema with the one the production model was trained on: a column the model
+ * was trained with that is now missing, or whose type changed, is an error; a new column is
+ * reported with the configured severity.
+ */
+export function compareSchemas(
+  current: { name: string; type: string }[],
+  trained: { name: string; type: string }[],
+  newColumns: 'allow' | 'warn' | 'error',
+): Violation[] {
+  const now = new Map(current.map((c) => [c.name, c.type]));
+  const before = new Map(trained.map((c) => [c.name, c.type]));
+  const out: Violation[] = [];
+  for (const [name, type] of before) {
+    const t = now.get(name);
+    if (t === undefined) out.push({ rule: 'schema', column: name, expected: `present (trained with ${type})`, observed: 'missing', samples: [], severity: 'error' });
+    else if (logicalType(t) !== logicalType(type)) out.push({ rule: 'schema', column: name, expected: `${logicalType(type)} (${type}) as in training`, observed: `${logicalType(t)} (${t})`, samples: [], severity: 'error' });
+  }
+  if (newColumns !== 'allow') {
+    for (const [name, type] of now) {
+      if (!before.has(name)) out.push({ rule: 'schema', column: name, expected: 'only columns the production model was trained with', observed: `new column (${type})`, samples: [], severity: newColumns });
+    }
+  }
+  return out;
+}
+
 /** Runs every configured rule in DuckDB and lists every violation, not just the first. */
 export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date()): Promise<ValidationReport> {
   const rules = model.validation;
@@ -54,7 +85,12 @@ export async function validateDataset(engine: DataEngine, location: string, mode
     }
     const type = logicalType(duckType);
     if (rule.type && !satisfies(type, rule.type)) {
-      add({ rule: 'type', column: name, expected: rule.type, observed: `${type} (${duckType})`, severity });
+      // The values that made DuckDB infer another type are the ones a person needs to see.
+      const cast = CAST_FOR[rule.type];
+      const samples = cast
+        ? (await q(`SELECT DISTINCT ${ident(name)}::VARCHAR AS v FROM ${from} WHERE ${ident(name)} IS NOT NULL AND TRY_CAST(${ident(name)}::VARCHAR AS ${cast}) IS NULL LIMIT ${SAMPLES}`)).map((r) => r.v)
+        : [];
+      add({ rule: 'type', column: name, expected: rule.type, observed: `${type} (${duckType})`, samples, severity });
       continue;
     }
     const col = ident(name);
@@ -71,7 +107,7 @@ export async function validateDataset(engine: DataEngine, location: string, mode
       const bad = await q(`SELECT ${col} AS v FROM ${from} WHERE ${cond} LIMIT ${SAMPLES}`, [lo, hi]);
       if (bad.length > 0) {
         const [c] = await q(`SELECT count(*)::BIGINT AS n FROM ${from} WHERE ${cond}`, [lo, hi]);
-        add({ rule: 'range', column: name, expected: `[${lo}, ${hi}]`, observed: `${c?.n} value(s) outside`, samples: bad.map((b) => b.v), severity });
+        add({ rule: 'range', column: name, expected: `[${lo}, ${hi}]`, observed: `${c?.n} value(s) outside`, samples: bad.map((b) => shownValue(b.v)), severity });
       }
     }
     if (rule.allowed) {
@@ -80,6 +116,19 @@ export async function validateDataset(engine: DataEngine, location: string, mode
       const cond = `${col} IS NOT NULL AND ${col}::VARCHAR NOT IN (${slots})`;
       const bad = await q(`SELECT DISTINCT ${col}::VARCHAR AS v FROM ${from} WHERE ${cond} LIMIT ${SAMPLES}`, allowed);
       if (bad.length > 0) add({ rule: 'allowed', column: name, expected: allowed.join('|'), observed: 'unknown categories', samples: bad.map((b) => b.v), severity });
+    }
+  }
+
+  // NaN and ±Infinity poison most training code; refuse them in every floating-point column unless allowed.
+  if (!rules.allowNonFinite) {
+    for (const [name, duckType] of schema) {
+      if (!/^(FLOAT|DOUBLE|REAL)$/.test(duckType)) continue;
+      const col = ident(name);
+      const [r] = await q(`SELECT count(*) FILTER (WHERE isnan(${col}) OR isinf(${col}))::BIGINT AS n FROM ${from}`);
+      if (Number(r?.n ?? 0) > 0) {
+        const bad = await q(`SELECT ${col}::VARCHAR AS v FROM ${from} WHERE isnan(${col}) OR isinf(${col}) LIMIT ${SAMPLES}`);
+        add({ rule: 'finite', column: name, expected: 'finite numbers (no NaN or ±Infinity)', observed: `${r?.n} non-finite value(s)`, samples: bad.map((b) => b.v) });
+      }
     }
   }
 

@@ -66,12 +66,20 @@ export interface DriftOptions extends Partial<DriftConfig> {
 
 export async function detectDrift(engine: DataEngine, ref: Side, cur: Side, opts: DriftOptions = {}): Promise<DriftReport> {
   const refSchema = await describe(engine, ref.location, ref.format);
-  const curNames = new Set((await describe(engine, cur.location, cur.format)).map((c) => c.name));
-  const chosen = refSchema.filter((c) => curNames.has(c.name) && !(opts.exclude ?? []).includes(c.name) && (!opts.columns || opts.columns.includes(c.name)));
+  const curTypes = new Map((await describe(engine, cur.location, cur.format)).map((c) => [c.name, c.type]));
+  const chosen = refSchema.filter((c) => curTypes.has(c.name) && !(opts.exclude ?? []).includes(c.name) && (!opts.columns || opts.columns.includes(c.name)));
   const columns: ColumnDrift[] = [];
   for (const c of chosen) {
     const kind = isNumeric(logicalType(c.type)) ? 'numeric' : 'categorical';
     const override = opts.overrides?.[c.name] ?? opts.allColumns ?? {};
+    const curType = curTypes.get(c.name)!;
+    if (isNumeric(logicalType(curType)) !== (kind === 'numeric')) {
+      // A numeric column that now holds text (or the reverse) has drifted by definition; comparing values would only fail.
+      const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
+      const note = `type changed: ${logicalType(c.type)} (${c.type}) → ${logicalType(curType)} (${curType})`;
+      columns.push({ column: c.name, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: true, stats: {}, note });
+      continue;
+    }
     columns.push(await columnDrift(engine, c.name, kind, ref, cur, opts.smallReferenceRows ?? 1000, override));
   }
   const drifted = columns.filter((c) => c.drifted).length;
