@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection} from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
@@ -36,7 +37,10 @@ export async function runWorker(): Promise<void> {
   const config = loadConfig(configFile);
   const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
   const connection = await connectNative(target);
-  const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile) });
+  // A prebuilt bundle (RETRAIN_WORKFLOW_BUNDLE) makes restarts fast: no webpack run per worker start.
+  const bundleFile = process.env.RETRAIN_WORKFLOW_BUNDLE;
+  const workflowBundle = bundleFile ? { code: readFileSync(bundleFile, 'utf8') } : undefined;
+  const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile), ...(workflowBundle ? { workflowBundle } : {}) });
   process.stderr.write(`worker polling task queue "${taskQueue()}" on ${target.address} (config ${configFile})\n`);
   await worker.run();
   await connection.close();

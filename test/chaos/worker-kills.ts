@@ -1,0 +1,138 @@
+/**
+ * Runs pipelines while a spawned worker is SIGKILLed at random moments and restarted, then checks
+ * what production cares about. Shared by the CI test (small) and `npm run chaos` (large).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import { execa, type ResultPromise } from 'execa';
+import { stringify } from 'yaml';
+import { LocalRegistry } from '../../src/registry/local.js';
+import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
+import { retrainPipeline } from '../../src/workflows/index.js';
+import type { PipelineResult } from '../../src/workflows/types.js';
+import { makeProject } from '../helpers/project.js';
+
+export interface ChaosOptions {
+  client: Client;
+  address: string;
+  bundleFile: string;
+  models: number;
+  /** Random pause between kills. */
+  killEveryMs: [number, number];
+  seed?: number;
+  log?: (line: string) => void;
+}
+
+export interface ChaosReport {
+  runs: { model: string; workflowId: string; outcome: PipelineResult['outcome']; reason: string; trainAttempts: number; trainStarts: number }[];
+  kills: { at: number; steps: string[] }[];
+  killsDuringTraining: number;
+  killsDuringPromotion: number;
+  versionsPerModel: Record<string, number>;
+  aliasMovesPerModel: Record<string, number>;
+  orphans: string[];
+  seconds: number;
+}
+
+const quick = { maximumAttempts: 20, initialInterval: '200ms', maximumInterval: '2s' };
+// Short timeouts so a step on a killed worker is retried in seconds, not minutes.
+const steps = {
+  check: { timeout: '1m', retry: quick },
+  validate: { timeout: '1m', retry: quick },
+  train: { timeout: '10m', heartbeatTimeout: '3s', retry: quick },
+  evaluate: { timeout: '10m', heartbeatTimeout: '3s', retry: quick },
+  register: { timeout: '30s', retry: quick },
+  promote: { timeout: '30s', retry: quick },
+};
+
+export async function runWorkerChaos(opts: ChaosOptions): Promise<ChaosReport> {
+  const say = opts.log ?? (() => {});
+  const started = Date.now();
+  const p = await makeProject({}, 1500, 'chaos-0');
+  const marker = `chaos-marker-${path.basename(p.dir)}`;
+  const starts = path.join(p.dir, 'train-starts.log');
+  writeFileSync(starts, '');
+  const names = Array.from({ length: opts.models }, (_, i) => `chaos-${i}`);
+  const model = {
+    data: { current: 'data/current.csv', evaluation: 'data/eval.csv', target: 'churned' },
+    train: { command: [process.execPath, path.join(PROJECT_ROOT, 'test/fixtures/commands/counted-train.mjs'), marker], workdir: PROJECT_ROOT, env: { TRAIN_STARTS: starts }, params: { epochs: 150 } },
+    evaluate: { command: [process.execPath, '--import', 'tsx', 'examples/churn/evaluate.ts'], workdir: PROJECT_ROOT },
+    validation: { minRows: 100 },
+    promotion: { metric: 'auc', floor: 0.55 },
+    steps,
+  };
+  writeFileSync(p.configFile, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: Object.fromEntries(names.map((n) => [n, model])) }));
+  const taskQueue = `chaos-${Date.now()}`;
+
+  let worker: ResultPromise | undefined;
+  const spawnWorker = () => {
+    worker = execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/retrain.js'), 'worker'], {
+      reject: false,
+      stdio: 'ignore',
+      env: { RETRAIN_CONFIG: p.configFile, TEMPORAL_ADDRESS: opts.address, RETRAIN_TASK_QUEUE: taskQueue, RETRAIN_WORKFLOW_BUNDLE: opts.bundleFile, RETRAIN_LOG_LEVEL: 'ERROR' },
+    });
+  };
+  spawnWorker();
+  const handles = await Promise.all(
+    names.map((name, i) => opts.client.workflow.start(retrainPipeline, { taskQueue, workflowId: `retrain/${name}/chaos-${started}-${i}`, args: [{ model: name, triggers: [{ reason: 'manual', source: 'chaos' }] }] })),
+  );
+  const results = new Map<string, PipelineResult>();
+  const done = Promise.all(handles.map(async (h) => results.set(h.workflowId, await h.result())));
+  let finished = false;
+  void done.finally(() => (finished = true));
+
+  let seed = opts.seed ?? 42;
+  const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const kills: ChaosReport['kills'] = [];
+  while (!finished) {
+    await Promise.race([sleep(opts.killEveryMs[0] + rand() * (opts.killEveryMs[1] - opts.killEveryMs[0])), done]);
+    if (finished) break;
+    // What each run was doing when the worker died, from visibility (no worker needed to answer).
+    const stepsNow = await Promise.all(
+      handles.map(async (h) => {
+        const d = await h.describe();
+        return d.status.name === 'RUNNING' ? String(d.typedSearchAttributes.get({ name: 'RetrainStep', type: 'KEYWORD' } as never) ?? 'plan') : 'done';
+      }),
+    );
+    worker?.kill('SIGKILL');
+    await worker;
+    kills.push({ at: Date.now() - started, steps: stepsNow });
+    say(`kill #${kills.length} at ${((Date.now() - started) / 1000).toFixed(1)}s; steps: ${stepsNow.join(', ')}`);
+    await sleep(300);
+    spawnWorker();
+  }
+  await done;
+  worker?.kill('SIGTERM');
+  await Promise.race([worker, sleep(10_000)]);
+  worker?.kill('SIGKILL');
+
+  const registry = new LocalRegistry(path.join(p.dir, '.retrain', 'registry'));
+  const startLines = readFileSync(starts, 'utf8').split('\n').filter(Boolean);
+  const runs: ChaosReport['runs'] = [];
+  for (const h of handles) {
+    const r = results.get(h.workflowId)!;
+    const history = await h.fetchHistory();
+    const trainScheduled = new Set<string>();
+    let trainAttempts = 0;
+    for (const e of history.events ?? []) {
+      const s = e.activityTaskScheduledEventAttributes;
+      if (s?.activityType?.name === 'trainCandidate') trainScheduled.add(String(e.eventId));
+      const st = e.activityTaskStartedEventAttributes;
+      if (st && trainScheduled.has(String(st.scheduledEventId))) trainAttempts = Math.max(trainAttempts, st.attempt ?? 1);
+    }
+    runs.push({ model: r.model, workflowId: h.workflowId, outcome: r.outcome, reason: r.reason, trainAttempts, trainStarts: startLines.filter((l) => l === h.workflowId).length });
+  }
+  const versionsPerModel: Record<string, number> = {};
+  const aliasMovesPerModel: Record<string, number> = {};
+  for (const n of names) {
+    versionsPerModel[n] = (await registry.listVersions(n)).length;
+    aliasMovesPerModel[n] = (await registry.aliasHistory(n)).length;
+  }
+  await sleep(500);
+  const ps = await execa('ps', ['-eo', 'pid=,args='], { reject: false });
+  const orphans = ps.stdout.split('\n').filter((l) => l.includes(marker) && !l.includes(' ps '));
+  const during = (step: string) => kills.filter((k) => k.steps.includes(step)).length;
+  return { runs, kills, killsDuringTraining: during('train'), killsDuringPromotion: during('promote') + during('register'), versionsPerModel, aliasMovesPerModel, orphans, seconds: (Date.now() - started) / 1000 };
+}
