@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { parse as parseYaml, parseDocument } from 'yaml';
+import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { applyEnvOverrides } from './env-overrides.js';
@@ -34,7 +34,14 @@ export function loadConfig(file = configPathFromEnv(), env = process.env): Loade
     const e = doc.errors[0]!;
     throw new ConfigError(`${file}: invalid YAML: ${e.message}`, { file });
   }
-  const raw = applyEnvOverrides(parseYaml(text) ?? {}, env);
+  let parsed: unknown;
+  try {
+    // Anchors and aliases are how a config shares one block among many models; allow plenty of them.
+    parsed = doc.toJS({ maxAliasCount: 10_000 });
+  } catch (err) {
+    throw new ConfigError(`${file}: invalid YAML: ${(err as Error).message}`, { file });
+  }
+  const raw = applyEnvOverrides(parsed ?? {}, env);
   return parseConfig(raw, file);
 }
 

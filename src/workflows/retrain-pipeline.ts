@@ -186,7 +186,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       });
     } catch (err) {
       if (isCancellation(err)) throw err;
-      log.error('audit record not written', { error: String(err) });
+      log.error('audit record not written', { error: String(err), cause: String((err as ActivityFailure).cause ?? '') });
     }
     return result;
   };

@@ -68,3 +68,19 @@ describe('untrusted input stays data', () => {
     assert.deepEqual(expandArgs(['train', '--data', '{data}'], { data: 'a b; rm -rf /' }), ['train', '--data', 'a b; rm -rf /']);
   });
 });
+
+describe('config YAML', () => {
+  it('loads a config that shares one block among 100 models through anchors and aliases', async () => {
+    const { mkdtempSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const path = await import('node:path');
+    const { stringify } = await import('yaml');
+    const { loadConfig } = await import('../../src/config/load.js');
+    const m = { ...model, validation: { columns: { a: { min: 0 }, b: { min: 1 } } }, train: { command: ['python', 'train.py'], params: { layers: [1, 2, 3] } } };
+    const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrain-cfg-')), 'retrain.config.yaml');
+    const text = stringify({ version: 1, models: Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`m${i}`, m])) });
+    assert.ok(text.includes('*a'), 'the file uses aliases');
+    writeFileSync(file, text);
+    assert.equal(Object.keys(loadConfig(file).models).length, 100);
+  });
+});
