@@ -96,4 +96,20 @@ export async function benchEvidently(rows: number): Promise<EvidentlyBenchResult
   return { rows, ours, evidently };
 }
 
+export interface ValidationBenchResult {
+  rows: number;
+  ours: { seconds: number; peakMiB: number; violations: number };
+  baseline: { seconds: number; peakMiB: number; violations: number } | null;
+}
+
+/** The same validation rules over the current Parquet file: ours (DuckDB) against pandas. */
+export async function benchValidation(rows: number): Promise<ValidationBenchResult> {
+  const { cur } = await dataPair(rows);
+  const ours = JSON.parse((await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'validation-run.ts'), cur])).stdout) as ValidationBenchResult['ours'];
+  const python = path.join(TOOLS_DIR, 'py', 'bin', 'python');
+  const base = existsSync(python) ? await execa(python, [path.join(import.meta.dirname, 'validation_baseline.py'), cur], { reject: false }) : undefined;
+  if (base && base.exitCode !== 0) process.stderr.write(`validation baseline failed: ${base.stderr.split('\n').slice(-3).join(' ')}\n`);
+  return { rows, ours, baseline: base?.exitCode === 0 ? (JSON.parse(base.stdout) as ValidationBenchResult['ours']) : null };
+}
+
 export { detectDrift };

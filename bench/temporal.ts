@@ -1,0 +1,187 @@
+/**
+ * Temporal-side benchmarks, each against a baseline measured in the same run:
+ * - trigger latency: trigger signal → training activity started, through the controller, against
+ *   starting the pipeline workflow directly;
+ * - pipeline overhead: runs per second of our six-step pipeline with no-op commands, against a bare
+ *   workflow of six trivial activities, one worker each;
+ * - controller scale: 1,000 idle model controllers, worker and server memory and CPU, against the
+ *   same processes with none.
+ */
+import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, Worker, type NativeConnection } from '@temporalio/worker';
+import { execa } from 'execa';
+import { stringify } from 'yaml';
+import { defaultDeps } from '../src/activities/deps.js';
+import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
+import { controllerId, sendTrigger } from '../src/triggers/send-trigger.js';
+import { retrainController, retrainPipeline, statusQuery } from '../src/workflows/index.js';
+import { createWorker, WORKFLOWS_PATH } from '../src/worker.js';
+
+export interface TemporalEnv {
+  client: Client;
+  connection: NativeConnection;
+  address: string;
+  serverPid: number;
+}
+
+const node = process.execPath;
+const fixture = (f: string) => path.join(PROJECT_ROOT, 'bench/fixtures', f);
+
+/** A project whose models train and evaluate with no-op commands on a 20-row dataset. */
+function noopProject(models: string[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'retrain-bench-'));
+  mkdirSync(path.join(dir, 'data'));
+  const rows = Array.from({ length: 20 }, (_, i) => `${i},${(i * 7) % 13},${i % 2}`);
+  writeFileSync(path.join(dir, 'data', 'd.csv'), `id,x,y\n${rows.join('\n')}\n`);
+  const quick = { retry: { maximumAttempts: 3, initialInterval: '100ms' } };
+  const model = {
+    data: { current: 'data/d.csv', evaluation: 'data/d.csv', target: 'y' },
+    train: { command: [node, fixture('noop-train.mjs')] },
+    evaluate: { command: [node, fixture('noop-evaluate.mjs')] },
+    validation: { minRows: 1 },
+    trigger: { quietPeriod: '0s', maxWait: '0s' },
+    promotion: { metric: 'auc' },
+    steps: Object.fromEntries(['check', 'validate', 'train', 'evaluate', 'register', 'promote'].map((s) => [s, { timeout: '1m', ...quick }])),
+  };
+  const file = path.join(dir, 'retrain.config.yaml');
+  writeFileSync(file, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: Object.fromEntries(models.map((m) => [m, model])) }, { aliasDuplicateObjects: false }));
+  return file;
+}
+
+const pct = (xs: number[], q: number) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s[Math.min(s.length - 1, Math.floor(q * s.length))]!;
+};
+
+async function trainStartedMs(client: Client, workflowId: string): Promise<number> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const scheduled = new Set<string>();
+  for (const e of history.events ?? []) {
+    if (e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate') scheduled.add(String(e.eventId));
+    const st = e.activityTaskStartedEventAttributes;
+    if (st && scheduled.has(String(st.scheduledEventId))) {
+      const t = e.eventTime!;
+      return Number(t.seconds) * 1000 + Math.floor((t.nanos ?? 0) / 1e6);
+    }
+  }
+  throw new Error(`${workflowId}: no training started`);
+}
+
+export interface LatencyResult { triggers: number; controller: { p50: number; p99: number }; direct: { p50: number; p99: number } }
+
+export async function benchTriggerLatency(env: TemporalEnv, n: number, bundle: { code: string }): Promise<LatencyResult> {
+  const config = noopProject(['lat']);
+  const taskQueue = `bench-lat-${Date.now()}`;
+  const worker = await createWorker({ connection: env.connection, namespace: 'default', taskQueue, deps: defaultDeps(config), workflowBundle: bundle });
+  const viaController: number[] = [];
+  const direct: number[] = [];
+  await worker.runUntil(async () => {
+    for (let i = 0; i < n; i++) {
+      // Through the controller: a forced trigger skips the coalescing wait, so this is pure overhead.
+      const t0 = Date.now();
+      await sendTrigger(env.client, { model: 'lat', taskQueue, trigger: { reason: 'manual', source: 'bench', force: true } });
+      const runId = await waitForNewRun(env.client, 'lat', i + 1);
+      viaController.push((await trainStartedMs(env.client, runId)) - t0);
+      // Baseline: the same pipeline started directly.
+      const t1 = Date.now();
+      const h = await env.client.workflow.start(retrainPipeline, { taskQueue, workflowId: `bench-direct/${Date.now()}-${i}`, args: [{ model: 'lat', triggers: [{ reason: 'manual', source: 'bench' }], force: true }] });
+      await h.result();
+      direct.push((await trainStartedMs(env.client, h.workflowId)) - t1);
+    }
+    await env.client.workflow.getHandle(controllerId('lat')).terminate('bench done');
+  });
+  return { triggers: n, controller: { p50: pct(viaController, 0.5), p99: pct(viaController, 0.99) }, direct: { p50: pct(direct, 0.5), p99: pct(direct, 0.99) } };
+}
+
+async function waitForNewRun(client: Client, model: string, runs: number): Promise<string> {
+  for (;;) {
+    const s = await client.workflow.getHandle(controllerId(model)).query(statusQuery);
+    if (s.counters.runs >= runs && s.recent.length >= runs && s.phase === 'idle') return s.recent[0]!.workflowId;
+    await sleep(20);
+  }
+}
+
+export interface OverheadResult { runs: number; ours: { runsPerSec: number; seconds: number }; bare: { runsPerSec: number; seconds: number } }
+
+export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle: { code: string }): Promise<OverheadResult> {
+  const models = Array.from({ length: n }, (_, i) => `ov-${i}`);
+  const config = noopProject(models);
+  const tq = `bench-ov-${Date.now()}`;
+  const worker = await createWorker({ connection: env.connection, namespace: 'default', taskQueue: tq, deps: defaultDeps(config), workflowBundle: bundle });
+  let ours = 0;
+  await worker.runUntil(async () => {
+    const t = performance.now();
+    const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: `bench-ov/${Date.now()}-${i}`, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
+    ours = (performance.now() - t) / 1000;
+    const bad = results.filter((r) => r.outcome !== 'promoted');
+    if (bad.length) throw new Error(`pipeline overhead runs did not promote: ${bad[0]!.reason}`);
+  });
+  const bareTq = `bench-bare-${Date.now()}`;
+  const bareBundle = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'bare-workflow.ts'), logger: undefined as never });
+  const bare = await Worker.create({ connection: env.connection, namespace: 'default', taskQueue: bareTq, workflowBundle: bareBundle, activities: { step: async (name: string) => name } });
+  let bareSeconds = 0;
+  await bare.runUntil(async () => {
+    const t = performance.now();
+    await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: bareTq, workflowId: `bench-bare/${Date.now()}-${i}` })));
+    bareSeconds = (performance.now() - t) / 1000;
+  });
+  return { runs: n, ours: { runsPerSec: n / ours, seconds: ours }, bare: { runsPerSec: n / bareSeconds, seconds: bareSeconds } };
+}
+
+export interface ScaleResult {
+  controllers: number;
+  startSeconds: number;
+  worker: { idleMiB: number; loadedMiB: number };
+  server: { idleMiB: number; loadedMiB: number; cpuSecondsToStart: number };
+}
+
+const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+const cpuSeconds = (pid: number) => {
+  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(f[11]) + Number(f[12])) / 100;
+};
+
+export async function benchControllerScale(env: TemporalEnv, n: number, bundleFile: string): Promise<ScaleResult> {
+  const models = Array.from({ length: n }, (_, i) => `idle-${i}`);
+  const config = noopProject(models);
+  const taskQueue = `bench-scale-${Date.now()}`;
+  // The worker runs in its own process so its memory is its own.
+  const worker = execa(node, [path.join(PROJECT_ROOT, 'bin/retrain.js'), 'worker'], {
+    reject: false,
+    stdio: 'ignore',
+    env: { RETRAIN_CONFIG: config, TEMPORAL_ADDRESS: env.address, RETRAIN_TASK_QUEUE: taskQueue, RETRAIN_WORKFLOW_BUNDLE: bundleFile, RETRAIN_LOG_LEVEL: 'ERROR' },
+  });
+  try {
+    await sleep(8000);
+    const workerIdle = rssMiB(worker.pid!);
+    const serverIdle = rssMiB(env.serverPid);
+    const cpu0 = cpuSeconds(env.serverPid);
+    const t = performance.now();
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(models.slice(i, i + 50).map((m) => env.client.workflow.start(retrainController, { taskQueue, workflowId: `bench-${controllerId(m)}`, args: [{ model: m }] })));
+    }
+    // Every controller has run its first workflow task and answers its status query.
+    for (let i = 0; i < n; i += 50) await Promise.all(models.slice(i, i + 50).map((m) => env.client.workflow.getHandle(`bench-${controllerId(m)}`).query(statusQuery)));
+    const startSeconds = (performance.now() - t) / 1000;
+    const cpuSecondsToStart = cpuSeconds(env.serverPid) - cpu0;
+    await sleep(3000);
+    const result = { controllers: n, startSeconds, worker: { idleMiB: workerIdle, loadedMiB: rssMiB(worker.pid!) }, server: { idleMiB: serverIdle, loadedMiB: rssMiB(env.serverPid), cpuSecondsToStart } };
+    for (let i = 0; i < n; i += 50) await Promise.all(models.slice(i, i + 50).map((m) => env.client.workflow.getHandle(`bench-${controllerId(m)}`).terminate('bench done').catch(() => {})));
+    return result;
+  } finally {
+    worker.kill('SIGTERM');
+    await Promise.race([worker, sleep(10_000)]);
+    worker.kill('SIGKILL');
+  }
+}
+
+export async function workflowBundle(): Promise<{ code: string; file: string }> {
+  const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined as never });
+  const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrain-bundle-')), 'bundle.js');
+  writeFileSync(file, code);
+  return { code, file };
+}
