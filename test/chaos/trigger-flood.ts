@@ -61,7 +61,10 @@ export async function floodTriggers(opts: FloodOptions): Promise<FloodReport> {
       if (i >= opts.signals) return;
       const model = opts.models[i % opts.models.length]!;
       const dup = opts.duplicateEvery > 0 && i % opts.duplicateEvery === 0;
-      const key = dup ? `${model}:0` : `${model}:${i}`;
+      // A duplicate delivery repeats the key of this model's previous signal, as a retrying sender does;
+      // the controller's dedupe window is the last 2,000 keys (README, "Triggers").
+      const keyOf = (j: number): string => (j < opts.models.length ? `${model}:0` : j % opts.duplicateEvery === 0 ? keyOf(j - opts.models.length) : `${model}:${j}`);
+      const key = dup ? keyOf(i - opts.models.length) : `${model}:${i}`;
       await client.workflow.getHandle(controllerId(model)).signal(triggerSignal, { reason: REASONS[i % REASONS.length]!, source: 'flood', idempotencyKey: key });
       const s = sent.get(model)!;
       s.total++;
