@@ -4,13 +4,15 @@
  *   npm run flood -- --signals 10000 --models 100 --concurrency 50
  */
 import { readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { parse, stringify } from 'yaml';
-import { defaultDeps } from '../src/activities/deps.js';
-import { connectClient, connectNative, resolveTemporal } from '../src/temporal/connection.js';
+import { connectClient, resolveTemporal } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { installRuntime } from '../src/temporal/runtime.js';
-import { createWorker } from '../src/worker.js';
+import { execa } from 'execa';
+import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
+import { bundleFileForSpawnedWorkers } from '../test/helpers/bundle-file.js';
 import { floodStateDir, floodTriggers, type FloodReport } from '../test/chaos/trigger-flood.js';
 import { makeProject } from '../test/helpers/project.js';
 
@@ -21,13 +23,17 @@ const server = await startDevServer({ headless: true, port: 0, progress: say });
 process.env.TEMPORAL_ADDRESS = server.address;
 const target = await resolveTemporal({ stateDir: '.retrain', start: false });
 const client = await connectClient(target);
-const connection = await connectNative(target);
 const p = await makeProject({ trigger: { quietPeriod: '3s', maxWait: '2m' }, train: { params: { epochs: 20 } } }, 300, 'flood-0');
 const model = parse(readFileSync(p.configFile, 'utf8')).models['flood-0'];
 const names = Array.from({ length: Number(values.models) + 1 }, (_, i) => `flood-${i}`);
 writeFileSync(p.configFile, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: Object.fromEntries(names.map((n) => [n, model])) }));
 const taskQueue = `flood-${Date.now()}`;
-const worker = await createWorker({ connection, namespace: target.namespace, taskQueue, deps: defaultDeps(p.configFile) });
+// The worker runs as its own process, as in production; this process only sends signals and counts.
+const worker = execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/retrain.js'), 'worker'], {
+  reject: false,
+  stdio: 'ignore',
+  env: { RETRAIN_CONFIG: p.configFile, TEMPORAL_ADDRESS: server.address, RETRAIN_TASK_QUEUE: taskQueue, RETRAIN_WORKFLOW_BUNDLE: await bundleFileForSpawnedWorkers(), RETRAIN_LOG_LEVEL: 'ERROR' },
+});
 const signals = Number(values.signals);
 const concurrency = Number(values.concurrency);
 
@@ -48,18 +54,19 @@ function summary(title: string, r: FloodReport): { text: string; problems: strin
 try {
   const lines: string[] = [];
   const problems: string[] = [];
-  await worker.runUntil(async () => {
+  {
     const one = summary('one model', await floodTriggers({ client, taskQueue, models: ['flood-0'], signals, concurrency, duplicateEvery: 100, stateDir: floodStateDir(p.dir), log: say }));
     say(one.text);
     const spread = summary(`${names.length - 1} models`, await floodTriggers({ client, taskQueue, models: names.slice(1), signals, concurrency, duplicateEvery: 100, stateDir: floodStateDir(p.dir), log: say }));
     say(spread.text);
     lines.push(one.text, spread.text);
     problems.push(...one.problems, ...spread.problems);
-  });
+  }
   process.stdout.write(`${lines.join('\n')}\n${problems.join('\n')}\n`);
   process.exitCode = problems.length ? 1 : 0;
 } finally {
-  await connection.close();
+  worker.kill('SIGTERM');
+  await worker;
   await client.connection.close();
   await server.stop();
 }

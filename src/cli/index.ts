@@ -11,6 +11,7 @@ const load = {
   audit: async (): Promise<Registrar> => (await import('./commands/audit.js')).registerAudit,
   serve: async (): Promise<Registrar> => (await import('./commands/serve.js')).registerServe,
   production: async (): Promise<Registrar> => (await import('./commands/production.js')).registerProduction,
+  init: async (): Promise<Registrar> => (await import('./commands/init.js')).registerInit,
 };
 const MODULE_OF: Record<string, keyof typeof load> = {
   data: 'data',
@@ -27,6 +28,7 @@ const MODULE_OF: Record<string, keyof typeof load> = {
   dev: 'serve',
   worker: 'serve',
   gateway: 'serve',
+  init: 'init',
   approve: 'production',
   reject: 'production',
   approvals: 'production',

@@ -18,7 +18,7 @@ export interface LoadedConfig {
 }
 
 export function configPathFromEnv(env = process.env): string {
-  return path.resolve(env.RETRAIN_CONFIG ?? DEFAULT_CONFIG_FILE);
+  return path.resolve(env.RETRAIN_CONFIG || DEFAULT_CONFIG_FILE);
 }
 
 /** Reads, overrides from env, and validates; every problem names the file, the field and the value. */
