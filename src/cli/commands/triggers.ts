@@ -6,7 +6,7 @@ import { applySchedules, scheduleId } from '../../schedules/apply-schedules.js';
 import { taskQueue } from '../../temporal/task-queues.js';
 import { workflowUrl } from '../../temporal/connection.js';
 import { controllerStatus, sendTrigger, controllerId } from '../../triggers/send-trigger.js';
-import { pipelineStepQuery } from '../../workflows/index.js';
+import { pendingApprovalQuery, pipelineStepQuery } from '../../workflows/index.js';
 import type { ControllerStatus } from '../../workflows/retrain-controller.js';
 import { withTemporal } from '../temporal-context.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
@@ -93,6 +93,10 @@ export function registerTriggers(program: Command): void {
           const status = await controllerStatus(client, m);
           let step: string | null = null;
           if (status?.running) step = await client.workflow.getHandle(status.running.workflowId).query(pipelineStepQuery).catch(() => null);
+          if (step === 'approval' && status?.running) {
+            const pending = await client.workflow.getHandle(status.running.workflowId).query(pendingApprovalQuery).catch(() => null);
+            if (pending) step = `waiting for approval of v${pending.version} until ${pending.deadline}: retrain approve ${m} ${pending.version}`;
+          }
           rows.push({ model: m, status, step });
         }
         if (o.json) return printJson(rows.map((r) => ({ model: r.model, controllerId: controllerId(r.model), step: r.step, ...(r.status ?? { phase: 'not started' }) })));
