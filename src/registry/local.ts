@@ -5,7 +5,7 @@ import path from 'node:path';
 import { RetrainError, FailureType } from '../errors.js';
 import { hashDirectory } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import type { AliasMove, ModelVersion, RegisterInput, Registry, SetAliasInput, SetAliasResult } from './registry.js';
+import { aliasMove, repeatedMove, type AliasMove, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 interface ModelIndex {
   versions: ModelVersion[];
@@ -93,24 +93,13 @@ export class LocalRegistry implements Registry {
     return withDirLock(this.modelDir(input.model), async () => {
       const index = await this.read(input.model);
       const actual = index.aliases[input.alias] ?? null;
-      if (actual === input.version) {
-        const last = index.aliasHistory.findLast((m) => m.alias === input.alias && m.to === input.version);
-        if (last && input.runId && last.runId === input.runId) return { moved: true, move: last };
-      }
+      const repeated = repeatedMove(index.aliasHistory, input, actual);
+      if (repeated) return { moved: true, move: repeated };
       if (actual !== input.expected) return { moved: false, actual };
       if (input.version !== null && !index.versions.some((v) => v.version === input.version)) {
         throw new RetrainError(FailureType.Registry, `model ${input.model} has no version ${input.version}`);
       }
-      const move: AliasMove = {
-        model: input.model,
-        alias: input.alias,
-        from: actual,
-        to: input.version,
-        at: new Date().toISOString(),
-        actor: input.actor,
-        reason: input.reason,
-        ...(input.runId ? { runId: input.runId } : {}),
-      };
+      const move = aliasMove(input, actual);
       if (input.version === null) delete index.aliases[input.alias];
       else index.aliases[input.alias] = input.version;
       index.aliasHistory.push(move);

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FailureType, RetrainError } from '../errors.js';
 import { hashDirectory, listFiles } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import type { AliasMove, ModelVersion, RegisterInput, Registry, SetAliasInput, SetAliasResult } from './registry.js';
+import { aliasMove, repeatedMove, type AliasMove, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 /** Tags that carry our lineage on every MLflow model version (and on its MLflow run). */
 export const TAG = {
@@ -237,10 +237,8 @@ export class MlflowRegistry implements Registry {
     return withDirLock(this.stateFolder(input.model), async () => {
       const history = await this.aliasHistory(input.model);
       const actual = await this.getAlias(input.model, input.alias);
-      if (actual === input.version) {
-        const last = history.findLast((m) => m.alias === input.alias && m.to === input.version);
-        if (last && input.runId && last.runId === input.runId && last.reason === input.reason) return { moved: true, move: last };
-      }
+      const repeated = repeatedMove(history, input, actual);
+      if (repeated) return { moved: true, move: repeated };
       if (actual !== input.expected) return { moved: false, actual };
       if (input.version === null) {
         await this.call('DELETE', 'registered-models/alias', { name: input.model, alias: input.alias });
@@ -250,16 +248,7 @@ export class MlflowRegistry implements Registry {
         }
         await this.call('POST', 'registered-models/alias', { name: input.model, alias: input.alias, version: String(input.version) });
       }
-      const move: AliasMove = {
-        model: input.model,
-        alias: input.alias,
-        from: actual,
-        to: input.version,
-        at: new Date().toISOString(),
-        actor: input.actor,
-        reason: input.reason,
-        ...(input.runId ? { runId: input.runId } : {}),
-      };
+      const move = aliasMove(input, actual);
       history.push(move);
       await writeJsonAtomic(this.historyFile(input.model), history);
       return { moved: true, move };

@@ -56,3 +56,24 @@ export interface Registry {
   /** A local folder holding the version's files (downloaded once when the backend is remote). */
   localArtifact(version: ModelVersion): Promise<string>;
 }
+
+/** The history entry for a move that is about to happen. */
+export function aliasMove(input: SetAliasInput, from: number | null): AliasMove {
+  return {
+    model: input.model,
+    alias: input.alias,
+    from,
+    to: input.version,
+    at: new Date().toISOString(),
+    actor: input.actor,
+    reason: input.reason,
+    ...(input.runId ? { runId: input.runId } : {}),
+  };
+}
+
+/** The move a retried call already made (same run, target and reason), so it is not made or recorded twice. */
+export function repeatedMove(history: AliasMove[], input: SetAliasInput, actual: number | null): AliasMove | undefined {
+  if (actual !== input.version || !input.runId) return undefined;
+  const last = history.findLast((m) => m.alias === input.alias && m.to === input.version);
+  return last && last.runId === input.runId && last.reason === input.reason ? last : undefined;
+}

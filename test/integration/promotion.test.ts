@@ -2,7 +2,6 @@ import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { execa } from 'execa';
@@ -12,6 +11,7 @@ import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { approveUpdate, pendingApprovalQuery, pipelineStepQuery, retrainPipeline } from '../../src/workflows/index.js';
 import { fixtureCommand, makeProject, type TestProject } from '../helpers/project.js';
 import { recordHistory } from '../helpers/record-history.js';
+import { until } from '../helpers/wait.js';
 import { testTemporal, withWorker } from '../helpers/temporal.js';
 
 // A weak first model (three strong features left out) that any full-feature candidate beats.
@@ -27,16 +27,6 @@ function start(client: Client, taskQueue: string, p: TestProject, force = true):
     workflowId: `retrain/${p.model}/test-${Date.now()}-${seq++}`,
     args: [{ model: p.model, triggers: [{ reason: 'manual', source: 'test' }], force }],
   });
-}
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 5 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(200);
-  }
 }
 
 const waitingOn = (h: WorkflowHandle<typeof retrainPipeline>) => until('an approval wait', () => h.query(pendingApprovalQuery));

@@ -14,17 +14,8 @@ import { startDevServer } from '../../src/temporal/dev-server.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
 import { approveUpdate, pendingApprovalQuery, retrainPipeline } from '../../src/workflows/index.js';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker.js';
+import { until } from '../helpers/wait.js';
 import { makeProject } from '../helpers/project.js';
-
-async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 4 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn().catch(() => null);
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
 
 describe('dev server restart on the same SQLite file', () => {
   it('a controller waiting on triggers, an approval wait and a schedule all carry on; no trigger is lost', async () => {
