@@ -13,13 +13,13 @@ say(`temporal CLI: ${await ensureTemporalCli(say)}`);
 
 const venv = path.join(TOOLS_DIR, 'py');
 const python = path.join(venv, 'bin', 'python');
-const packages = ['scikit-learn', 'pandas', 'numpy', 'scipy'];
+const packages = ['scikit-learn', 'pandas', 'numpy', 'scipy', 'pyarrow'];
 try {
   if (!existsSync(python)) {
     say('creating .tools/py (Python venv) …');
     await execa('python3', ['-m', 'venv', venv]);
   }
-  const missing = await execa(python, ['-c', 'import sklearn, pandas, numpy, scipy'], { reject: false });
+  const missing = await execa(python, ['-c', 'import sklearn, pandas, numpy, scipy, pyarrow'], { reject: false });
   if (missing.exitCode !== 0) {
     say(`installing ${packages.join(', ')} into .tools/py …`);
     await execa(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...packages], { stdio: 'inherit' });

@@ -103,6 +103,20 @@ describe('drift edge cases', () => {
     assert.equal(r.columns[0]!.drifted, true);
   });
 
+  it('1 reference row against 10 million current rows: computed in DuckDB, no drift claimed from one row', async () => {
+    const big = path.join(dir, 'ten-million.parquet');
+    // x is uniform on [0, 1); c alternates a/b.
+    await engine.rows(`COPY (SELECT (i / 10000000.0)::DOUBLE AS x, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END AS c FROM range(10000000) t(i)) TO '${big}' (FORMAT parquet)`);
+    const r = await detectDrift(engine, csv('one.csv', ['0.5,a']), { location: big, format: 'parquet' });
+    const x = r.columns.find((c) => c.column === 'x')!;
+    assert.equal(x.test, 'ks');
+    close(x.statistic, 0.5, 'KS statistic: the single value sits at the median', 1e-6);
+    assert.ok(x.pValue! > 0.05 && x.pValue! <= 1, `p-value ${x.pValue}`);
+    assert.equal(x.drifted, false);
+    const c = r.columns.find((col) => col.column === 'c')!;
+    assert.ok(Number.isFinite(c.statistic) || c.note, 'the categorical column is tested or explained');
+  });
+
   it('defaults follow the reference size: KS on ≤1000 rows, normalised Wasserstein above', async () => {
     const small = await detectDrift(engine, side('normal-small', 'ref'), side('normal-small', 'cur'));
     assert.equal(small.columns[0]!.test, 'ks');
