@@ -13,6 +13,8 @@ export interface DevStack {
   client: Client;
   /** Resolves when the worker stops (Ctrl-C). */
   running: Promise<void>;
+  /** Asks the worker to finish what it holds and stop. */
+  shutdown(): void;
   close(): Promise<void>;
 }
 
@@ -37,6 +39,7 @@ export async function startDevStack(configFile: string, say: (line: string) => v
     target,
     client,
     running,
+    shutdown: () => worker.shutdown(),
     async close() {
       await client.connection.close();
       await connection.close();

@@ -8,6 +8,7 @@ import { configPathFromEnv, loadConfig } from './config/load.js';
 import { connectNative, resolveTemporal } from './temporal/connection.js';
 import { taskQueue } from './temporal/task-queues.js';
 import { installRuntime } from './temporal/runtime.js';
+import { stopOnSignals } from './process-signals.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -42,6 +43,7 @@ export async function runWorker(): Promise<void> {
   const workflowBundle = bundleFile ? { code: readFileSync(bundleFile, 'utf8') } : undefined;
   const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile), ...(workflowBundle ? { workflowBundle } : {}) });
   process.stderr.write(`worker polling task queue "${taskQueue()}" on ${target.address} (config ${configFile})\n`);
+  stopOnSignals(() => worker.shutdown());
   await worker.run();
   await connection.close();
 }

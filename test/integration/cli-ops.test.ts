@@ -72,13 +72,15 @@ describe('retrain CLI against the dev server (spawned as a user runs it)', () =>
     }
 
     // `retrain dev` with TEMPORAL_ADDRESS set: a worker plus the schedules, on the given server; Ctrl-C stops it.
-    const dev = execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/retrain.js'), 'dev'], { env, reject: false });
+    const dev = execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/retrain.js'), 'dev'], { env, reject: false, forceKillAfterDelay: false });
     let out = '';
     dev.stdout!.on('data', (d: Buffer) => (out += d.toString()));
     await until('dev to be ready', async () => out.includes('ready; press Ctrl-C to stop'), 120_000);
     assert.match(out, /schedule retrain-schedule\/cli-ops: create/);
     dev.kill('SIGINT');
-    assert.equal((await dev).exitCode, 0);
+    const t0 = Date.now();
+    const stopped = await dev;
+    assert.equal(stopped.exitCode, 0, `dev ended by ${stopped.signal ?? 'exit'} after ${Date.now() - t0} ms: ${stopped.stderr}`);
     await t.client.schedule.getHandle(scheduleId('cli-ops')).delete();
 
     // `retrain gateway`: refuses to start without a secret; serves /healthz with one.

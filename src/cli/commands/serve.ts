@@ -3,6 +3,7 @@ import { configPathFromEnv } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { print } from '../output.js';
+import { stopOnSignals } from '../../process-signals.js';
 
 export function registerServe(program: Command): void {
   program
@@ -12,6 +13,7 @@ export function registerServe(program: Command): void {
       installRuntime();
       const { startDevStack } = await import('../../dev-stack.js');
       const stack = await startDevStack(configPathFromEnv(), print);
+      stopOnSignals(() => stack.shutdown(), print);
       print('ready; press Ctrl-C to stop');
       await stack.running;
       await stack.close();
@@ -56,3 +58,4 @@ export function registerServe(program: Command): void {
       await runWorker();
     });
 }
+
