@@ -4,7 +4,7 @@ import { ident, readerFor, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { jensenShannon, linf, psi, sharesWithFloor } from './binned.js';
 import { categoryCounts } from './categorical.js';
-import { numericStats, type Side } from './numeric.js';
+import { numericStats, type NumericStats, type Side } from './numeric.js';
 import { chi2Sf, normTwoSided } from './special.js';
 
 export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'ztest' | 'linf';
@@ -97,17 +97,19 @@ async function columnDrift(
   smallRows: number,
   override: { test?: DriftTest | undefined; threshold?: number | undefined },
 ): Promise<ColumnDrift> {
-  const { distinct, nRef, nCur } = await distinctCount(engine, column, ref, cur);
   const stats: Record<string, number> = {};
   const untested = (note: string): ColumnDrift => {
     const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
     return { column, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats, note };
   };
-  if (nRef === 0 || nCur === 0) return untested('no non-null values on one side; not tested');
+  // A numeric column's own statistics query also counts its distinct values, so it needs no separate pass.
+  const numeric = kind === 'numeric' ? await numericStats(engine, column, ref, cur, BINS) : null;
+  const { distinct, nRef, nCur } = numeric ?? (await distinctCount(engine, column, ref, cur));
+  if (nRef === 0 || nCur === 0) return untested(`no ${numeric ? 'finite' : 'non-null'} values on one side; not tested`);
   const asDistribution = kind === 'numeric' && distinct > 5;
   if (!asDistribution && distinct > MAX_CATEGORIES) return untested(`${distinct} categories (an id?); not tested`);
   // Numeric columns with more than a handful of values are compared as distributions, not categories.
-  if (asDistribution) Object.assign(stats, await numericColumnStats(engine, column, ref, cur));
+  if (asDistribution) Object.assign(stats, numericRecord(numeric!));
   else Object.assign(stats, categoricalStats(await categoryCounts(engine, column, ref, cur)));
   const test = override.test ?? defaultTest(kind, nRef, distinct, smallRows);
   const threshold = override.threshold ?? DEFAULT_THRESHOLD[test];
@@ -126,7 +128,10 @@ async function columnDrift(
 }
 
 export async function numericColumnStats(engine: DataEngine, column: string, ref: Side, cur: Side): Promise<Record<string, number>> {
-  const s = await numericStats(engine, column, ref, cur, BINS);
+  return numericRecord(await numericStats(engine, column, ref, cur, BINS));
+}
+
+function numericRecord(s: NumericStats): Record<string, number> {
   const r = sharesWithFloor(s.refBins, s.nRef);
   const c = sharesWithFloor(s.curBins, s.nCur);
   return {

@@ -10,6 +10,8 @@ export interface Side {
 export interface NumericStats {
   nRef: number;
   nCur: number;
+  /** Distinct finite values over both sides (decides distribution vs category tests). */
+  distinct: number;
   /** Values dropped because they were NaN or ±Infinity. */
   nonFinite: number;
   refStd: number;
@@ -49,14 +51,14 @@ export async function numericStats(engine: DataEngine, column: string, ref: Side
     `WITH ${base},
       na AS (SELECT count(*)::DOUBLE AS n, stddev_pop(v) AS sd, min(v) AS lo, max(v) AS hi FROM a),
       nb AS (SELECT count(*)::DOUBLE AS n, min(v) AS lo, max(v) AS hi FROM b),
-      ca AS (SELECT v, count(*) AS c FROM a GROUP BY v), cb AS (SELECT v, count(*) AS c FROM b GROUP BY v),
-      u AS (SELECT coalesce(ca.v, cb.v) AS v, coalesce(ca.c, 0) AS ca, coalesce(cb.c, 0) AS cb FROM ca FULL JOIN cb ON ca.v = cb.v),
+      -- One grouping over both sides (integer counts, so the CDFs stay exact) instead of two and a join.
+      u AS (SELECT v, sum(ca) AS ca, sum(cb) AS cb FROM (SELECT v, 1 AS ca, 0 AS cb FROM a UNION ALL SELECT v, 0 AS ca, 1 AS cb FROM b) GROUP BY v),
       cdf AS (
         SELECT v, lead(v) OVER (ORDER BY v) AS nv,
           (sum(ca) OVER (ORDER BY v ROWS UNBOUNDED PRECEDING))::DOUBLE / (SELECT n FROM na) AS fa,
           (sum(cb) OVER (ORDER BY v ROWS UNBOUNDED PRECEDING))::DOUBLE / (SELECT n FROM nb) AS fb
         FROM u)
-    SELECT (SELECT n FROM na) AS n_ref, (SELECT n FROM nb) AS n_cur,
+    SELECT (SELECT n FROM na) AS n_ref, (SELECT n FROM nb) AS n_cur, count(*) AS distinct_values,
       (SELECT count(*) FROM raw_a) + (SELECT count(*) FROM raw_b) - (SELECT n FROM na) - (SELECT n FROM nb) AS non_finite,
       (SELECT sd FROM na) AS ref_std,
       least((SELECT lo FROM na), (SELECT lo FROM nb)) AS lo, greatest((SELECT hi FROM na), (SELECT hi FROM nb)) AS hi,
@@ -76,6 +78,7 @@ export async function numericStats(engine: DataEngine, column: string, ref: Side
   return {
     nRef,
     nCur,
+    distinct: Number(s!.distinct_values),
     nonFinite: Number(s!.non_finite),
     refStd: Number(s!.ref_std ?? 0),
     lo,
