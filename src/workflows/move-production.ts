@@ -1,7 +1,7 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_TYPES } from '../errors.js';
-import type { Notification } from '../notify/webhook.js';
+import { announcer } from './announcer.js';
 import { RetrainModel, RetrainOutcome } from '../temporal/search-attributes.js';
 import type { MoveProductionInput, MoveProductionResult } from './types.js';
 
@@ -9,13 +9,6 @@ const { resolveMove, promoteVersion, deployVersion } = proxyActivities<Activitie
   startToCloseTimeout: '5m',
   retry: { maximumAttempts: 5, nonRetryableErrorTypes: [...NON_RETRYABLE_TYPES] },
   summary: 'move the production alias',
-});
-
-const { notify } = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  scheduleToCloseTimeout: '2m',
-  retry: { maximumAttempts: 4, initialInterval: '2s' },
-  summary: 'send webhook notifications',
 });
 
 /**
@@ -44,9 +37,9 @@ export async function moveProduction(input: MoveProductionInput): Promise<MovePr
   }
   upsertSearchAttributes([{ key: RetrainOutcome, value: input.kind === 'rollback' ? 'rolled_back' : 'promoted' }]);
   setCurrentDetails(`**${input.kind}**: ${plan.registry.alias} v${from ?? 'none'} → v${to} by ${input.actor}`);
-  const event: Notification['event'] = input.kind === 'rollback' ? 'rolled_back' : 'model_promoted';
-  if (plan.notify.some((t) => t.events.includes(event))) {
-    await notify({ targets: plan.notify, notification: { event, model: input.model, text: `v${from ?? 'none'} → v${to}: ${reason}`, workflowId: runId, version: to } }).catch(() => undefined);
-  }
+  const notifications = announcer(input.model, runId);
+  notifications.setTargets(plan.notify);
+  notifications.announce(input.kind === 'rollback' ? 'rolled_back' : 'model_promoted', `v${from ?? 'none'} → v${to}: ${reason}`, { version: to });
+  await notifications.settle();
   return { model: input.model, from, to, reason };
 }

@@ -1,9 +1,7 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  condition,
   defineQuery,
-  defineUpdate,
   isCancellation,
   log,
   proxyActivities,
@@ -28,10 +26,10 @@ import {
   RetrainTrigger,
 } from '../temporal/search-attributes.js';
 import { parseDurationMs } from '../duration.js';
-import type { Notification } from '../notify/webhook.js';
+import { announcer } from './announcer.js';
+import { approvalGate } from './approval-gate.js';
 import { stepOptions } from './activity-options.js';
 import type {
-  ApprovalInput,
   ApprovalRecord,
   CoalescedTriggers,
   PipelineResult,
@@ -47,28 +45,6 @@ export function countReasons(triggers: TriggerRequest[]): CoalescedTriggers {
 }
 
 export const pipelineStepQuery = defineQuery<PipelineStep>('step');
-
-/** What a pipeline waiting for approval is waiting on; null when it is not waiting. */
-export interface PendingApproval {
-  model: string;
-  version: number;
-  reason: string;
-  metrics: Record<string, number>;
-  production: Record<string, number> | null;
-  since: string;
-  deadline: string;
-}
-export const pendingApprovalQuery = defineQuery<PendingApproval | null>('pendingApproval');
-export const approveUpdate = defineUpdate<ApprovalRecord, [ApprovalInput]>('approve');
-export const rejectUpdate = defineUpdate<ApprovalRecord, [ApprovalInput]>('reject');
-
-// Webhooks get a few quick tries; a failure is logged and never fails or holds up the run.
-const { notify } = proxyActivities<Activities>({
-  startToCloseTimeout: '15s',
-  scheduleToCloseTimeout: '2m',
-  retry: { maximumAttempts: 4, initialInterval: '2s', backoffCoefficient: 2 },
-  summary: 'send webhook notifications',
-});
 
 // Undoing a promotion must not give up: production may not stay on a model whose deploy failed.
 const { promoteVersion: restoreProduction } = proxyActivities<Activities>({
@@ -120,35 +96,10 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     { key: RetrainTrigger, value: triggers },
   ]);
   const base = { model: input.model, triggers, dataFingerprint: null, decision: null };
-  const deliveries: Promise<unknown>[] = [];
-  let notifyTargets: ModelPlan['notify'] = [];
-  const announce = (event: Notification['event'], text: string, extra: Partial<Notification> = {}) => {
-    if (!notifyTargets.some((t) => t.events.includes(event))) return;
-    const notification: Notification = { event, model: input.model, text, workflowId: runId, ...extra };
-    deliveries.push(
-      notify({ targets: notifyTargets, notification }).catch((err: unknown) => {
-        log.warn('notification not delivered', { event, error: String(err) });
-      }),
-    );
-  };
+  const notifications = announcer(input.model, runId);
+  const announce = notifications.announce;
+  const approvals = approvalGate(runId, () => step);
 
-  // Approval: a person approves or rejects the exact candidate version through an Update.
-  let pendingApproval: PendingApproval | null = null;
-  let approval: ApprovalRecord | null = null;
-  setHandler(pendingApprovalQuery, () => pendingApproval);
-  const approvalHandler = (decision: ApprovalRecord['decision']) => (a: ApprovalInput): ApprovalRecord => {
-    approval = { decision, approver: a.approver, ...(a.comment ? { comment: a.comment } : {}), at: new Date().toISOString() };
-    return approval;
-  };
-  const validateApproval = (a: ApprovalInput) => {
-    if (!pendingApproval || approval) throw new Error(`${runId} is not waiting for an approval (step: ${step})`);
-    if (a.version !== pendingApproval.version) {
-      throw new Error(`stale or unknown version v${a.version}: this run waits for a decision on v${pendingApproval.version}`);
-    }
-    if (!a.approver?.trim()) throw new Error('approver is required');
-  };
-  setHandler(approveUpdate, approvalHandler('approved'), { validator: validateApproval });
-  setHandler(rejectUpdate, approvalHandler('rejected'), { validator: validateApproval });
   let fingerprint: PipelineResult['dataFingerprint'] = null;
   let check: CheckResult | null = null;
   let decision: TriggerDecision | null = null;
@@ -164,7 +115,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     else if (result.outcome === 'rolled_back') announce('rolled_back', `v${result.version} ${result.reason}`, { version });
     else if (result.error.type === 'DataValidationError') announce('validation_failed', result.reason, { details: { error: result.error } });
     else announce('run_failed', result.reason, { details: { step: result.step, error: result.error } });
-    await Promise.allSettled(deliveries);
+    await notifications.settle();
     const info = workflowInfo();
     try {
       await recordRun({
@@ -193,7 +144,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
 
   try {
     const plan = await planRun({ model: input.model });
-    notifyTargets = plan.notify ?? [];
+    notifications.setTargets(plan.notify);
     configFile = plan.configFile;
     dataLocation = plan.data.current;
     const act = steps(plan, runId);
@@ -247,27 +198,17 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion, metrics, reason: verdict.reason });
     }
 
+    let approval: ApprovalRecord | null = null;
     if (plan.promotion.approval) {
-      const { timeout, onTimeout } = plan.promotion.approval;
       enter('approval');
-      let deadline = Date.now() + parseDurationMs(timeout);
-      pendingApproval = { model: input.model, version: version.version, reason: verdict.reason, metrics: scores.candidate, production: scores.production, since: new Date().toISOString(), deadline: new Date(deadline).toISOString() };
-      setCurrentDetails(`waiting for approval of v${version.version} until ${pendingApproval.deadline}: ${verdict.reason}`);
-      announce('approval_requested', `v${version.version} waits for approval until ${pendingApproval.deadline}: ${verdict.reason}`, { version: version.version });
-      while (!(await condition(() => approval !== null, Math.max(1, deadline - Date.now())))) {
-        if (onTimeout === 'escalate') {
-          deadline = Date.now() + parseDurationMs(timeout);
-          pendingApproval = { ...pendingApproval, deadline: new Date(deadline).toISOString() };
-          announce('approval_requested', `ESCALATED: v${version.version} still waits for approval (now until ${pendingApproval.deadline})`, { version: version.version });
-          continue;
-        }
-        approval = { decision: onTimeout === 'approve' ? 'approved' : 'rejected', approver: `timeout after ${timeout} (onTimeout: ${onTimeout})`, at: new Date().toISOString() };
-      }
-      pendingApproval = null;
-      const decided: ApprovalRecord = approval!;
-      if (decided.decision === 'rejected') {
-        const reason = `rejected by ${decided.approver}${decided.comment ? `: ${decided.comment}` : ''} (policy: ${verdict.reason})`;
-        return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion, metrics, reason, approval: decided });
+      approval = await approvals.wait(
+        plan.promotion.approval,
+        { model: input.model, version: version.version, reason: verdict.reason, metrics: scores.candidate, production: scores.production },
+        (text) => announce('approval_requested', text, { version: version.version }),
+      );
+      if (approval.decision === 'rejected') {
+        const reason = `rejected by ${approval.approver}${approval.comment ? `: ${approval.comment}` : ''} (policy: ${verdict.reason})`;
+        return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion, metrics, reason, approval });
       }
     }
 
@@ -277,7 +218,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       const reason = `rejected: production moved to v${moved.actual} while this run evaluated against v${productionVersion ?? 'none'}; not overwritten`;
       return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion: moved.actual, metrics, reason });
     }
-    const approved = approval ? { approval: approval as ApprovalRecord } : {};
+    const approved = approval ? { approval } : {};
 
     if (plan.promotion.deploy) {
       enter('deploy');
