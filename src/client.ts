@@ -32,17 +32,20 @@ export async function waitWithProgress(
   onStep: (step: string) => void,
 ): Promise<PipelineResult> {
   let last = '';
+  let done = false;
   const poll = setInterval(() => {
     handle
       .query(pipelineStepQuery)
       .then((step) => {
-        if (step !== last) onStep((last = step));
+        // A query answered after the result would report a step the run has already left.
+        if (!done && step !== last) onStep((last = step));
       })
       .catch(() => {});
   }, 500);
   try {
     return await handle.result();
   } finally {
+    done = true;
     clearInterval(poll);
   }
 }
