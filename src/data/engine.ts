@@ -1,4 +1,5 @@
-import { DuckDBInstance, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import duckdb from '@duckdb/node-bindings';
 import { FailureType, RetrainError } from '../errors.js';
 
 export type DataFormat = 'auto' | 'csv' | 'parquet' | 'json';
@@ -58,6 +59,31 @@ export class DataEngine {
     } catch (err) {
       throw dataError(err, location);
     }
+  }
+
+  /**
+   * The first column of a DOUBLE query as one typed array of at most `capacity` values, copied
+   * straight from DuckDB's vectors (no row objects). The query must filter out NULLs: a NULL
+   * slot in a vector holds no value.
+   */
+  async doubles(sql: string, params: DuckDBValue[], capacity: number, location = ''): Promise<Float64Array> {
+    const out = new Float64Array(capacity);
+    let n = 0;
+    try {
+      const result = await this.connection.run(sql, params);
+      if (result.columnCount !== 1 || result.columnTypeId(0) !== DuckDBTypeId.DOUBLE) throw new Error('expected one DOUBLE column');
+      for (let c = 0; c < result.chunkCount; c++) {
+        const chunk = result.getChunk(c).chunk;
+        const size = duckdb.data_chunk_get_size(chunk);
+        if (n + size > capacity) throw new Error(`more than the ${capacity} rows the dataset has`);
+        const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk, 0), size * Float64Array.BYTES_PER_ELEMENT);
+        out.set(new Float64Array(bytes.buffer, bytes.byteOffset, size), n);
+        n += size;
+      }
+    } catch (err) {
+      throw dataError(err, location);
+    }
+    return out.subarray(0, n);
   }
 
   close(): void {

@@ -8,6 +8,7 @@ import { categoryCounts } from '../../src/data/drift/categorical.js';
 import { categoricalStats, detectDrift, numericColumnStats } from '../../src/data/drift/detect.js';
 import { chi2Sf, gammaincc, kolmogorov } from '../../src/data/drift/special.js';
 import { ksExactPValue } from '../../src/data/drift/ks-exact.js';
+import { compareSorted, histogram } from '../../src/data/drift/numeric.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/drift');
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Record<string, number | string>>;
@@ -103,7 +104,7 @@ describe('drift edge cases', () => {
     assert.equal(r.columns[0]!.drifted, true);
   });
 
-  it('1 reference row against 10 million current rows: computed in DuckDB, no drift claimed from one row', async () => {
+  it('1 reference row against 10 million current rows: sorted by DuckDB into typed arrays, no drift claimed from one row', async () => {
     const big = path.join(dir, 'ten-million.parquet');
     // x is uniform on [0, 1); c alternates a/b.
     await engine.rows(`COPY (SELECT (i / 10000000.0)::DOUBLE AS x, CASE WHEN i % 2 = 0 THEN 'a' ELSE 'b' END AS c FROM range(10000000) t(i)) TO '${big}' (FORMAT parquet)`);
@@ -125,5 +126,72 @@ describe('drift edge cases', () => {
     const overridden = await detectDrift(engine, side('lognormal-large', 'ref'), side('lognormal-large', 'cur'), { overrides: { x: { test: 'psi', threshold: 0.5 } } });
     assert.equal(overridden.columns[0]!.test, 'psi');
     assert.equal(overridden.columns[0]!.threshold, 0.5);
+  });
+});
+
+describe('sorted-array statistics agree with their per-value definitions', () => {
+  // A seeded generator, so a failure names inputs that can be reproduced.
+  const random = (seed: number) => () => ((seed = (Math.imul(seed, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const sorted = (xs: number[]) => Float64Array.from(xs).sort();
+
+  /** numpy.histogram's own rule, value by value: estimate the bin, then its two edge fix-ups. */
+  function numpyHistogram(xs: Float64Array, lo: number, hi: number, bins: number): number[] {
+    const edge = (k: number) => (k === bins ? hi : k * ((hi - lo) / bins) + lo);
+    const counts = new Array<number>(bins).fill(0);
+    for (const v of xs) {
+      let k = Math.min(Math.floor((v - lo) * (bins / (hi - lo))), bins - 1);
+      if (v < edge(k)) k--;
+      if (v >= edge(k + 1) && k !== bins - 1) k++;
+      counts[k]!++;
+    }
+    return counts;
+  }
+
+  /** KS and Wasserstein-1 by evaluating both ECDFs at every distinct value. */
+  function bruteForce(a: Float64Array, b: Float64Array) {
+    const values = [...new Set([...a, ...b])].sort((x, y) => x - y);
+    const cdf = (xs: Float64Array, v: number) => xs.filter((x) => x <= v).length / xs.length;
+    let ks = 0;
+    let wasserstein = 0;
+    values.forEach((v, k) => {
+      const gap = Math.abs(cdf(a, v) - cdf(b, v));
+      ks = Math.max(ks, gap);
+      if (k + 1 < values.length) wasserstein += gap * (values[k + 1]! - v);
+    });
+    return { ks, wasserstein, distinct: values.length };
+  }
+
+  it('histogram: values on the bin edges, duplicates, negative and tiny ranges', () => {
+    const next = random(7);
+    const cases: { xs: number[]; bins: number }[] = [
+      { xs: Array.from({ length: 31 }, (_, k) => k * (3 / 30) - 1), bins: 30 }, // every value on an edge
+      { xs: Array.from({ length: 500 }, () => Math.round(next() * 20) / 4 - 2), bins: 30 }, // heavy ties
+      { xs: Array.from({ length: 500 }, () => 1e-300 * next()), bins: 7 },
+      { xs: Array.from({ length: 500 }, () => -1e6 - next() * 0.001), bins: 30 },
+      { xs: [5, 5, 5], bins: 30 },
+    ];
+    for (const { xs, bins } of cases) {
+      const s = sorted(xs);
+      let lo = s[0]!;
+      let hi = s.at(-1)!;
+      if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5];
+      assert.deepEqual(histogram(s, lo, hi, bins), numpyHistogram(s, lo, hi, bins), `values ${xs.slice(0, 5).join(', ')}…`);
+    }
+  });
+
+  it('KS, Wasserstein and distinct count from the merge walk', () => {
+    const next = random(11);
+    for (let round = 0; round < 20; round++) {
+      const ties = round % 2 === 0;
+      const draw = (n: number, shift: number) => Array.from({ length: n }, () => (ties ? Math.round(next() * 8) : next() * 8) + shift);
+      const a = sorted(draw(1 + Math.floor(next() * 60), 0));
+      const b = sorted(draw(1 + Math.floor(next() * 60), round / 10));
+      const got = compareSorted(a, b);
+      const want = bruteForce(a, b);
+      assert.equal(got.distinct, want.distinct);
+      close(got.ks, want.ks, `KS, round ${round}`, 1e-12);
+      close(got.wasserstein, want.wasserstein, `Wasserstein, round ${round}`, 1e-12);
+    }
+    assert.deepEqual(compareSorted(sorted([1, 1, 2]), new Float64Array()), { ks: 0, wasserstein: 0, distinct: 2 });
   });
 });

@@ -4,7 +4,7 @@ import { ident, readerFor, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { jensenShannon, linf, psi, sharesWithFloor } from './binned.js';
 import { categoryCounts } from './categorical.js';
-import { numericStats, type NumericStats, type Side } from './numeric.js';
+import { numericStats, rowCount, type NumericStats, type Side } from './numeric.js';
 import { chi2Sf, normTwoSided } from './special.js';
 
 export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'ztest' | 'linf';
@@ -64,7 +64,10 @@ export interface DriftOptions extends Partial<DriftConfig> {
   allColumns?: { test?: DriftTest; threshold?: number };
 }
 
-export async function detectDrift(engine: DataEngine, ref: Side, cur: Side, opts: DriftOptions = {}): Promise<DriftReport> {
+export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Side, opts: DriftOptions = {}): Promise<DriftReport> {
+  // Counted once, so every column read knows how many values it can hold.
+  const ref = { ...refSide, rows: await rowCount(engine, refSide) };
+  const cur = { ...curSide, rows: await rowCount(engine, curSide) };
   const refSchema = await describe(engine, ref.location, ref.format);
   const curTypes = new Map((await describe(engine, cur.location, cur.format)).map((c) => [c.name, c.type]));
   const chosen = refSchema.filter((c) => curTypes.has(c.name) && !(opts.exclude ?? []).includes(c.name) && (!opts.columns || opts.columns.includes(c.name)));
