@@ -8,7 +8,8 @@ import { categoryCounts } from '../../src/data/drift/categorical.js';
 import { categoricalStats, detectDrift, numericColumnStats } from '../../src/data/drift/detect.js';
 import { chi2Sf, gammaincc, kolmogorov } from '../../src/data/drift/special.js';
 import { ksExactPValue } from '../../src/data/drift/ks-exact.js';
-import { compareSorted, histogram } from '../../src/data/drift/numeric.js';
+import { compareSorted, evidentlyBins, histogram } from '../../src/data/drift/numeric.js';
+import { filledShares } from '../../src/data/drift/binned.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/drift');
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected.json'), 'utf8')) as Record<string, Record<string, number | string>>;
@@ -66,6 +67,30 @@ describe('drift statistics agree with scipy/numpy on the committed fixtures', ()
         }
         for (const key of ['chisquare_pvalue', 'ztest_pvalue']) if (key in want) close(got[key]!, want[key] as number, key, 1e-300, 1e-6);
       }
+    });
+  }
+});
+
+describe("drift statistics and default tests agree with Evidently's own stattests", () => {
+  // Recorded by make_evidently.py with Evidently installed; CI needs only the JSON.
+  const evidently = JSON.parse(readFileSync(path.join(FIXTURES, 'expected-evidently.json'), 'utf8')) as {
+    evidently_version: string;
+    fixtures: Record<string, { kind: 'numeric' | 'categorical'; default_test: string; scores: Record<string, number> }>;
+  };
+  const pValueKey: Record<string, string> = { ks: 'ks_pvalue', chisquare: 'chisquare_pvalue', ztest: 'ztest_pvalue' };
+  for (const [name, want] of Object.entries(evidently.fixtures)) {
+    it(`${name} (Evidently ${evidently.evidently_version})`, async () => {
+      const got =
+        want.kind === 'numeric'
+          ? await numericColumnStats(engine, 'x', side(name, 'ref'), side(name, 'cur'))
+          : categoricalStats(await categoryCounts(engine, 'x', side(name, 'ref'), side(name, 'cur')));
+      for (const [test, score] of Object.entries(want.scores)) {
+        const key = pValueKey[test] ?? test;
+        if (test in pValueKey) close(got[key]!, score, `${test} p-value`, 1e-300, 1e-6);
+        else close(got[key]!, score, test);
+      }
+      const report = await detectDrift(engine, side(name, 'ref'), side(name, 'cur'));
+      assert.equal(report.columns[0]!.test, want.default_test, 'the test DataDriftPreset picks by default');
     });
   }
 });
@@ -193,5 +218,18 @@ describe('sorted-array statistics agree with their per-value definitions', () =>
       close(got.wasserstein, want.wasserstein, `Wasserstein, round ${round}`, 1e-12);
     }
     assert.deepEqual(compareSorted(sorted([1, 1, 2]), new Float64Array()), { ks: 0, wasserstein: 0, distinct: 2 });
+  });
+
+  it("empty bins are filled as Evidently fills them: 0.0001, or a millionth of a smaller share", () => {
+    assert.deepEqual(filledShares([0, 50, 50], 100), [0.0001, 0.5, 0.5]);
+    assert.deepEqual(filledShares([0, 1, 99_999], 100_000), [1e-5 / 1e6, 1e-5, 0.99999]);
+  });
+
+  it("integer columns never get bins narrower than 1 (numpy's rule), so huge integer data keeps one bin per step", () => {
+    // 21 distinct integers over 2^20 values: Sturges would ask for 21 bins of width 20/21.
+    const a = Float64Array.from({ length: 1 << 19 }, (_, k) => k % 21).sort();
+    const b = a.slice();
+    assert.equal(evidentlyBins(a, b, true).refBins.length, 20);
+    assert.equal(evidentlyBins(a, b, false).refBins.length, 21);
   });
 });

@@ -1,10 +1,19 @@
 /** Distances between two distributions given as counts over the same bins (Evidently's definitions). */
 
-/** Shares per bin with empty bins set to 0.0001, as Evidently's get_binned_data(feel_zeroes=True). */
-export function sharesWithFloor(counts: number[], total: number): number[] {
-  return counts.map((c) => (c === 0 ? 0.0001 : c / total));
+/**
+ * Shares per bin with empty bins filled, as Evidently's get_binned_data(feel_zeroes=True): 0.0001,
+ * or a millionth of the smallest non-empty share when that is already at most 0.0001.
+ */
+export function filledShares(counts: number[], total: number): number[] {
+  const shares = counts.map((c) => c / total);
+  const smallest = shares.reduce((min, s) => (s > 0 && s < min ? s : min), Infinity);
+  const fill = smallest <= 0.0001 ? smallest / 1e6 : 0.0001;
+  return shares.map((s) => (s === 0 ? fill : s));
 }
 
+export const shares = (counts: number[], total: number): number[] => counts.map((c) => c / total);
+
+/** Population Stability Index over filled shares (an empty bin would make it infinite). */
 export function psi(ref: number[], cur: number[]): number {
   return ref.reduce((s, r, i) => s + (r - cur[i]!) * Math.log(r / cur[i]!), 0);
 }

@@ -1,8 +1,8 @@
 import type { DriftConfig } from '../../config/model-schema.js';
-import { isNumeric, logicalType } from '../column-types.js';
+import { isNumeric, logicalType, type LogicalType } from '../column-types.js';
 import { ident, readerFor, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
-import { jensenShannon, linf, psi, sharesWithFloor } from './binned.js';
+import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { categoryCounts } from './categorical.js';
 import { numericStats, rowCount, type NumericStats, type Side } from './numeric.js';
 import { chi2Sf, normTwoSided } from './special.js';
@@ -12,7 +12,6 @@ export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisqu
 /** p-value tests drift when p < threshold; distance tests drift when distance >= threshold. */
 export const P_VALUE_TESTS: ReadonlySet<DriftTest> = new Set(['ks', 'chisquare', 'ztest']);
 const DEFAULT_THRESHOLD: Record<DriftTest, number> = { ks: 0.05, chisquare: 0.05, ztest: 0.05, wasserstein: 0.1, jensenshannon: 0.1, psi: 0.1, linf: 0.1 };
-const BINS = 30;
 const MAX_CATEGORIES = 10_000;
 
 /** Non-null counts per side and distinct values over both, computed in DuckDB. */
@@ -83,7 +82,7 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
       columns.push({ column: c.name, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: true, stats: {}, note });
       continue;
     }
-    columns.push(await columnDrift(engine, c.name, kind, ref, cur, opts.smallReferenceRows ?? 1000, override));
+    columns.push(await columnDrift(engine, c.name, logicalType(c.type), ref, cur, opts.smallReferenceRows ?? 1000, override));
   }
   const drifted = columns.filter((c) => c.drifted).length;
   const driftedShare = columns.length ? drifted / columns.length : 0;
@@ -94,19 +93,20 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
 async function columnDrift(
   engine: DataEngine,
   column: string,
-  kind: 'numeric' | 'categorical',
+  type: LogicalType,
   ref: Side,
   cur: Side,
   smallRows: number,
   override: { test?: DriftTest | undefined; threshold?: number | undefined },
 ): Promise<ColumnDrift> {
+  const kind = isNumeric(type) ? 'numeric' : 'categorical';
   const stats: Record<string, number> = {};
   const untested = (note: string): ColumnDrift => {
     const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
     return { column, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats, note };
   };
   // A numeric column's own statistics query also counts its distinct values, so it needs no separate pass.
-  const numeric = kind === 'numeric' ? await numericStats(engine, column, ref, cur, BINS) : null;
+  const numeric = kind === 'numeric' ? await numericStats(engine, column, ref, cur, type === 'integer') : null;
   const { distinct, nRef, nCur } = numeric ?? (await distinctCount(engine, column, ref, cur));
   if (nRef === 0 || nCur === 0) return untested(`no ${numeric ? 'finite' : 'non-null'} values on one side; not tested`);
   const asDistribution = kind === 'numeric' && distinct > 5;
@@ -131,20 +131,23 @@ async function columnDrift(
 }
 
 export async function numericColumnStats(engine: DataEngine, column: string, ref: Side, cur: Side): Promise<Record<string, number>> {
-  return numericRecord(await numericStats(engine, column, ref, cur, BINS));
+  const type = (await describe(engine, ref.location, ref.format)).find((c) => c.name === column)?.type ?? 'DOUBLE';
+  return numericRecord(await numericStats(engine, column, ref, cur, logicalType(type) === 'integer'));
 }
 
 function numericRecord(s: NumericStats): Record<string, number> {
-  const r = sharesWithFloor(s.refBins, s.nRef);
-  const c = sharesWithFloor(s.curBins, s.nCur);
+  // As Evidently: PSI over filled shares, Jensen-Shannon over the plain ones.
+  const r = shares(s.refBins, s.nRef);
+  const c = shares(s.curBins, s.nCur);
   return {
     ks_statistic: s.ksStatistic,
     ks_pvalue: s.ksPValue,
     ks_pvalue_exact: s.ksExact ? 1 : 0,
     wasserstein: s.refStd > 0 ? s.wasserstein / s.refStd : s.wasserstein === 0 ? 0 : Infinity,
     wasserstein_raw: s.wasserstein,
-    psi: psi(r, c),
+    psi: psi(filledShares(s.refBins, s.nRef), filledShares(s.curBins, s.nCur)),
     jensenshannon: jensenShannon(r, c),
+    bins: s.refBins.length,
     non_finite: s.nonFinite,
   };
 }
@@ -159,14 +162,14 @@ export function categoricalStats(k: { ref: number[]; cur: number[]; nRef: number
     chi += expected === 0 ? (observed === 0 ? 0 : Infinity) : (observed - expected) ** 2 / expected;
   });
   const df = k.ref.length - 1;
-  const rShares = sharesWithFloor(k.ref, k.nRef);
-  const cShares = sharesWithFloor(k.cur, k.nCur);
+  const rShares = shares(k.ref, k.nRef);
+  const cShares = shares(k.cur, k.nCur);
   const out: Record<string, number> = {
     chisquare_statistic: chi,
     chisquare_pvalue: df > 0 ? chi2Sf(chi, df) : 1,
     jensenshannon: jensenShannon(rShares, cShares),
-    psi: psi(rShares, cShares),
-    linf: linf(k.ref.map((x) => x / k.nRef), k.cur.map((x) => x / k.nCur)),
+    psi: psi(filledShares(k.ref, k.nRef), filledShares(k.cur, k.nCur)),
+    linf: linf(rShares, cShares),
   };
   if (k.ref.length <= 2) {
     // Two-proportion z-test on the first category (Evidently's proportions_diff_z_test).

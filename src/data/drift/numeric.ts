@@ -17,13 +17,12 @@ export interface NumericStats {
   /** Values dropped because they were NaN or ±Infinity. */
   nonFinite: number;
   refStd: number;
-  lo: number;
-  hi: number;
   ksStatistic: number;
   ksPValue: number;
   /** Whether the p-value is exact (small samples) or asymptotic. */
   ksExact: boolean;
   wasserstein: number;
+  /** Counts per bin for PSI and Jensen-Shannon, binned as Evidently bins a numeric column. */
   refBins: number[];
   curBins: number[];
 }
@@ -63,32 +62,60 @@ function ksPValue(nRef: number, nCur: number, ks: number): { ksPValue: number; k
 
 /**
  * Exact statistics (no sampling) from both sides' sorted values: KS and Wasserstein-1 from one merge
- * walk over the two empirical CDFs, then a numpy-compatible equal-width histogram for PSI and JS.
+ * walk over the two empirical CDFs, then the bins PSI and Jensen-Shannon compare.
+ * `integer`: the column holds integers, which changes how wide a bin may be (as in numpy).
  */
-export async function numericStats(engine: DataEngine, column: string, ref: Side, cur: Side, bins: number): Promise<NumericStats> {
+export async function numericStats(engine: DataEngine, column: string, ref: Side, cur: Side, integer: boolean): Promise<NumericStats> {
   const a = await sortedFinite(engine, column, ref);
   const b = await sortedFinite(engine, column, cur);
   const { ks, wasserstein, distinct } = compareSorted(a.values, b.values);
   const nRef = a.values.length;
   const nCur = b.values.length;
-  let lo = Math.min(nRef ? a.values[0]! : Infinity, nCur ? b.values[0]! : Infinity);
-  let hi = Math.max(nRef ? a.values[nRef - 1]! : -Infinity, nCur ? b.values[nCur - 1]! : -Infinity);
-  if (lo === hi) [lo, hi] = [lo - 0.5, hi + 0.5]; // numpy's rule for an empty range
-  const tested = nRef > 0 && nCur > 0;
+  const { refBins, curBins } = nRef && nCur ? evidentlyBins(a.values, b.values, integer) : { refBins: [], curBins: [] };
   return {
     nRef,
     nCur,
     distinct,
     nonFinite: a.nonFinite + b.nonFinite,
     refStd: populationStd(a.values),
-    lo,
-    hi,
     ksStatistic: ks,
     ...ksPValue(nRef, nCur, ks),
     wasserstein,
-    refBins: tested ? histogram(a.values, lo, hi, bins) : [],
-    curBins: tested ? histogram(b.values, lo, hi, bins) : [],
+    refBins,
+    curBins,
   };
+}
+
+/**
+ * Evidently's get_binned_data for a numeric column: with more than 20 distinct reference values,
+ * equal-width bins over both sides, as many as numpy's Sturges rule gives for the combined size;
+ * otherwise one bin per distinct value.
+ */
+export function evidentlyBins(a: Float64Array, b: Float64Array, integer: boolean): { refBins: number[]; curBins: number[] } {
+  if (countDistinct(a) <= 20) return countsPerValue(a, b);
+  const lo = Math.min(a[0]!, b[0]!);
+  const hi = Math.max(a[a.length - 1]!, b[b.length - 1]!);
+  let width = (hi - lo) / (Math.log2(a.length + b.length) + 1);
+  if (integer && width < 1) width = 1; // numpy never makes an integer bin narrower than 1
+  const bins = Math.ceil((hi - lo) / width);
+  return { refBins: histogram(a, lo, hi, bins), curBins: histogram(b, lo, hi, bins) };
+}
+
+/** Counts of every distinct value over both sides, in ascending order. */
+function countsPerValue(a: Float64Array, b: Float64Array): { refBins: number[]; curBins: number[] } {
+  const refBins: number[] = [];
+  const curBins: number[] = [];
+  let i = 0;
+  let j = 0;
+  while (i < a.length || j < b.length) {
+    const v = j === b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
+    const [i0, j0] = [i, j];
+    while (i < a.length && a[i] === v) i++;
+    while (j < b.length && b[j] === v) j++;
+    refBins.push(i - i0);
+    curBins.push(j - j0);
+  }
+  return { refBins, curBins };
 }
 
 /** The largest CDF gap (KS) and the area between the CDFs (Wasserstein-1), stepping over distinct values. */
@@ -135,9 +162,9 @@ function populationStd(x: Float64Array): number {
 }
 
 /**
- * Bin counts of sorted values as numpy.histogram assigns them to equal-width bins: a value falls in
- * the last bin whose left edge it reaches (the last bin also holds `hi`). numpy's edge fix-ups give
- * exactly this, so a binary search per edge replaces a pass over every value.
+ * Counts of sorted values in `bins` equal-width bins from `lo` to `hi`, as numpy.histogram counts
+ * them: a value falls in the last bin whose left edge (numpy.linspace's) it reaches, and the last bin
+ * also holds `hi`. Sorted values need one binary search per edge, not a pass over every value.
  */
 export function histogram(sorted: Float64Array, lo: number, hi: number, bins: number): number[] {
   const step = (hi - lo) / bins;
