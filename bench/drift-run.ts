@@ -9,4 +9,5 @@ const engine = await DataEngine.open({ memoryLimit: '768MB' });
 const report = await detectDrift(engine, { location: ref, format: 'parquet' }, { location: cur, format: 'parquet' }, { smallReferenceRows: 1000 });
 const seconds = (performance.now() - t) / 1000;
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
-process.stdout.write(JSON.stringify({ seconds, peakMiB: Number(hwm?.[1] ?? 0) / 1024, columns: report.columns.length }));
+const columns = Object.fromEntries(report.columns.map((c) => [c.column, { test: c.test, score: c.pValue ?? c.statistic, drifted: c.drifted }]));
+process.stdout.write(JSON.stringify({ seconds, peakMiB: Number(hwm?.[1] ?? 0) / 1024, driftedShare: report.driftedShare, columns }));

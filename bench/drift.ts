@@ -41,6 +41,7 @@ async function rawSha256(file: string): Promise<number> {
 }
 
 type Timing = { seconds: number; peakMiB: number };
+type ColumnScores = Record<string, { test: string; score: number }>;
 
 /** The generated reference/current Parquet pair for a size (reused when already there). */
 async function dataPair(rows: number): Promise<{ ref: string; cur: string }> {
@@ -55,9 +56,9 @@ async function dataPair(rows: number): Promise<{ ref: string; cur: string }> {
 }
 
 /** Ours runs in a child process so its peak memory is measured on its own. */
-async function runOurs(ref: string, cur: string): Promise<Timing> {
+async function runOurs(ref: string, cur: string): Promise<Timing & { driftedShare: number; columns: ColumnScores }> {
   const child = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-run.ts'), ref, cur]);
-  return JSON.parse(child.stdout) as Timing;
+  return JSON.parse(child.stdout) as Timing & { driftedShare: number; columns: ColumnScores };
 }
 
 export async function benchDrift(rows: number): Promise<DriftBenchResult> {
@@ -76,13 +77,36 @@ export async function benchDrift(rows: number): Promise<DriftBenchResult> {
   await fingerprint(engine, ref);
   const fpSeconds = (performance.now() - t) / 1000;
   engine.close();
-  return { rows, ours, baseline, fingerprint: { mibPerSec: mib / fpSeconds, rawSha256MibPerSec: mib / (await rawSha256(ref)) } };
+  return { rows, ours: { seconds: ours.seconds, peakMiB: ours.peakMiB }, baseline, fingerprint: { mibPerSec: mib / fpSeconds, rawSha256MibPerSec: mib / (await rawSha256(ref)) } };
+}
+
+export interface Agreement {
+  columns: number;
+  /** Columns where both picked the same test. */
+  sameTest: number;
+  /** Largest difference between the two scores (p-value or distance) among those columns. */
+  maxScoreDifference: number;
+  driftedShare: { ours: number; evidently: number };
 }
 
 export interface EvidentlyBenchResult {
   rows: number;
   ours: { seconds: number; peakMiB: number };
   evidently: { seconds: number; peakMiB: number } | null;
+  agreement: Agreement | null;
+}
+
+/** Evidently's method display names, as our test names. */
+function testOf(method: string): string {
+  const known: [RegExp, string][] = [[/wasserstein/i, 'wasserstein'], [/jensen/i, 'jensenshannon'], [/K-S/, 'ks'], [/chi-square/i, 'chisquare'], [/Z-test/i, 'ztest'], [/PSI/, 'psi']];
+  return known.find(([re]) => re.test(method))?.[1] ?? method;
+}
+
+function agreement(ours: { driftedShare: number; columns: ColumnScores }, theirs: { driftedShare: number; columns: Record<string, { method: string; score: number }> }): Agreement {
+  const names = Object.keys(theirs.columns);
+  const same = names.filter((n) => ours.columns[n]?.test === testOf(theirs.columns[n]!.method));
+  const maxScoreDifference = Math.max(0, ...same.map((n) => Math.abs(ours.columns[n]!.score - theirs.columns[n]!.score)));
+  return { columns: names.length, sameTest: same.length, maxScoreDifference, driftedShare: { ours: ours.driftedShare, evidently: theirs.driftedShare } };
 }
 
 /** Evidently's DataDriftPreset vs ours on a smaller pair (Evidently holds everything in pandas). */
@@ -92,8 +116,13 @@ export async function benchEvidently(rows: number): Promise<EvidentlyBenchResult
   const python = process.env.EVIDENTLY_PYTHON ?? path.join(TOOLS_DIR, 'evidently', 'bin', 'python');
   const run = existsSync(python) ? await execa(python, [path.join(import.meta.dirname, 'drift_evidently.py'), ref, cur], { reject: false }) : undefined;
   if (run && run.exitCode !== 0) process.stderr.write(`evidently run failed: ${run.stderr.split('\n').slice(-3).join(' ')}\n`);
-  const evidently = run?.exitCode === 0 ? (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as { seconds: number; peakMiB: number }) : null;
-  return { rows, ours, evidently };
+  const out = run?.exitCode === 0 ? (JSON.parse(run.stdout.trim().split('\n').at(-1)!) as Timing & Parameters<typeof agreement>[1]) : null;
+  return {
+    rows,
+    ours: { seconds: ours.seconds, peakMiB: ours.peakMiB },
+    evidently: out ? { seconds: out.seconds, peakMiB: out.peakMiB } : null,
+    agreement: out ? agreement(ours, out) : null,
+  };
 }
 
 export interface ValidationBenchResult {

@@ -143,6 +143,14 @@ if (e) {
     `| Evidently DataDriftPreset | ${e.evidently ? secs(e.evidently) : 'not installed: python -m venv .tools/evidently && .tools/evidently/bin/pip install evidently pyarrow "pandas<3"'} | ${mib(e.evidently)} | 1× |`,
     '',
   );
+  const a = e.agreement;
+  if (a) {
+    lines.push(
+      `Same answers: both picked the same test for ${a.sameTest} of ${a.columns} columns; their scores differ by at most ${a.maxScoreDifference.toExponential(1)};`,
+      `drifted share ${a.driftedShare.ours} (ours) and ${a.driftedShare.evidently} (Evidently).`,
+      '',
+    );
+  }
 }
 const l = results.latency;
 if (l) {

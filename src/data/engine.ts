@@ -29,20 +29,37 @@ export function ident(name: string): string {
  * aggregates or typed column arrays, never millions of row objects.
  */
 export class DataEngine {
-  private constructor(private readonly connection: DuckDBConnection) {}
+  /** A connection runs one query at a time; concurrent queries each take their own. */
+  private readonly idle: DuckDBConnection[] = [];
+  private readonly all: DuckDBConnection[] = [];
+
+  private constructor(private readonly instance: DuckDBInstance) {}
 
   static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<DataEngine> {
     const instance = await DuckDBInstance.create(':memory:', {
       ...(options.threads ? { threads: String(options.threads) } : {}),
       memory_limit: options.memoryLimit ?? '1GB',
     });
-    return new DataEngine(await instance.connect());
+    return new DataEngine(instance);
+  }
+
+  private async withConnection<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
+    let connection = this.idle.pop();
+    if (!connection) {
+      connection = await this.instance.connect();
+      this.all.push(connection);
+    }
+    try {
+      return await use(connection);
+    } finally {
+      this.idle.push(connection);
+    }
   }
 
   /** Small results as plain objects (aggregates, schema rows). */
   async rows(sql: string, params: DuckDBValue[] = [], location = ''): Promise<Record<string, unknown>[]> {
     try {
-      const reader = await this.connection.runAndReadAll(sql, params);
+      const reader = await this.withConnection((c) => c.runAndReadAll(sql, params));
       return (reader.getRowObjectsJS() as Record<string, unknown>[]).map((row) =>
         Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])),
       );
@@ -54,7 +71,7 @@ export class DataEngine {
   /** Whole columns as arrays, for the few statistics that need every value (KS on a sorted column). */
   async columns(sql: string, params: DuckDBValue[] = [], location = ''): Promise<unknown[][]> {
     try {
-      const reader = await this.connection.runAndReadAll(sql, params);
+      const reader = await this.withConnection((c) => c.runAndReadAll(sql, params));
       return reader.getColumnsJS() as unknown[][];
     } catch (err) {
       throw dataError(err, location);
@@ -70,7 +87,7 @@ export class DataEngine {
     const out = new Float64Array(capacity);
     let n = 0;
     try {
-      const result = await this.connection.run(sql, params);
+      const result = await this.withConnection((c) => c.run(sql, params));
       if (result.columnCount !== 1 || result.columnTypeId(0) !== DuckDBTypeId.DOUBLE) throw new Error('expected one DOUBLE column');
       for (let c = 0; c < result.chunkCount; c++) {
         const chunk = result.getChunk(c).chunk;
@@ -87,7 +104,7 @@ export class DataEngine {
   }
 
   close(): void {
-    this.connection.closeSync();
+    for (const connection of this.all) connection.closeSync();
   }
 }
 

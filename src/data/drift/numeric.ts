@@ -27,6 +27,8 @@ export interface NumericStats {
   curBins: number[];
 }
 
+const READ_TOGETHER_MAX_ROWS = 2_000_000;
+
 export async function rowCount(engine: DataEngine, side: Side): Promise<number> {
   if (side.rows !== undefined) return side.rows;
   const [r] = await engine.rows(`SELECT count(*) AS n FROM ${readerFor(side.location, side.format)}`, [side.location], side.location);
@@ -66,8 +68,12 @@ function ksPValue(nRef: number, nCur: number, ks: number): { ksPValue: number; k
  * `integer`: the column holds integers, which changes how wide a bin may be (as in numpy).
  */
 export async function numericStats(engine: DataEngine, column: string, ref: Side, cur: Side, integer: boolean): Promise<NumericStats> {
-  const a = await sortedFinite(engine, column, ref);
-  const b = await sortedFinite(engine, column, cur);
+  // Small sides are read at once, because query latency dominates them; large ones one after the
+  // other, because two sorts at once would need twice DuckDB's memory.
+  const together = (await rowCount(engine, ref)) + (await rowCount(engine, cur)) <= READ_TOGETHER_MAX_ROWS;
+  const [a, b] = together
+    ? await Promise.all([sortedFinite(engine, column, ref), sortedFinite(engine, column, cur)])
+    : [await sortedFinite(engine, column, ref), await sortedFinite(engine, column, cur)];
   const { ks, wasserstein, distinct } = compareSorted(a.values, b.values);
   const nRef = a.values.length;
   const nCur = b.values.length;
