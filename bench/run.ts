@@ -113,7 +113,7 @@ for (const d of Object.values(results.drift ?? {}).sort((a, b) => a.rows - b.row
     `| temporal-retrain (DuckDB, memory limit 768 MB) | ${secs(d.ours)} | ${mib(d.ours)} | ${times(d.baseline, d.ours)} |`,
     `| numpy/scipy baseline (same statistics) | ${d.baseline ? secs(d.baseline) : 'not run at this size'} | ${mib(d.baseline)} | 1× |`,
     '',
-    `Fingerprint throughput on the reference Parquet file: ${d.fingerprint.mibPerSec.toFixed(0)} MiB/s`,
+    `Fingerprint throughput on the reference Parquet file (best of 3, alternating): ${d.fingerprint.mibPerSec.toFixed(0)} MiB/s`,
     `(streamed sha256 + DuckDB row count and schema) vs ${d.fingerprint.rawSha256MibPerSec.toFixed(0)} MiB/s for raw sha256 of the same file`,
     `(node:crypto), i.e. ${((100 * d.fingerprint.mibPerSec) / d.fingerprint.rawSha256MibPerSec).toFixed(0)}% of raw hashing speed.`,
     '',

@@ -26,18 +26,25 @@ export async function datasetFiles(engine: DataEngine, location: string): Promis
   return files;
 }
 
-/** sha256 over every file's bytes in sorted order, streamed; plus row count and schema from DuckDB. */
+/** sha256 over every file's bytes in sorted order, streamed; plus row count and schema from DuckDB, read meanwhile. */
 export async function fingerprint(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<DataFingerprint> {
   const files = await datasetFiles(engine, location);
+  const [{ sha256, bytes }, schema, [count]] = await Promise.all([
+    hashFiles(files),
+    describe(engine, location, format),
+    engine.rows(`SELECT count(*)::BIGINT AS n FROM ${readerFor(location, format)}`, [location], location),
+  ]);
+  return { sha256, files: files.length, bytes, rows: Number(count?.n ?? 0), schema };
+}
+
+async function hashFiles(files: string[]): Promise<{ sha256: string; bytes: number }> {
   const hash = createHash('sha256');
   let bytes = 0;
   for (const file of files) {
     bytes += (await stat(file)).size;
     for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   }
-  const schema = await describe(engine, location, format);
-  const [count] = await engine.rows(`SELECT count(*)::BIGINT AS n FROM ${readerFor(location, format)}`, [location], location);
-  return { sha256: hash.digest('hex'), files: files.length, bytes, rows: Number(count?.n ?? 0), schema };
+  return { sha256: hash.digest('hex'), bytes };
 }
 
 export async function describe(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<ColumnSchema[]> {
