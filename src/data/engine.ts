@@ -94,7 +94,7 @@ export class DataEngine {
         const size = duckdb.data_chunk_get_size(chunk);
         if (n + size > capacity) throw new Error(`more than the ${capacity} rows the dataset has`);
         const bytes = duckdb.vector_get_data(duckdb.data_chunk_get_vector(chunk, 0), size * Float64Array.BYTES_PER_ELEMENT);
-        out.set(new Float64Array(bytes.buffer, bytes.byteOffset, size), n);
+        new Uint8Array(out.buffer, n * Float64Array.BYTES_PER_ELEMENT, bytes.length).set(bytes); // byte copy: no alignment assumed
         n += size;
       }
     } catch (err) {
