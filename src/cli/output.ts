@@ -6,7 +6,7 @@ export const print = (line = ''): void => {
 export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
 
 export function table(head: string[], rows: (string | number | boolean | null | undefined)[][]): string {
-  const t = new Table({ head, style: { head: [], border: [] } });
+  const t = new Table({ head, style: { head: [], border: [], compact: true } });
   t.push(...rows.map((r) => r.map((c) => (c === null || c === undefined ? '' : String(c)))));
   return t.toString();
 }
