@@ -86,6 +86,15 @@ export async function benchDrift(rows: number): Promise<DriftBenchResult> {
   return { rows, ours: { seconds: timing.seconds, peakMiB: timing.peakMiB }, baseline, fingerprint: { mibPerSec: mib / ours, rawSha256MibPerSec: mib / raw } };
 }
 
+export interface Agreement {
+  columns: number;
+  /** Columns where both picked the same test. */
+  sameTest: number;
+  /** Largest difference between the two scores (p-value or distance) among those columns. */
+  maxScoreDifference: number;
+  driftedShare: { ours: number; evidently: number };
+}
+
 export interface EvidentlyBenchResult {
   rows: number;
   ours: { seconds: number; peakMiB: number };
