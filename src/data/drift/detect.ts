@@ -105,7 +105,7 @@ async function columnDrift(
     const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
     return { column, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats, note };
   };
-  // A numeric column's own statistics query also counts its distinct values, so it needs no separate pass.
+  // A numeric column's sorted values also give its distinct count, so it needs no separate pass.
   const numeric = kind === 'numeric' ? await numericStats(engine, column, ref, cur, type === 'integer') : null;
   const { distinct, nRef, nCur } = numeric ?? (await distinctCount(engine, column, ref, cur));
   if (nRef === 0 || nCur === 0) return untested(`no ${numeric ? 'finite' : 'non-null'} values on one side; not tested`);

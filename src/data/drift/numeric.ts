@@ -39,12 +39,12 @@ export async function rowCount(engine: DataEngine, side: Side): Promise<number> 
  * One side's non-null values, sorted by DuckDB (which sorts in parallel and spills when it must),
  * then cut to the finite ones: DuckDB orders -Infinity first and +Infinity, NaN last.
  */
-async function sortedFinite(engine: DataEngine, column: string, side: Side): Promise<{ values: Float64Array; nonFinite: number }> {
+async function sortedFinite(engine: DataEngine, column: string, side: Side & { rows: number }): Promise<{ values: Float64Array; nonFinite: number }> {
   const col = ident(column);
   const all = await engine.doubles(
     `SELECT ${col}::DOUBLE AS v FROM ${readerFor(side.location, side.format)} WHERE ${col} IS NOT NULL ORDER BY v`,
     [side.location],
-    await rowCount(engine, side),
+    side.rows,
     side.location,
   );
   let start = 0;
@@ -67,10 +67,12 @@ function ksPValue(nRef: number, nCur: number, ks: number): { ksPValue: number; k
  * walk over the two empirical CDFs, then the bins PSI and Jensen-Shannon compare.
  * `integer`: the column holds integers, which changes how wide a bin may be (as in numpy).
  */
-export async function numericStats(engine: DataEngine, column: string, ref: Side, cur: Side, integer: boolean): Promise<NumericStats> {
+export async function numericStats(engine: DataEngine, column: string, refSide: Side, curSide: Side, integer: boolean): Promise<NumericStats> {
+  const ref = { ...refSide, rows: await rowCount(engine, refSide) };
+  const cur = { ...curSide, rows: await rowCount(engine, curSide) };
   // Small sides are read at once, because query latency dominates them; large ones one after the
   // other, because two sorts at once would need twice DuckDB's memory.
-  const together = (await rowCount(engine, ref)) + (await rowCount(engine, cur)) <= READ_TOGETHER_MAX_ROWS;
+  const together = ref.rows + cur.rows <= READ_TOGETHER_MAX_ROWS;
   const [a, b] = together
     ? await Promise.all([sortedFinite(engine, column, ref), sortedFinite(engine, column, cur)])
     : [await sortedFinite(engine, column, ref), await sortedFinite(engine, column, cur)];
@@ -124,7 +126,11 @@ function countsPerValue(a: Float64Array, b: Float64Array): { refBins: number[]; 
   return { refBins, curBins };
 }
 
-/** The largest CDF gap (KS) and the area between the CDFs (Wasserstein-1), stepping over distinct values. */
+/**
+ * The largest CDF gap (KS) and the area between the CDFs (Wasserstein-1), stepping over distinct values.
+ * The same walk as countsPerValue, written out: this loop is the hot one, and a shared walk with a
+ * callback measured 30% slower over the whole drift report.
+ */
 export function compareSorted(a: Float64Array, b: Float64Array): { ks: number; wasserstein: number; distinct: number } {
   const n = a.length;
   const m = b.length;
