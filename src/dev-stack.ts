@@ -5,7 +5,7 @@ import { loadConfig, type LoadedConfig } from './config/load.js';
 import { applySchedules } from './schedules/apply-schedules.js';
 import { connectClient, connectNative, resolveTemporal, type TemporalTarget } from './temporal/connection.js';
 import { taskQueue } from './temporal/task-queues.js';
-import { createWorker } from './worker.js';
+import { createWorker, workflowCode } from './worker.js';
 
 export interface DevStack {
   config: LoadedConfig;
@@ -27,7 +27,8 @@ export async function startDevStack(configFile: string, say: (line: string) => v
   const target = await resolveTemporal({ stateDir: config.stateDir, start: true, progress: say });
   if (target.uiUrl) say(`Temporal Web UI: ${target.uiUrl}`);
   const connection: NativeConnection = await connectNative(target);
-  const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile) });
+  const workflowBundle = workflowCode();
+  const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile), ...(workflowBundle ? { workflowBundle } : {}) });
   const running = worker.run();
   const client = await connectClient(target);
   for (const c of await applySchedules(client, config, { taskQueue: taskQueue() })) {

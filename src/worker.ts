@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { NativeConnection} from '@temporalio/worker';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
@@ -9,8 +10,20 @@ import { connectNative, resolveTemporal } from './temporal/connection.js';
 import { taskQueue } from './temporal/task-queues.js';
 import { installRuntime } from './temporal/runtime.js';
 import { stopOnSignals } from './process-signals.js';
+import { FROM_SOURCE, PACKAGE_ROOT } from './install-paths.js';
 
-export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
+export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url));
+/** Built by `npm run build` (and so by `npm pack`): the installed package's workers start without webpack. */
+export const PREBUILT_BUNDLE = path.join(PACKAGE_ROOT, 'dist', 'workflow-bundle.js');
+
+/**
+ * The workflow code a worker runs: RETRAIN_WORKFLOW_BUNDLE when set (tests, chaos scripts), the
+ * package's prebuilt bundle when running the published build, otherwise bundled at start from source.
+ */
+export function workflowCode(env = process.env): WorkerOptions['workflowBundle'] | undefined {
+  const file = env.RETRAIN_WORKFLOW_BUNDLE || (!FROM_SOURCE && existsSync(PREBUILT_BUNDLE) ? PREBUILT_BUNDLE : undefined);
+  return file ? { code: readFileSync(file, 'utf8') } : undefined;
+}
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -38,9 +51,7 @@ export async function runWorker(): Promise<void> {
   const config = loadConfig(configFile);
   const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
   const connection = await connectNative(target);
-  // A prebuilt bundle (RETRAIN_WORKFLOW_BUNDLE) makes restarts fast: no webpack run per worker start.
-  const bundleFile = process.env.RETRAIN_WORKFLOW_BUNDLE;
-  const workflowBundle = bundleFile ? { code: readFileSync(bundleFile, 'utf8') } : undefined;
+  const workflowBundle = workflowCode();
   const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile), ...(workflowBundle ? { workflowBundle } : {}) });
   process.stderr.write(`worker polling task queue "${taskQueue()}" on ${target.address} (config ${configFile})\n`);
   stopOnSignals(() => worker.shutdown());

