@@ -49,17 +49,15 @@ export function positiveLabel(values) {
   return distinct.find((v) => ['1', 'true', 'yes'].includes(v.toLowerCase())) ?? distinct.at(-1);
 }
 
-/** Numeric columns (every value a number, not a unique id) and low-cardinality text columns. */
+/** Numeric columns and low-cardinality text columns; ids and other non-features go in params.exclude. */
 function chooseFeatures(rows, target, exclude) {
   const numeric = [];
   const categorical = [];
   for (const name of Object.keys(rows[0] ?? {})) {
     if (name === target || exclude.includes(name)) continue;
     const values = rows.map((r) => r[name]);
-    const distinct = new Set(values).size;
-    if (values.every((v) => v === '' || isNumber(v))) {
-      if (distinct < rows.length || rows.length < 20) numeric.push(name);
-    } else if (distinct <= 50) categorical.push(name);
+    if (values.every((v) => v === '' || isNumber(v))) numeric.push(name);
+    else if (new Set(values).size <= 50) categorical.push(name);
   }
   return { numeric, categorical };
 }

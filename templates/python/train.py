@@ -32,7 +32,7 @@ target = os.environ["RETRAIN_TARGET"]
 df = pd.read_csv(os.environ["RETRAIN_DATA"])
 exclude = set(params.get("exclude", [])) | {target}
 columns = [c for c in df.columns if c not in exclude]
-numeric = [c for c in columns if pd.api.types.is_numeric_dtype(df[c]) and (df[c].nunique() < len(df) or len(df) < 20)]
+numeric = [c for c in columns if pd.api.types.is_numeric_dtype(df[c])]
 categorical = [c for c in columns if not pd.api.types.is_numeric_dtype(df[c]) and df[c].nunique() <= 50]
 model = make_pipeline(
     ColumnTransformer(
