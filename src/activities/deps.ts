@@ -10,7 +10,6 @@ export interface ActivityDeps {
   config: () => LoadedConfig;
   registry: (config: LoadedConfig) => Registry;
   engine: () => Promise<DataEngine>;
-  codeVersion: string | undefined;
 }
 
 export function defaultDeps(configFile: string): ActivityDeps {
@@ -24,7 +23,6 @@ export function defaultDeps(configFile: string): ActivityDeps {
       return registries.get(key)!;
     },
     engine: () => (engine ??= DataEngine.open()),
-    codeVersion: process.env.RETRAIN_CODE_VERSION,
   };
 }
 

@@ -13,6 +13,7 @@ import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
 import { runStepCommand } from './command-step.js';
+import { codeVersion } from '../lineage/git.js';
 import { runDir, type ActivityDeps } from './deps.js';
 import type {
   CheckInput,
@@ -227,7 +228,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         params: input.plan.train.params,
         metrics: input.metrics,
         triggers: input.triggers,
-        codeVersion: deps.codeVersion,
+        codeVersion: (await codeVersion([path.dirname(input.plan.configFile), input.plan.train.workdir, input.plan.evaluate.workdir])).label ?? undefined,
       });
     },
 

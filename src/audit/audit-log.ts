@@ -1,6 +1,7 @@
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TriggerDecision } from '../policy/trigger-policy.js';
+import type { GitState } from '../lineage/git.js';
 import { readJson, writeJsonAtomic } from '../registry/json-store.js';
 import type { CheckSummary, CoalescedTriggers, PipelineResult, TriggerRequest } from '../workflows/types.js';
 
@@ -26,6 +27,8 @@ export interface RunRecord {
   check: CheckSummary | null;
   result: PipelineResult;
   codeVersion: string | null;
+  /** The repositories behind the code version: commit and dirty flag of each (absent in records before 0.2). */
+  code?: GitState[];
   configFile: string | null;
 }
 

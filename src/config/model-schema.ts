@@ -67,6 +67,13 @@ export const modelSchema = z.strictObject({
   schedule: scheduleSchema.optional(),
   notify: z.array(notifySchema).default([]).describe('webhooks for this model\'s events'),
   steps: stepsSchema,
+  github: z
+    .strictObject({
+      branch: z.string().min(1).max(250).default('main'),
+      paths: z.array(z.string().min(1).max(500)).min(1).describe('globs of repository paths, e.g. data/*.dvc, params.yaml'),
+    })
+    .optional()
+    .describe('a push to this branch touching these paths sends new_data (gateway POST /v1/github)'),
   taskQueues: z
     .strictObject({ training: z.string().optional().describe('queue for train/evaluate, e.g. a GPU pool') })
     .prefault({}),

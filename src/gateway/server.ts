@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
 import { controllerStatus, sendTrigger } from '../triggers/send-trigger.js';
 import { SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from './signature.js';
+import { GITHUB_DELIVERY_HEADER, GITHUB_EVENT_HEADER, GITHUB_SIGNATURE_HEADER, githubTriggers, verifyGithubSignature, type GithubWatch } from './github.js';
 
 export interface GatewayOptions {
   client: Client;
@@ -15,7 +16,12 @@ export interface GatewayOptions {
   maxBodyBytes?: number;
   now?: () => number;
   log?: (line: string) => void;
+  /** GitHub webhooks at POST /v1/github, verified with the webhook's own secret; off when absent. */
+  github?: { secret: string; watches: Record<string, GithubWatch> };
 }
+
+/** GitHub sends whole push payloads (up to 25 MB); only a few fields are read, and triggers stay small. */
+const GITHUB_BODY_LIMIT = 5 * 1024 * 1024;
 
 const triggerBody = z.strictObject({
   reason: z.enum(TRIGGER_REASONS),
@@ -98,6 +104,7 @@ export function createGateway(opts: GatewayOptions): Server {
       if (req.method !== 'GET') throw new Refusal(405, 'method_not_allowed', 'use GET');
       return send(res, 200, { ok: true });
     }
+    if (url.pathname === '/v1/github') return handleGithub(req, res);
     const trigger = TRIGGERS.exec(url.pathname);
     const status = STATUS.exec(url.pathname);
     if (!trigger && !status) throw new Refusal(404, 'not_found', `no route ${url.pathname.slice(0, 100)}`);
@@ -136,6 +143,38 @@ export function createGateway(opts: GatewayOptions): Server {
     });
     opts.log?.(`trigger ${t.reason} from ${t.source} → ${sent.controllerId}`);
     send(res, 202, { accepted: true, model, controllerId: sent.controllerId, idempotencyKey: t.idempotency_key ?? null });
+  }
+
+  async function handleGithub(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (!opts.github) throw new Refusal(404, 'not_found', 'GitHub webhooks are not enabled (set RETRAIN_GITHUB_SECRET)');
+    if (req.method !== 'POST') throw new Refusal(405, 'method_not_allowed', 'use POST');
+    const body = await readBody(req, GITHUB_BODY_LIMIT);
+    const header = (h: string) => (Array.isArray(req.headers[h]) ? req.headers[h][0] : req.headers[h]) as string | undefined;
+    if (!verifyGithubSignature(opts.github.secret, body, header(GITHUB_SIGNATURE_HEADER))) {
+      throw new Refusal(401, 'unauthorized', `missing or wrong ${GITHUB_SIGNATURE_HEADER}`);
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(body.toString('utf8'));
+    } catch {
+      throw new Refusal(400, 'invalid_json', 'body is not valid JSON (set the webhook content type to application/json)');
+    }
+    let outcome;
+    try {
+      outcome = githubTriggers(header(GITHUB_EVENT_HEADER), json, opts.github.watches);
+    } catch (err) {
+      throw new Refusal(400, 'invalid_body', (err as Error).message);
+    }
+    const delivery = header(GITHUB_DELIVERY_HEADER)?.slice(0, 64) ?? null;
+    if (outcome.kind === 'ping') return send(res, 200, { ok: true, event: 'ping', delivery });
+    if (outcome.kind === 'ignored') return send(res, 202, { accepted: [], ignored: [outcome.reason], delivery });
+    const accepted = [];
+    for (const t of outcome.triggers) {
+      const sent = await sendTrigger(opts.client, { model: t.model, taskQueue: opts.taskQueue, trigger: t.trigger });
+      opts.log?.(`github push ${String(t.trigger.details?.commit).slice(0, 12)} → ${sent.controllerId}`);
+      accepted.push({ model: t.model, controllerId: sent.controllerId, idempotencyKey: t.trigger.idempotencyKey });
+    }
+    send(res, 202, { accepted, ignored: outcome.ignored, delivery });
   }
 
   return createServer((req, res) => {

@@ -1,9 +1,19 @@
 import type { Command } from 'commander';
 import { configPathFromEnv } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
+import type { ModelConfig } from '../../config/model-schema.js';
 import { installRuntime } from '../../temporal/runtime.js';
 import { print } from '../output.js';
 import { stopOnSignals } from '../../process-signals.js';
+
+/** GitHub webhooks are on when RETRAIN_GITHUB_SECRET holds the webhook's secret. */
+function githubOption(models: Record<string, ModelConfig>) {
+  const secret = process.env.RETRAIN_GITHUB_SECRET;
+  if (!secret) return {};
+  if (secret.length < 16) throw new ConfigError('RETRAIN_GITHUB_SECRET: use the GitHub webhook secret, at least 16 characters');
+  const watches = Object.fromEntries(Object.entries(models).flatMap(([name, m]) => (m.github ? [[name, m.github]] : [])));
+  return { github: { secret, watches } };
+}
 
 export function registerServe(program: Command): void {
   program
@@ -39,9 +49,11 @@ export function registerServe(program: Command): void {
           taskQueue: taskQueue(),
           toleranceSeconds: Number(o.tolerance),
           log: (l) => process.stderr.write(`${new Date().toISOString()} ${l}\n`),
+          ...githubOption(config.models),
         });
         await new Promise<void>((resolve) => server.listen(Number(o.port), o.host, resolve));
         print(`gateway listening on http://${o.host}:${o.port} (models: ${Object.keys(config.models).join(', ')})`);
+        if (process.env.RETRAIN_GITHUB_SECRET) print(`GitHub webhooks: POST /v1/github (watching: ${Object.entries(config.models).filter(([, m]) => m.github).map(([n]) => n).join(', ') || 'no model has a github block'})`);
         await new Promise<void>((resolve) => {
           const stop = () => server.close(() => resolve());
           process.once('SIGINT', stop);

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { execa } from 'execa';
+
+/** The commit of one repository, and whether tracked files differ from it. */
+export interface GitState {
+  repo: string;
+  commit: string;
+  dirty: boolean;
+}
+
+// git runs with a bare environment: no worker secrets reach it, and no user config changes its output.
+const gitEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C', GIT_OPTIONAL_LOCKS: '0' });
+
+/** The git repository holding `dir`, or null when it is not in one (or git is not installed). */
+export async function gitState(dir: string): Promise<GitState | null> {
+  const git = (...args: string[]) => execa('git', ['-C', dir, ...args], { env: gitEnv(), extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
+  const top = await git('rev-parse', '--show-toplevel', 'HEAD').catch(() => null);
+  if (!top || top.exitCode !== 0) return null;
+  const [repo, commit] = top.stdout.split('\n');
+  if (!repo || !commit || !/^[0-9a-f]{40,64}$/.test(commit)) return null;
+  // Untracked files (state folders, fresh data) do not make the code dirty, as with `git describe --dirty`.
+  const status = await git('status', '--porcelain', '--untracked-files=no');
+  return { repo: path.resolve(repo), commit, dirty: status.exitCode !== 0 || status.stdout.trim() !== '' };
+}
+
+/**
+ * The code version a run records, read when the run happens (not when the worker started):
+ * RETRAIN_CODE_VERSION when set (a CI build id, an image tag), otherwise the commit of each
+ * repository holding the config or a command's workdir, `-dirty` when tracked files changed.
+ */
+export async function codeVersion(dirs: string[], env = process.env): Promise<{ label: string | null; repos: GitState[] }> {
+  const states: GitState[] = [];
+  for (const dir of [...new Set(dirs)]) {
+    const s = await gitState(dir);
+    if (s && !states.some((x) => x.repo === s.repo)) states.push(s);
+  }
+  const fromGit = states.map((s) => `${s.commit}${s.dirty ? '-dirty' : ''}`).join(' + ');
+  return { label: env.RETRAIN_CODE_VERSION || fromGit || null, repos: states };
+}
