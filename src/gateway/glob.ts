@@ -8,8 +8,9 @@ export function globToRegExp(glob: string): RegExp {
     const ch = glob[i]!;
     if (ch === '*' && glob[i + 1] === '*') {
       // `**/` also matches no folder at all: `data/**/x.csv` matches `data/x.csv`.
-      if (glob[i + 2] === '/') (re += '(?:.*/)?'), (i += 2);
-      else (re += '.*'), i++;
+      const folders = glob[i + 2] === '/';
+      re += folders ? '(?:.*/)?' : '.*';
+      i += folders ? 2 : 1;
     } else if (ch === '*') re += '[^/]*';
     else if (ch === '?') re += '[^/]';
     else re += ch.replace(/[\\^$.+()|{}[\]]/g, '\\$&');
