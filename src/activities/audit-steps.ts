@@ -1,17 +1,56 @@
 import path from 'node:path';
+import { log } from '@temporalio/activity';
 import { writeRunRecord, type RunRecord } from '../audit/audit-log.js';
+import type { LoadedConfig } from '../config/load.js';
 import { codeVersion } from '../lineage/git.js';
-import type { ActivityDeps } from './deps.js';
+import { tagVersionOutcome, trackDecision, type TrackingTarget } from '../tracking/mlflow-tracking.js';
+import { runDir, type ActivityDeps } from './deps.js';
+
+/** Where decisions are tracked in MLflow, or null when `tracking.mlflow` is not configured. */
+function trackingTarget(config: LoadedConfig, model: string, env = process.env): TrackingTarget | null {
+  const m = config.tracking.mlflow;
+  if (!m) return null;
+  const uri = m.trackingUri ?? config.registry.mlflow.trackingUri ?? env.MLFLOW_TRACKING_URI;
+  if (!uri) return null;
+  const token = env[m.tokenEnv];
+  return {
+    uri,
+    experiment: m.experiment.replaceAll('{model}', model),
+    ...(token ? { token } : {}),
+    ...(env.TEMPORAL_UI_URL ? { uiUrl: env.TEMPORAL_UI_URL } : {}),
+    namespace: env.TEMPORAL_NAMESPACE || 'default',
+  };
+}
 
 export function createAuditSteps(deps: ActivityDeps) {
   return {
-    /** Writes the run's audit record, with the code version read now (git commit, or RETRAIN_CODE_VERSION). */
+    /**
+     * Writes the run's audit record, with the code version read now (git commit, or
+     * RETRAIN_CODE_VERSION), then its MLflow decision run when tracking is configured. A tracking
+     * server that is down costs a warning in the record, never the audit record itself.
+     */
     async recordRun(record: RunRecord): Promise<string> {
       const config = deps.config();
       const model = config.models[record.model];
       const dirs = [config.dir, ...(model ? [model.train.workdir, model.evaluate.workdir].map((w) => path.resolve(config.dir, w)) : [])];
       const code = await codeVersion(dirs);
-      return writeRunRecord(config.stateDir, { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos });
+      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos };
+      const file = await writeRunRecord(config.stateDir, full);
+      const result = record.result;
+      const registryUri = config.registry.mlflow.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
+      if (config.registry.backend === 'mlflow' && registryUri && 'version' in result) {
+        const token = process.env[config.registry.mlflow.tokenEnv];
+        await tagVersionOutcome({ uri: registryUri, ...(token ? { token } : {}) }, record.model, result.version, result.outcome);
+      }
+      const target = trackingTarget(config, record.model);
+      if (!target) return file;
+      try {
+        const mlflowRunId = await trackDecision(target, full, model, runDir(config.stateDir, record.model, record.workflowId));
+        return await writeRunRecord(config.stateDir, { ...full, tracking: { mlflowRunId } });
+      } catch (err) {
+        log.warn('MLflow tracking run not written', { workflowId: record.workflowId, error: (err as Error).message });
+        return writeRunRecord(config.stateDir, { ...full, tracking: { error: (err as Error).message.slice(0, 500) } });
+      }
     },
   };
 }

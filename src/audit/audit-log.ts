@@ -30,6 +30,8 @@ export interface RunRecord {
   /** The repositories behind the code version: commit and dirty flag of each (absent in records before 0.2). */
   code?: GitState[];
   configFile: string | null;
+  /** The decision's MLflow run, when `tracking.mlflow` is configured (or why it could not be written). */
+  tracking?: { mlflowRunId: string } | { error: string };
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');

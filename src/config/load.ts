@@ -4,7 +4,7 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
 import { applyEnvOverrides } from './env-overrides.js';
-import { configSchema, type ModelConfig, type RegistryConfig } from './model-schema.js';
+import { configSchema, type ModelConfig, type RegistryConfig, type TrackingConfig } from './model-schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'retrain.config.yaml';
 
@@ -14,6 +14,7 @@ export interface LoadedConfig {
   stateDir: string;
   dataRoots: string[];
   registry: RegistryConfig;
+  tracking: TrackingConfig;
   models: Record<string, ModelConfig>;
 }
 
@@ -56,6 +57,7 @@ export function parseConfig(raw: unknown, file: string): LoadedConfig {
     stateDir: path.resolve(dir, cfg.stateDir),
     dataRoots: cfg.dataRoots.map((r) => path.resolve(dir, r)),
     registry: cfg.registry,
+    tracking: cfg.tracking,
     models: cfg.models,
   };
 }

@@ -88,6 +88,18 @@ export const configSchema = z.strictObject({
   dataRoots: z.array(z.string()).default(['.']).describe('data paths must resolve inside one of these'),
   stateDir: z.string().default('.retrain').describe('registry, audit trail and run folders'),
   registry: registrySchema,
+  tracking: z
+    .strictObject({
+      mlflow: z
+        .strictObject({
+          trackingUri: z.string().url().optional().describe('default: registry.mlflow.trackingUri, then $MLFLOW_TRACKING_URI'),
+          experiment: z.string().min(1).max(500).default('retrain/{model}/decisions').describe('{model} is replaced by the model name'),
+          tokenEnv: z.string().default('MLFLOW_TRACKING_TOKEN'),
+        })
+        .optional()
+        .describe('one MLflow run per pipeline decision'),
+    })
+    .prefault({}),
   models: z.record(modelName, modelSchema).refine((m) => Object.keys(m).length > 0, 'define at least one model'),
 });
 
@@ -100,3 +112,4 @@ export type PromotionPolicyConfig = ModelConfig['promotion'];
 export type ValidationConfig = ModelConfig['validation'];
 export type DriftConfig = ModelConfig['drift'];
 export type RegistryConfig = z.output<typeof registrySchema>;
+export type TrackingConfig = RetrainConfigParsed['tracking'];
