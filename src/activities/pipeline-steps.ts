@@ -165,15 +165,27 @@ export function createPipelineSteps(deps: ActivityDeps) {
       };
       const result = await runStepCommand(FailureType.TrainingCommand, input.plan.train, vars, dir, 'train');
       const trainMetrics = await readMetrics(outputDir, 'training command');
-      return { outputDir, artifactDir: vars.model_dir, trainMetrics, durationMs: result.durationMs };
+      // The training host uploads what it made: evaluation and registration may run on other hosts.
+      const artifact = await registryFor(input.plan).stageArtifact(input.plan.name, input.runId, vars.model_dir);
+      return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: result.durationMs };
     },
 
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
       const { plan } = input;
       const engine = await deps.engine();
       const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format);
-      const candidate = await scoreModel(plan, input.runId, 'candidate', input.candidateDir);
-      const production = input.productionDir ? await scoreModel(plan, input.runId, 'production', input.productionDir) : null;
+      const registry = registryFor(plan);
+      // References are fetched by this host; the old local-path inputs stay readable for runs started before them.
+      const candidateDir = input.candidate ? await registry.fetchArtifact(plan.name, input.candidate) : input.candidateDir;
+      if (!candidateDir) throw new RetrainError(FailureType.Registry, `evaluate ${plan.name}: no candidate artifact`);
+      let productionDir = input.productionDir ?? null;
+      if (input.productionVersion !== undefined && input.productionVersion !== null) {
+        const v = await registry.getVersion(plan.name, input.productionVersion);
+        if (!v) throw new RetrainError(FailureType.Registry, `model ${plan.name} has no version ${input.productionVersion}`);
+        productionDir = await registry.localArtifact(v);
+      }
+      const candidate = await scoreModel(plan, input.runId, 'candidate', candidateDir);
+      const production = productionDir ? await scoreModel(plan, input.runId, 'production', productionDir) : null;
       let comparison: PairedComparison | null = null;
       const sig = plan.promotion.significance;
       if (sig && production) {
@@ -223,7 +235,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         model: input.plan.name,
         runId: input.runId,
         workflowId: input.workflowId,
-        artifactDir: input.artifactDir,
+        ...(input.artifact ? { artifact: input.artifact } : { artifactDir: input.artifactDir! }),
         dataFingerprint: input.fingerprint,
         params: input.plan.train.params,
         metrics: input.metrics,

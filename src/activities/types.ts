@@ -3,6 +3,7 @@ import type { DataFingerprint } from '../data/fingerprint.js';
 import type { Metrics } from '../runner/contract.js';
 import type { Evidence } from '../policy/trigger-policy.js';
 import type { PairedComparison } from '../stats/paired.js';
+import type { ArtifactRef } from '../registry/registry.js';
 
 export interface ProductionModel {
   version: number;
@@ -41,7 +42,10 @@ export interface TrainInput {
 
 export interface TrainResult {
   outputDir: string;
+  /** The model folder on the training host: meaningful on that host only. */
   artifactDir: string;
+  /** The model as the training host staged it in the registry's artifact store: what other steps use. */
+  artifact?: ArtifactRef;
   trainMetrics: Metrics;
   durationMs: number;
 }
@@ -49,8 +53,13 @@ export interface TrainResult {
 export interface EvaluateInput {
   plan: ModelPlan;
   runId: string;
-  candidateDir: string;
-  productionDir: string | null;
+  /** The staged candidate; the evaluation host fetches it itself. */
+  candidate?: ArtifactRef;
+  /** Production's version (null: none); the evaluation host fetches its files itself. */
+  productionVersion?: number | null;
+  /** Runs started before artifact references: local paths, valid when every step ran on one host. */
+  candidateDir?: string;
+  productionDir?: string | null;
 }
 
 export interface EvaluateResult {
@@ -65,7 +74,9 @@ export interface RegisterCandidateInput {
   plan: ModelPlan;
   runId: string;
   workflowId: string;
-  artifactDir: string;
+  /** The staged candidate (new runs), or its folder on this host (runs started before references). */
+  artifact?: ArtifactRef;
+  artifactDir?: string;
   fingerprint: DataFingerprint;
   metrics: Metrics;
   triggers: string[];

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { cp, rename, rm } from 'node:fs/promises';
+import { cp, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RetrainError, FailureType } from '../errors.js';
 import { hashDirectory } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import { aliasMove, repeatedMove, type AliasMove, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
+import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 interface ModelIndex {
   versions: ModelVersion[];
@@ -32,17 +32,61 @@ export class LocalRegistry implements Registry {
     return readJson<ModelIndex>(this.indexFile(model), emptyIndex());
   }
 
-  async register(input: RegisterInput): Promise<ModelVersion> {
-    if (!existsSync(input.artifactDir)) {
-      throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
+  /**
+   * This store's identity, created once: a worker whose stateDir is not the shared one sees
+   * another id in a reference and says so, instead of reading a folder of its own disk.
+   */
+  private async storeId(): Promise<string> {
+    const file = path.join(this.root, 'store-id');
+    const existing = await readFile(file, 'utf8').catch(() => null);
+    if (existing) return existing.trim();
+    await mkdir(this.root, { recursive: true });
+    const tmp = `${file}.${randomUUID()}.tmp`;
+    await writeFile(tmp, `${randomUUID()}\n`);
+    // link() fails when another process created it first; then theirs is the id.
+    await link(tmp, file).catch(() => {});
+    await rm(tmp, { force: true });
+    return (await readFile(file, 'utf8')).trim();
+  }
+
+  async stageArtifact(model: string, _runId: string, dir: string): Promise<ArtifactRef> {
+    if (!existsSync(dir)) throw new RetrainError(FailureType.Registry, `artifact folder ${dir} does not exist`);
+    const sha256 = await hashDirectory(dir);
+    await this.storeArtifact(model, dir, sha256);
+    return { sha256, uri: `retrain-local:${model}/artifacts/${sha256}`, store: await this.storeId() };
+  }
+
+  async fetchArtifact(model: string, ref: ArtifactRef): Promise<string> {
+    const id = await this.storeId();
+    if (ref.store !== id) {
+      throw new RetrainError(
+        FailureType.Registry,
+        `the local registry at ${this.root} (store ${id}) is not the one that staged ${ref.uri} (store ${ref.store}): workers on several hosts need one shared stateDir, or registry.backend: mlflow`,
+      );
     }
-    const sha256 = await hashDirectory(input.artifactDir);
-    const artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256);
+    const dir = path.join(this.modelDir(model), 'artifacts', ref.sha256);
+    if (!existsSync(dir)) throw new RetrainError(FailureType.Registry, `${ref.uri} is missing from the local registry at ${this.root}`);
+    return dir;
+  }
+
+  async register(input: RegisterInput): Promise<ModelVersion> {
+    let sha256: string;
+    let artifactPath: string;
+    if (input.artifact) {
+      artifactPath = await this.fetchArtifact(input.model, input.artifact);
+      sha256 = input.artifact.sha256;
+    } else {
+      if (!input.artifactDir || !existsSync(input.artifactDir)) {
+        throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
+      }
+      sha256 = await hashDirectory(input.artifactDir);
+      artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256);
+    }
     return withDirLock(this.modelDir(input.model), async () => {
       const index = await this.read(input.model);
       const existing = index.versions.find((v) => v.runId === input.runId);
       if (existing) return existing;
-      const { artifactDir: _dir, ...rest } = input;
+      const { artifactDir: _dir, artifact: _ref, ...rest } = input;
       const version: ModelVersion = {
         ...rest,
         version: (index.versions.at(-1)?.version ?? 0) + 1,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { FailureType, RetrainError } from '../errors.js';
 import { hashDirectory, listFiles } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import { aliasMove, repeatedMove, type AliasMove, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
+import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 /** Tags that carry our lineage on every MLflow model version (and on its MLflow run). */
 export const TAG = {
@@ -95,32 +95,61 @@ export class MlflowRegistry implements Registry {
     }
   }
 
-  /** The MLflow run that holds this pipeline run's artifact: found by tag, created once. */
-  private async mlflowRun(model: string, input: RegisterInput): Promise<{ runId: string; artifactUri: string }> {
+  /** The MLflow run that holds this pipeline run's artifact: found by tag, created once (by the training host, or at register). */
+  private async mlflowRun(model: string, runId: string): Promise<{ runId: string; artifactUri: string; tags: Record<string, string> }> {
     const experimentId = await this.experimentId(model);
-    const found = await this.call<{ runs?: { info: { run_id: string; artifact_uri: string } }[] }>('POST', 'runs/search', {
+    const found = await this.call<{ runs?: { info: { run_id: string; artifact_uri: string }; data?: { tags?: { key: string; value: string }[] } }[] }>('POST', 'runs/search', {
       experiment_ids: [experimentId],
-      filter: `tags.\`${TAG.runId}\` = '${escapeFilter(input.runId)}'`,
+      filter: `tags.\`${TAG.runId}\` = '${escapeFilter(runId)}'`,
       max_results: 1,
     });
     const existing = found.runs?.[0];
-    if (existing) return { runId: existing.info.run_id, artifactUri: existing.info.artifact_uri };
+    if (existing) return { runId: existing.info.run_id, artifactUri: existing.info.artifact_uri, tags: Object.fromEntries((existing.data?.tags ?? []).map((t) => [t.key, t.value])) };
     const created = await this.call<{ run: { info: { run_id: string; artifact_uri: string } } }>('POST', 'runs/create', {
       experiment_id: experimentId,
-      run_name: input.runId,
+      run_name: runId,
       start_time: Date.now(),
-      tags: [
-        { key: TAG.runId, value: input.runId },
-        { key: TAG.workflowId, value: input.workflowId },
-      ],
+      tags: [{ key: TAG.runId, value: runId }],
     });
-    const runId = created.run.info.run_id;
-    await this.call('POST', 'runs/log-batch', {
-      run_id: runId,
-      params: Object.entries(input.params).map(([key, v]) => ({ key, value: clip(typeof v === 'string' ? v : JSON.stringify(v), 6000) })),
-      metrics: Object.entries(input.metrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step: 0 })),
-    });
-    return { runId, artifactUri: created.run.info.artifact_uri };
+    return { runId: created.run.info.run_id, artifactUri: created.run.info.artifact_uri, tags: {} };
+  }
+
+  /** Uploads the model folder into the run that belongs to the pipeline run, once: a retry finds the sha256 tag and uploads nothing. */
+  async stageArtifact(model: string, runId: string, dir: string): Promise<ArtifactRef> {
+    if (!existsSync(dir)) throw new RetrainError(FailureType.Registry, `artifact folder ${dir} does not exist`);
+    const sha256 = await hashDirectory(dir);
+    const run = await this.mlflowRun(model, runId);
+    if (run.tags[TAG.artifactSha256] !== sha256) {
+      for (const rel of await listFiles(dir)) {
+        const res = await fetch(this.artifactUrl(run.artifactUri, `model/${rel}`), { method: 'PUT', headers: this.headers(), body: await readFile(path.join(dir, rel)) });
+        if (!res.ok) throw new MlflowError(res.status, 'mlflow-artifacts upload', await res.text());
+      }
+      await this.call('POST', 'runs/set-tag', { run_id: run.runId, key: TAG.artifactSha256, value: sha256 });
+    }
+    return { sha256, uri: `${run.artifactUri}/model`, store: this.base };
+  }
+
+  /** Downloads a staged artifact into this host's cache and checks its hash: nothing is read from another host's disk. */
+  async fetchArtifact(model: string, ref: ArtifactRef): Promise<string> {
+    if (ref.store !== this.base) {
+      throw new RetrainError(FailureType.Registry, `${ref.uri} was staged on MLflow at ${ref.store}, but this worker's registry is ${this.base}`);
+    }
+    const dest = path.join(this.stateFolder(model), 'artifacts', ref.sha256);
+    if (!existsSync(dest)) {
+      const tmp = `${dest}.${randomUUID()}.tmp`;
+      await mkdir(tmp, { recursive: true });
+      await this.download(ref.uri.replace(/\/model$/, ''), 'model', tmp);
+      const got = await hashDirectory(path.join(tmp, 'model'));
+      if (got !== ref.sha256) {
+        await rm(tmp, { recursive: true, force: true });
+        throw new RetrainError(FailureType.Registry, `${ref.uri}: downloaded files hash to ${got}, not the staged ${ref.sha256}`);
+      }
+      await rename(path.join(tmp, 'model'), dest).catch(async (err: unknown) => {
+        if (!existsSync(dest)) throw err;
+      });
+      await rm(tmp, { recursive: true, force: true });
+    }
+    return dest;
   }
 
   private artifactUrl(artifactUri: string, rel: string): string {
@@ -135,20 +164,19 @@ export class MlflowRegistry implements Registry {
   async register(input: RegisterInput): Promise<ModelVersion> {
     const existing = await this.findByRunId(input.model, input.runId);
     if (existing) return existing;
-    if (!existsSync(input.artifactDir)) {
-      throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
-    }
     await this.ensureRegisteredModel(input.model);
-    const sha256 = await hashDirectory(input.artifactDir);
-    const run = await this.mlflowRun(input.model, input);
-    for (const rel of await listFiles(input.artifactDir)) {
-      const res = await fetch(this.artifactUrl(run.artifactUri, `model/${rel}`), {
-        method: 'PUT',
-        headers: this.headers(),
-        body: await readFile(path.join(input.artifactDir, rel)),
-      });
-      if (!res.ok) throw new MlflowError(res.status, 'mlflow-artifacts upload', await res.text());
-    }
+    // A model staged by the training host is registered where it already is; a local folder is staged here first.
+    const ref = input.artifact ?? (input.artifactDir ? await this.stageArtifact(input.model, input.runId, input.artifactDir) : null);
+    if (!ref) throw new RetrainError(FailureType.Registry, `register ${input.model}: no artifact to register`);
+    const sha256 = ref.sha256;
+    // The version's run must be the one holding the files (two racing attempts may each have created a run).
+    const run = { runId: /\/([^/]+)\/artifacts\/model$/.exec(ref.uri)?.[1] ?? (await this.mlflowRun(input.model, input.runId)).runId };
+    await this.call('POST', 'runs/log-batch', {
+      run_id: run.runId,
+      params: Object.entries(input.params).slice(0, 100).map(([key, v]) => ({ key, value: clip(typeof v === 'string' ? v : JSON.stringify(v), 6000) })),
+      metrics: Object.entries(input.metrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step: 0 })),
+      tags: [{ key: TAG.workflowId, value: input.workflowId }],
+    });
     await this.call('POST', 'runs/update', { run_id: run.runId, status: 'FINISHED', end_time: Date.now() });
     const fp = JSON.stringify(input.dataFingerprint);
     const tags: Record<string, string> = {
@@ -170,7 +198,7 @@ export class MlflowRegistry implements Registry {
       if (again) return again;
       const created = await this.call<{ model_version: MlflowVersion }>('POST', 'model-versions/create', {
         name: input.model,
-        source: `${run.artifactUri}/model`,
+        source: ref.uri,
         run_id: run.runId,
         tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
         description: `trained by ${input.workflowId} (${input.triggers.join(', ')})`,

@@ -14,9 +14,22 @@ export interface ModelVersion {
   createdAt: string;
 }
 
+/**
+ * A model folder in the registry's artifact store, as activities pass it between hosts: never a
+ * local path. `store` names the store (the local registry's id, or the MLflow server), so a host
+ * that cannot reach the same store says so instead of reading its own disk.
+ */
+export interface ArtifactRef {
+  sha256: string;
+  uri: string;
+  store: string;
+}
+
 export type RegisterInput = Omit<ModelVersion, 'version' | 'createdAt' | 'artifact'> & {
-  /** Folder the training command wrote its model into; copied and content-addressed. */
-  artifactDir: string;
+  /** Folder the training command wrote its model into, on this host; copied and content-addressed. */
+  artifactDir?: string;
+  /** Or the artifact the training host already staged (`stageArtifact`), possibly on another host. */
+  artifact?: ArtifactRef;
 };
 
 export interface AliasMove {
@@ -55,6 +68,13 @@ export interface Registry {
   aliasHistory(model: string): Promise<AliasMove[]>;
   /** A local folder holding the version's files (downloaded once when the backend is remote). */
   localArtifact(version: ModelVersion): Promise<string>;
+  /**
+   * Uploads a freshly trained model folder into the artifact store, content-addressed and keyed
+   * by the pipeline run, so a retried attempt re-uses it; returns the reference later steps use.
+   */
+  stageArtifact(model: string, runId: string, dir: string): Promise<ArtifactRef>;
+  /** A local folder holding a staged artifact: fetched (and its hash checked) when the store is remote. */
+  fetchArtifact(model: string, ref: ArtifactRef): Promise<string>;
 }
 
 /** The history entry for a move that is about to happen. */

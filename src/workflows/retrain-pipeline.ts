@@ -4,6 +4,7 @@ import {
   defineQuery,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -173,12 +174,13 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
 
     enter('evaluate');
     const production = check.production;
-    const scores = await act.evaluate({
-      plan,
-      runId,
-      candidateDir: trained.artifactDir,
-      productionDir: production?.artifactUri ?? null,
-    });
+    // References, not paths: training and evaluation may run on hosts that share no disk with this one.
+    const byReference = trained.artifact !== undefined && patched('artifact-refs');
+    const scores = await act.evaluate(
+      byReference
+        ? { plan, runId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
+        : { plan, runId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
+    );
     const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
     const metrics = { candidate: scores.candidate, production: scores.production };
 
@@ -187,7 +189,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       plan,
       runId,
       workflowId,
-      artifactDir: trained.artifactDir,
+      ...(byReference ? { artifact: trained.artifact! } : { artifactDir: trained.artifactDir }),
       fingerprint: check.fingerprint,
       metrics: scores.candidate,
       triggers,
