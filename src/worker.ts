@@ -9,6 +9,7 @@ import { connectNative, resolveTemporal } from './temporal/connection.js';
 import { taskQueue } from './temporal/task-queues.js';
 import { installRuntime } from './temporal/runtime.js';
 import { stopOnSignals } from './process-signals.js';
+import { redact } from './redact.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL('./workflows/index.ts', import.meta.url));
 
@@ -50,7 +51,7 @@ export async function runWorker(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   runWorker().catch((err: unknown) => {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(`${redact((err as Error).message)}\n`);
     process.exit(1);
   });
 }
