@@ -7,7 +7,11 @@ import { runStepCommand } from '../../src/activities/command-step.js';
 import { FailureType } from '../../src/errors.js';
 import { PARAMS_INLINE_LIMIT, runCommand, type CommandSpec } from '../../src/runner/run-command.js';
 import { StderrTail } from '../../src/runner/stderr-tail.js';
-import { fixtureCommand } from '../helpers/project.js';
+import { createPipelineSteps } from '../../src/activities/pipeline-steps.js';
+import { defaultDeps } from '../../src/activities/deps.js';
+import { loadConfig } from '../../src/config/load.js';
+import { planModel } from '../../src/config/plan.js';
+import { fixtureCommand, makeProject } from '../helpers/project.js';
 
 const tmp = () => mkdtempSync(path.join(tmpdir(), 'retrain-run-'));
 const spec = (command: string[], extra: Partial<CommandSpec> = {}): CommandSpec => ({ command, workdir: tmp(), env: {}, ...extra });
@@ -177,5 +181,15 @@ describe('train.params through a file', () => {
     mkdirSync(runDir, { recursive: true });
     const r = await runCommand({ spec: spec([...fixtureCommand('dump-env.mjs'), '{params_file}']), vars: { output: tmp(), params }, runDir, logName: 'train' });
     assert.equal(r.exitCode, 0, r.stderrTail);
+  });
+
+  it('trainCandidate with 200 KiB of train.params: the example trainer reads them from the file and trains', async () => {
+    const notes = 'n'.repeat(200 * 1024);
+    const p = await makeProject({ train: { params: { epochs: 20, notes } } });
+    const plan = planModel(loadConfig(p.configFile), 'churn');
+    const r = await createPipelineSteps(defaultDeps(p.configFile)).trainCandidate({ plan, runId: 'big-params' });
+    assert.ok(Number.isFinite(r.trainMetrics.auc), JSON.stringify(r.trainMetrics));
+    const written = JSON.parse(readFileSync(path.join(path.dirname(r.outputDir), 'params.json'), 'utf8')) as { notes: string };
+    assert.equal(written.notes.length, notes.length);
   });
 });
