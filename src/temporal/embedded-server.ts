@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import lockfile from 'proper-lockfile';
@@ -148,7 +148,16 @@ async function underLock(stateDir: string, progress: (line: string) => void): Pr
 async function startOwned(stateDir: string, release: Release, progress: (line: string) => void): Promise<EmbeddedServer> {
   const server = await startDevServer({ dbFile: sqliteFile(stateDir), progress });
   const record: ServerRecord = { address: server.address, pid: server.pid, ownerPid: process.pid, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) };
-  writeFileSync(recordFile(stateDir), JSON.stringify(record));
+  try {
+    // Written whole, then renamed: a reader never sees half a record.
+    const tmp = `${recordFile(stateDir)}.${process.pid}.tmp`;
+    writeFileSync(tmp, JSON.stringify(record));
+    renameSync(tmp, recordFile(stateDir));
+  } catch (err) {
+    // Unrecorded, the server could not be found again: it must not outlive this failure.
+    await server.stop();
+    throw new Error(`${recordFile(stateDir)}: cannot record the Temporal dev server: ${(err as Error).message}`, { cause: err });
+  }
   let done: Promise<void> | undefined;
   // Ours only: the record is removed while we still hold the lock, so no newer one can be lost.
   const letGo = () =>
