@@ -11,13 +11,17 @@ function redactedLogLine({ level, timestampNanos, message, meta }: LogEntry): vo
 
 /**
  * The SDK runtime, installed once per process before anything else is created:
- * - logs at WARN unless RETRAIN_LOG_LEVEL says otherwise, every line redacted (src/redact.ts);
+ * - logs at WARN unless RETRAIN_LOG_LEVEL says otherwise, every line (native ones included) redacted (src/redact.ts);
  * - with RETRAIN_METRICS_ADDRESS (e.g. 0.0.0.0:9464), a Prometheus endpoint at /metrics with the
  *   SDK's worker metrics and the project's own counters (retrain_triggers_*, retrain_runs).
  */
 export function installRuntime(level = process.env.RETRAIN_LOG_LEVEL ?? 'WARN', metricsAddress = process.env.RETRAIN_METRICS_ADDRESS): void {
   Runtime.install({
     logger: new DefaultLogger(level as 'WARN', redactedLogLine),
-    ...(metricsAddress ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true } } } } : {}),
+    telemetryOptions: {
+      // The SDK's native (Rust) side would print to the console directly; forwarded, its lines are redacted too.
+      logging: { filter: { core: level as 'WARN', other: 'ERROR' }, forward: {} },
+      ...(metricsAddress ? { metrics: { prometheus: { bindAddress: metricsAddress, countersTotalSuffix: true } } } : {}),
+    },
   });
 }
