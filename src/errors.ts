@@ -1,4 +1,5 @@
 import { ApplicationFailure } from '@temporalio/common';
+import { redact, redactDeep, redactError } from './redact.js';
 
 /**
  * Failure types shared by activities, workflows and the CLI. Workflows match on these strings,
@@ -44,7 +45,19 @@ export function permanentFailure(type: FailureType, message: string, details: Re
   return ApplicationFailure.create({ type, message, nonRetryable: true, details: [details] });
 }
 
+/**
+ * What an activity throws, as it may leave the worker: a RetrainError becomes a typed
+ * non-retryable failure; every message, stack and detail is redacted first, because what leaves
+ * an activity is kept in workflow history and printed in the worker's log.
+ */
 export function toFailure(err: unknown): unknown {
-  if (err instanceof RetrainError) return permanentFailure(err.type, err.message, err.details);
-  return err;
+  if (err instanceof RetrainError) return permanentFailure(err.type, redact(err.message), redactDeep(err.details));
+  return redactError(err);
 }
+
+/** The first line of an error's message: for one-line summaries; the rest is the evidence. */
+export const firstLine = (message: string): string => message.split('\n', 1)[0] ?? '';
+
+/** Node's system errors (ENOSPC, EACCES, …) carry a code; anything else has none. */
+export const errnoCode = (err: unknown): string | undefined =>
+  err && typeof err === 'object' && typeof (err as { code?: unknown }).code === 'string' ? (err as { code: string }).code : undefined;

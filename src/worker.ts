@@ -11,6 +11,7 @@ import { taskQueue } from './temporal/task-queues.js';
 import { installRuntime } from './temporal/runtime.js';
 import { stopOnSignals } from './process-signals.js';
 import { FROM_SOURCE, PACKAGE_ROOT } from './install-paths.js';
+import { redact } from './redact.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url));
 /** Built by `npm run build` (and so by `npm pack`): the installed package's workers start without webpack. */
@@ -61,7 +62,7 @@ export async function runWorker(): Promise<void> {
 
 if (process.argv[1] && fileURLToPath(import.meta.url) === process.argv[1]) {
   runWorker().catch((err: unknown) => {
-    process.stderr.write(`${(err as Error).message}\n`);
+    process.stderr.write(`${redact((err as Error).message)}\n`);
     process.exit(1);
   });
 }

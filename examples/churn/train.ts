@@ -1,9 +1,10 @@
 /**
  * The example training command. It follows the contract any trainer follows:
- * inputs RETRAIN_DATA, RETRAIN_TARGET, RETRAIN_PARAMS (JSON), RETRAIN_MODEL_DIR, RETRAIN_OUTPUT;
+ * inputs RETRAIN_DATA, RETRAIN_TARGET, RETRAIN_PARAMS_FILE (JSON; RETRAIN_PARAMS holds the same JSON when it is
+ * small), RETRAIN_MODEL_DIR, RETRAIN_OUTPUT;
  * outputs the model under RETRAIN_MODEL_DIR and metrics.json under RETRAIN_OUTPUT.
  */
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { readCsv } from './csv.js';
 import { fit, predict, scoreMetrics, type TrainParams } from './model.js';
@@ -14,8 +15,15 @@ const env = (name: string) => {
   return v;
 };
 
-const params: TrainParams = { learningRate: 0.5, epochs: 300, l2: 0.001, ...JSON.parse(env('RETRAIN_PARAMS')) };
+/** The file is always there; RETRAIN_PARAMS is left out when the params are too large for the environment. */
+function paramsJson(): string {
+  const file = process.env.RETRAIN_PARAMS_FILE;
+  return file ? readFileSync(file, 'utf8') : env('RETRAIN_PARAMS');
+}
+
+const params: TrainParams = { learningRate: 0.5, epochs: 300, l2: 0.001, ...JSON.parse(paramsJson()) };
 const target = env('RETRAIN_TARGET');
+
 const rows = readCsv(env('RETRAIN_DATA'));
 console.log(`training on ${rows.length} rows with ${JSON.stringify(params)}`);
 const model = fit(rows, target, params);

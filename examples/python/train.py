@@ -1,6 +1,7 @@
 """scikit-learn trainer following the temporal-retrain command contract.
 
-Inputs (environment): RETRAIN_DATA, RETRAIN_TARGET, RETRAIN_PARAMS (JSON), RETRAIN_MODEL_DIR, RETRAIN_OUTPUT.
+Inputs (environment): RETRAIN_DATA, RETRAIN_TARGET, RETRAIN_PARAMS_FILE (a JSON file; RETRAIN_PARAMS holds the
+same JSON when it is small), RETRAIN_MODEL_DIR, RETRAIN_OUTPUT.
 Outputs: RETRAIN_MODEL_DIR/model.pkl and RETRAIN_OUTPUT/metrics.json.
 Exit 75 means "temporary failure, retry"; any other non-zero exit fails the run.
 """
@@ -18,7 +19,11 @@ from sklearn.preprocessing import OneHotEncoder, StandardScaler
 NUMERIC = ["tenure_months", "monthly_charges", "support_calls"]
 CATEGORICAL = ["contract", "internet_service", "payment_method"]
 
-params = json.loads(os.environ["RETRAIN_PARAMS"])
+if os.environ.get("RETRAIN_PARAMS_FILE"):
+    with open(os.environ["RETRAIN_PARAMS_FILE"], encoding="utf-8") as f:
+        params = json.load(f)
+else:
+    params = json.loads(os.environ["RETRAIN_PARAMS"])
 target = os.environ["RETRAIN_TARGET"]
 df = pd.read_csv(os.environ["RETRAIN_DATA"])
 model = make_pipeline(

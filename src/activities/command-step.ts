@@ -1,6 +1,6 @@
 import { Context } from '@temporalio/activity';
 import { CancelledFailure } from '@temporalio/common';
-import type { FailureType} from '../errors.js';
+import type { FailureType } from '../errors.js';
 import { RetrainError } from '../errors.js';
 import { EXIT_TEMPFAIL, runCommand, type CommandSpec, type RunCommandResult } from '../runner/run-command.js';
 
@@ -38,16 +38,22 @@ export async function runStepCommand(
   });
   const what = `${logName} command \`${spec.command.join(' ')}\``;
   if (result.cancelled) throw new CancelledFailure(`${what} was cancelled and killed`);
-  if (result.timedOut) throw new Error(`${what} timed out and was killed`);
+  if (result.timedOut) throw new Error(`${what} timed out and was killed; its output is in ${result.logFile}`);
   if (result.exitCode === EXIT_TEMPFAIL) {
-    throw new Error(`${what} exited ${EXIT_TEMPFAIL} (temporary failure), will retry:\n${result.stderrTail}`);
+    throw new Error(`${what} exited ${EXIT_TEMPFAIL} (temporary failure), will retry\n${evidence(result)}`);
   }
   if (result.exitCode !== 0) {
-    throw new RetrainError(failureType, `${what} exited with code ${result.exitCode}:\n${result.stderrTail}`, {
+    throw new RetrainError(failureType, `${what} exited with code ${result.exitCode}\n${evidence(result)}`, {
       exitCode: result.exitCode,
       stderrTail: result.stderrTail,
       logFile: result.logFile,
     });
   }
   return result;
+}
+
+/** What a person needs to see why a command failed: where its full output is, and how it ended. */
+function evidence(result: RunCommandResult): string {
+  const tail = result.stderrTail ? `stderr (last lines):\n${result.stderrTail.replace(/^/gm, '  ')}` : 'stderr: (empty)';
+  return `log: ${result.logFile}\n${tail}`;
 }

@@ -1,7 +1,21 @@
 import Table from 'cli-table3';
 
+let stdoutClosed = false;
+let guarded = false;
+
+/**
+ * One line to stdout. A reader that went away (`retrain history | head -1`) is an 'error' on
+ * stdout, uncaught it would end the process with a stack trace: the rest is dropped instead.
+ */
 export const print = (line = ''): void => {
-  process.stdout.write(`${line}\n`);
+  if (!guarded) {
+    guarded = true;
+    process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+      if (err.code !== 'EPIPE') throw err;
+      stdoutClosed = true;
+    });
+  }
+  if (!stdoutClosed) process.stdout.write(`${line}\n`);
 };
 export const printJson = (value: unknown) => print(JSON.stringify(value, null, 2));
 

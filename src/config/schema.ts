@@ -46,6 +46,7 @@ export const commandSchema = z.strictObject({
     .describe('argument array, run without a shell; tokens may use {data}, {output}, {model_dir}, {run_id}'),
   workdir: z.string().default('.').describe('working directory, relative to the config file'),
   env: z.record(z.string(), z.string()).default({}),
+  passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]).describe('worker environment variables the command also gets, by name'),
 });
 
 export const trainSchema = commandSchema.extend({
@@ -138,6 +139,7 @@ export const promotionSchema = z.strictObject({
       command: z.array(z.string().min(1)).min(1).describe('run after the alias moves; failure moves it back'),
       workdir: z.string().default('.'),
       env: z.record(z.string(), z.string()).default({}),
+      passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
     })
     .optional(),
   watch: watchSchema.optional().describe('after promotion: re-check and roll back automatically on a breach'),

@@ -1,4 +1,5 @@
 import type { NotifyEvent } from '../config/schema.js';
+import { redact, registerSecret } from '../redact.js';
 
 /** What a notification says; built by the workflow from its own state, so it holds no secrets. */
 export interface Notification {
@@ -54,10 +55,13 @@ export async function deliver(targets: WebhookTarget[], n: Notification, env = p
       out.push({ urlEnv: t.urlEnv, status: 'skipped', why: `$${t.urlEnv} is not set` });
       continue;
     }
+    // The whole URL is a secret (Slack's carries its key in the path): hidden from every message.
+    registerSecret(url);
     try {
-      const res = await fetch(url, {
+      const { href, authorization } = splitCredentials(url);
+      const res = await fetch(href, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', ...(authorization ? { authorization } : {}) },
         body: webhookBody(t.kind, n, new Date().toISOString()),
         signal: AbortSignal.timeout(timeoutMs),
       });
@@ -65,9 +69,31 @@ export async function deliver(targets: WebhookTarget[], n: Notification, env = p
       out.push({ urlEnv: t.urlEnv, status: 'sent' });
     } catch (err) {
       // Name the variable, never the URL: webhook URLs are secrets.
-      failures.push(`$${t.urlEnv}: ${(err as Error).message}`);
+      // fetch's own messages may quote the URL ("…includes credentials: https://…"); its cause too.
+      const e = err as Error;
+      const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
+      failures.push(`$${t.urlEnv}: ${redact(`${e.message}${cause}`)}`);
     }
   }
   if (failures.length) throw new Error(`webhook delivery failed: ${failures.join('; ')}`);
   return out;
+}
+
+/**
+ * fetch refuses URLs with credentials, and its refusal quotes the URL. `https://user:pass@host/…`
+ * is sent as the URL without them plus an HTTP Basic Authorization header, as curl does.
+ */
+export function splitCredentials(url: string): { href: string; authorization?: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw new Error('the value is not a valid URL');
+  }
+  if (!parsed.username && !parsed.password) return { href: parsed.href };
+  const user = decodeURIComponent(parsed.username);
+  const pass = decodeURIComponent(parsed.password);
+  parsed.username = '';
+  parsed.password = '';
+  return { href: parsed.href, authorization: `Basic ${Buffer.from(`${user}:${pass}`).toString('base64')}` };
 }

@@ -1,8 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
+import { readFileSync } from 'node:fs';
 import { Client, Connection, type ConnectionOptions } from '@temporalio/client';
 import { NativeConnection, type NativeConnectionOptions } from '@temporalio/worker';
-import { answers, startDevServer, type DevServer } from './dev-server.js';
+import type { DevServer } from './dev-server.js';
+import { embeddedServer, runningEmbedded } from './embedded-server.js';
 
 export interface TemporalTarget {
   address: string;
@@ -32,22 +32,6 @@ function remoteTarget(env: NodeJS.ProcessEnv): TemporalTarget {
   };
 }
 
-interface ServerRecord {
-  address: string;
-  uiUrl?: string;
-  pid: number;
-}
-
-const recordFile = (stateDir: string) => path.join(stateDir, 'temporal', 'server.json');
-
-/** The embedded dev server another `retrain` process started on this state folder, if it still answers. */
-async function runningEmbedded(stateDir: string): Promise<ServerRecord | undefined> {
-  const file = recordFile(stateDir);
-  if (!existsSync(file)) return undefined;
-  const record = JSON.parse(readFileSync(file, 'utf8')) as ServerRecord;
-  return (await answers(record.address)) ? record : undefined;
-}
-
 export interface ResolveOptions {
   stateDir: string;
   /** Start the embedded dev server when nothing else is configured or running. */
@@ -61,22 +45,14 @@ export interface ResolveOptions {
  */
 export async function resolveTemporal(opts: ResolveOptions, env = process.env): Promise<TemporalTarget> {
   if (env.TEMPORAL_ADDRESS) return remoteTarget(env);
-  const running = await runningEmbedded(opts.stateDir);
-  if (running) return { address: running.address, namespace: 'default', uiUrl: running.uiUrl, tls: undefined, apiKey: undefined, owned: undefined };
   if (!opts.start) {
+    const running = await runningEmbedded(opts.stateDir);
+    if (running) return { address: running.address, namespace: 'default', uiUrl: running.uiUrl, tls: undefined, apiKey: undefined, owned: undefined };
     throw new Error('no Temporal server: run `npm start` (or `retrain dev`) first, or set TEMPORAL_ADDRESS');
   }
-  const dbFile = path.join(opts.stateDir, 'temporal', 'temporal.sqlite');
-  const server = await startDevServer({ dbFile, ...(opts.progress ? { progress: opts.progress } : {}) });
-  mkdirSync(path.dirname(recordFile(opts.stateDir)), { recursive: true });
-  const record: ServerRecord = { address: server.address, pid: server.pid, ...(server.uiUrl ? { uiUrl: server.uiUrl } : {}) };
-  writeFileSync(recordFile(opts.stateDir), JSON.stringify(record));
-  const stop = server.stop;
-  server.stop = async () => {
-    rmSync(recordFile(opts.stateDir), { force: true });
-    await stop();
-  };
-  return { address: server.address, namespace: server.namespace, uiUrl: server.uiUrl, tls: undefined, apiKey: undefined, owned: server };
+  // One server per state folder, under a lock (src/temporal/embedded-server.ts).
+  const { record, owned } = await embeddedServer(opts.stateDir, opts.progress);
+  return { address: record.address, namespace: owned?.namespace ?? 'default', uiUrl: record.uiUrl, tls: undefined, apiKey: undefined, owned };
 }
 
 export async function connectClient(target: TemporalTarget): Promise<Client> {

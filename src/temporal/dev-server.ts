@@ -22,6 +22,8 @@ export interface DevServer {
   namespace: string;
   uiUrl: string | undefined;
   pid: number;
+  /** Settles when the server process ends, for whatever reason. */
+  exited: Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -45,6 +47,8 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   child.stderr?.on('data', (d: Buffer) => {
     stderr = (stderr + d.toString()).slice(-4000);
   });
+  // A pipe error must not become an uncaught 'error'; the exit is what tells the server's fate.
+  child.stderr?.on('error', () => {});
   const address = `127.0.0.1:${port}`;
   progress(`starting Temporal dev server on ${address}${uiPort ? `, Web UI on http://localhost:${uiPort}` : ''} …`);
   await waitUntilServing(address, child, () => stderr);
@@ -53,6 +57,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
     namespace,
     uiUrl: uiPort ? `http://localhost:${uiPort}` : undefined,
     pid: child.pid ?? -1,
+    exited: child.then(() => undefined, () => undefined),
     stop: () => stopProcess(child),
   };
 }

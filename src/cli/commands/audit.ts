@@ -6,6 +6,7 @@ import { parseDurationMs } from '../../duration.js';
 import { ConfigError } from '../../errors.js';
 import { decideRetrain, EMPTY_MEMORY, type PolicyMemory, type TriggerDecision } from '../../policy/trigger-policy.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
+import { failureEvidence } from '../format-result.js';
 import { fmt, print, printJson, table } from '../output.js';
 
 const reasonsOf = (r: RunRecord) =>
@@ -44,6 +45,7 @@ export function explainRecord(r: RunRecord): string {
   if (res.outcome === 'promoted') outcome += ` (v${res.version}, previously ${res.previousVersion === null ? 'none' : `v${res.previousVersion}`})`;
   if (res.outcome === 'rejected') outcome += ` (v${res.version} registered, production stays ${res.productionVersion === null ? 'none' : `v${res.productionVersion}`})`;
   out.push(outcome);
+  if (res.outcome === 'failed') out.push(...failureEvidence(res.error));
   if (res.outcome === 'promoted' || res.outcome === 'rejected') {
     const m = res.metrics;
     out.push(`  metrics: candidate ${JSON.stringify(m.candidate)}${m.production ? `, production ${JSON.stringify(m.production)}` : ''}`);

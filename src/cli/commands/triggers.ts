@@ -11,6 +11,8 @@ import type { ControllerStatus } from '../../workflows/retrain-controller.js';
 import { withTemporal } from '../temporal-context.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { print, printJson, table } from '../output.js';
+import { formatResult } from '../format-result.js';
+import type { PipelineResult } from '../../workflows/types.js';
 
 const counts = (byReason: Record<string, number | undefined>) =>
   Object.entries(byReason)
@@ -70,7 +72,11 @@ export function registerTriggers(program: Command): void {
           const done = s?.recent.find((r) => !knownRuns.has(r.workflowId) && r.workflowId !== before?.running?.workflowId);
           if (done) {
             if (o.json) printJson(done);
-            else print(`${done.reason.startsWith(done.outcome) ? done.reason : `${done.outcome}: ${done.reason}`}\n  run ${done.workflowId}`);
+            else if (done.outcome === 'failed') {
+              // The controller keeps one line per run; the run's own result has the evidence.
+              const result = await client.workflow.getHandle(done.workflowId).result().then((r: PipelineResult) => r, () => null);
+              print(`${result ? formatResult(result) : `${done.outcome}: ${done.reason}`}\n  run ${done.workflowId}`);
+            } else print(`${done.reason.startsWith(done.outcome) ? done.reason : `${done.outcome}: ${done.reason}`}\n  run ${done.workflowId}`);
             if (done.outcome === 'failed') throw new ExitSignal(EXIT.failure);
             return;
           }
