@@ -187,7 +187,9 @@ export function createGateway(opts: GatewayOptions): Server {
   });
   // Requests Node's HTTP parser refuses (bad method token, header syntax, oversized headers) get a JSON error too.
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (!socket.writable) return socket.destroy();
+    // A response already under way for this socket cannot be replaced by a well-formed one: close.
+    const inFlight = (socket as unknown as { _httpMessage?: unknown })._httpMessage;
+    if (!socket.writable || inFlight) return socket.destroy();
     const text = JSON.stringify({ error: { code: 'bad_request', reason: `malformed HTTP request (${err.code ?? 'parse error'})` } });
     socket.end(`HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: ${Buffer.byteLength(text)}\r\nconnection: close\r\n\r\n${text}`);
   });
