@@ -112,9 +112,12 @@ export async function waitWithProgress(
 ): Promise<PipelineResult> {
   let last = '';
   let done = false;
+  // A step query can hang (no worker answers queries for the run's queue any more); abort the
+  // ones in flight when the result arrives, so nothing outlives this call.
+  const inFlight = new AbortController();
   const poll = setInterval(() => {
-    handle
-      .query(pipelineStepQuery)
+    handle.client
+      .withAbortSignal(inFlight.signal, () => handle.query(pipelineStepQuery))
       .then((step) => {
         // A query answered after the result would report a step the run has already left.
         if (!done && step !== last) onStep((last = step));
@@ -126,5 +129,6 @@ export async function waitWithProgress(
   } finally {
     done = true;
     clearInterval(poll);
+    inFlight.abort();
   }
 }
