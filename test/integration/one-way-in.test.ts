@@ -7,6 +7,7 @@ import { requestRun } from '../../src/client.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
 import { makeProject } from '../helpers/project.js';
+import { recordHistory } from '../helpers/record-history.js';
 import { defaultDeps, testTemporal, withWorker } from '../helpers/temporal.js';
 import { until } from '../helpers/wait.js';
 
@@ -51,6 +52,7 @@ describe('one way in: every run goes through the model controller (real dev serv
           assert.ok(intervals[i - 1]!.close <= intervals[i]!.start, `overlap: ${JSON.stringify(intervals)}`);
         }
       } finally {
+        await recordHistory(client, controllerId(model), 'controller-oneway');
         await client.workflow.getHandle(controllerId(model)).terminate('test finished').catch(() => {});
       }
     });
