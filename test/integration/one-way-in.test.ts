@@ -82,6 +82,16 @@ describe('one way in: every run goes through the model controller (real dev serv
         const out = JSON.parse(json.stdout) as { workflowId: string; outcome: string };
         assert.equal(out.outcome, 'skipped', 'data and params unchanged: the controller\'s run skips');
         assert.match(out.workflowId, /^retrain\/oneway-cli\//);
+
+        // Trigger limits at the CLI: a clear error, exit 2, nothing sent.
+        const cli = (...args: string[]) => execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/retrain.js'), ...args], { env, reject: false });
+        const big = await cli('trigger', model, '--details', JSON.stringify({ blob: 'x'.repeat(9000) }));
+        assert.equal(big.exitCode, 2, big.stderr);
+        assert.match(big.stderr, /--details: 9011 bytes as JSON, at most 8192/);
+        const longKey = await cli('trigger', model, '--key', 'k'.repeat(300));
+        assert.equal(longKey.exitCode, 2, longKey.stderr);
+        assert.match(longKey.stderr, /trigger idempotencyKey: 300 characters, at most 200/);
+        assert.equal((await controllerStatus(client, model))!.counters.received, 2, 'refused triggers never reached the controller');
       } finally {
         await client.workflow.getHandle(controllerId(model)).terminate('test finished').catch(() => {});
       }
