@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
-import { RetrainError } from '../errors.js';
+import { ConfigError, RetrainError } from '../errors.js';
 import { controllerStatus, sendTrigger } from '../triggers/send-trigger.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../triggers/trigger-limits.js';
 import { ReplayCache } from './replay-cache.js';
@@ -70,6 +70,10 @@ async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
  */
 export function createGateway(opts: GatewayOptions): Server {
   const tolerance = opts.toleranceSeconds ?? 300;
+  // NaN would make every timestamp "within tolerance" and disable replay protection.
+  if (!Number.isInteger(tolerance) || tolerance < 1 || tolerance > 3600) {
+    throw new ConfigError(`gateway tolerance: expected whole seconds between 1 and 3600, got ${String(opts.toleranceSeconds)}`);
+  }
   const limit = opts.maxBodyBytes ?? 64 * 1024;
   const now = opts.now ?? Date.now;
   const models = new Set(opts.models);

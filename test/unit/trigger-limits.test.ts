@@ -5,6 +5,7 @@ import { ConfigError } from '../../src/errors.js';
 import { sendTrigger } from '../../src/triggers/send-trigger.js';
 import { jsonBytes, TRIGGER_LIMITS, triggerProblem, utf8Bytes } from '../../src/triggers/trigger-limits.js';
 import { ReplayCache } from '../../src/gateway/replay-cache.js';
+import { createGateway } from '../../src/gateway/server.js';
 import { deliveryId, sign } from '../../src/gateway/signature.js';
 
 describe('trigger limits', () => {
@@ -44,6 +45,12 @@ describe('gateway replay memory', () => {
     assert.notEqual(deliveryId(secret, 100, '{"a":1}'), deliveryId(secret, 101, '{"a":1}'));
     assert.notEqual(deliveryId(secret, 100, '{"a":1}'), deliveryId(secret, 100, '{"a":2}'));
     assert.match(sign(secret, 100, '{}'), /^v1=/);
+  });
+
+  it('a gateway refuses to start with a tolerance that would disable the timestamp check', () => {
+    for (const bad of [Number.NaN, 0, -5, 1.5, 86_400]) {
+      assert.throws(() => createGateway({ client: {} as Client, models: [], secret: 'x'.repeat(20), taskQueue: 'q', toleranceSeconds: bad }), ConfigError);
+    }
   });
 
   it('refuses a live id, forgets it once expired or released, and stays within its cap', () => {
