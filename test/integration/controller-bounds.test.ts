@@ -111,4 +111,30 @@ describe('controller state bounded in bytes (real dev server)', () => {
       }
     });
   });
+
+  it('remembers every live gateway delivery up to its bound, then refuses new ones rather than risk counting a replay', async (t) => {
+    const model = 'bounds-deliveries';
+    const p = await makeProject({ trigger: { quietPeriod: '1h', maxWait: '2h' } }, 300, model);
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      try {
+        const expires = new Date(Date.now() + 10 * 60_000).toISOString();
+        const delivery = (i: number) => ({ reason: 'new_data' as const, source: 'gateway', deliveryId: `d${String(i).padStart(39, '0')}`, deliveryExpiresAt: expires });
+        const n = CONTROLLER_BUDGET.deliveries;
+        await inBatches(n, 20, (i) => sendTrigger(client, { model, taskQueue, trigger: delivery(i) }));
+        await sendTrigger(client, { model, taskQueue, trigger: delivery(0) }); // a replay of the first
+        await sendTrigger(client, { model, taskQueue, trigger: delivery(n) }); // one more than the bound
+        const s = await until('every delivery counted', async () => {
+          const st = await controllerStatus(client, model);
+          return st && st.counters.received === n + 2 ? st : null;
+        });
+        t.diagnostic(`${n} live deliveries: state ${s.stateBytes} B, continued-as-new ${s.counters.continuedAsNew}×`);
+        assert.equal(s.counters.accepted, n);
+        assert.equal(s.counters.replays, 1, 'the oldest delivery is still remembered');
+        assert.equal(s.counters.refused, 1, 'over the bound: refused, not counted');
+        assert.ok(s.stateBytes < CONTROLLER_BUDGET.warnStateBytes, `state ${s.stateBytes} B`);
+      } finally {
+        await client.workflow.getHandle(controllerId(model)).terminate('test finished').catch(() => {});
+      }
+    });
+  });
 });
