@@ -37,7 +37,7 @@ describe('controller state bounded in bytes (real dev server)', () => {
     const p = await makeProject({ trigger: { quietPeriod: '1h', maxWait: '2h' } }, 1500, model);
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
       try {
-        const N = 520;
+        const N = 600; // ~5 MB of signals: over the 4 MiB roll-over threshold with a margin
         const key = (i: number) => `${String(i).padStart(6, '0')}-${'k'.repeat(TRIGGER_LIMITS.idempotencyKeyChars - 7)}`;
         await inBatches(N, 10, (i) =>
           sendTrigger(client, {

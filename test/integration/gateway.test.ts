@@ -61,7 +61,7 @@ describe('HTTP trigger gateway on a real dev server', () => {
 
         // Accepted: the same idempotency key delivered three times (each signed anew: a webhook redelivery) counts once.
         for (let i = 0; i < 3; i++) {
-          const res = await call('/v1/models/gateway/triggers', trigger({ idempotency_key: 'load-2026-03-15', details: { partition: '2026-03-15' } }), { skew: -i });
+          const res = await call('/v1/models/gateway/triggers', trigger({ idempotency_key: 'load-2026-03-15', details: { partition: '2026-03-15' } }), { skew: -60 * i }); // distinct timestamps even across a second boundary
           assert.equal(res.status, 202);
           assert.equal(res.json.controllerId, controllerId('gateway'));
         }
