@@ -114,21 +114,25 @@ export async function waitWithProgress(
   let done = false;
   // A step query can hang (no worker answers queries for the run's queue any more); abort the
   // ones in flight when the result arrives, so nothing outlives this call.
-  const inFlight = new AbortController();
+  // One controller per query (a shared signal would collect a listener per poll for the whole run).
+  const inFlight = new Set<AbortController>();
   const poll = setInterval(() => {
+    const ac = new AbortController();
+    inFlight.add(ac);
     handle.client
-      .withAbortSignal(inFlight.signal, () => handle.query(pipelineStepQuery))
+      .withAbortSignal(ac.signal, () => handle.query(pipelineStepQuery))
       .then((step) => {
         // A query answered after the result would report a step the run has already left.
         if (!done && step !== last) onStep((last = step));
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => inFlight.delete(ac));
   }, 500);
   try {
     return await handle.result();
   } finally {
     done = true;
     clearInterval(poll);
-    inFlight.abort();
+    for (const ac of inFlight) ac.abort();
   }
 }
