@@ -1,29 +1,108 @@
+import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { RetrainModel, RetrainTrigger } from './temporal/search-attributes.js';
-import { taskQueue } from './temporal/task-queues.js';
-import { pipelineStepQuery, retrainPipeline } from './workflows/index.js';
-import type { PipelineResult, TriggerRequest } from './workflows/types.js';
+import { RetrainError, FailureType } from './errors.js';
+import { controllerId, controllerStatus, sendTrigger } from './triggers/send-trigger.js';
+import { pipelineStepQuery, type retrainPipeline } from './workflows/index.js';
+import { pipelineWorkflowId, runForQuery, type ControllerStatus, type RequestStatus } from './workflows/retrain-controller.js';
+import type { PipelineResult, TriggerReason } from './workflows/types.js';
 
-/** `retrain/churn/2026-03-15T02:00:00.000Z`: what the run is, readable in the Web UI. */
-export function pipelineWorkflowId(model: string, at: Date): string {
-  return `retrain/${model}/${at.toISOString()}`;
+export { pipelineWorkflowId };
+
+export interface RunRequest {
+  model: string;
+  reason?: TriggerReason;
+  source: string;
+  details?: Record<string, unknown>;
+  idempotencyKey?: string;
+  /** A forced trigger: skips the coalescing wait and the evidence check. */
+  force?: boolean;
+  taskQueue?: string;
+  /** The run that answers the trigger is known (it may be a run that was already waiting). */
+  onStarted?: (workflowId: string) => void;
+  onStep?: (step: string) => void;
+  /** The controller's phase while the trigger waits for its run (coalescing, or a run ahead of it). */
+  onWaiting?: (status: ControllerStatus) => void;
+  pollMs?: number;
 }
 
-export async function startPipeline(
-  client: Client,
-  input: { model: string; triggers: TriggerRequest[]; force?: boolean; taskQueue?: string; at?: Date },
-): Promise<WorkflowHandle<typeof retrainPipeline>> {
-  const reasons = [...new Set(input.triggers.map((t) => t.reason))];
-  return client.workflow.start(retrainPipeline, {
-    workflowId: pipelineWorkflowId(input.model, input.at ?? new Date()),
-    taskQueue: input.taskQueue ?? taskQueue(),
-    args: [{ model: input.model, triggers: input.triggers, ...(input.force ? { force: true } : {}) }],
-    typedSearchAttributes: [
-      { key: RetrainModel, value: input.model },
-      { key: RetrainTrigger, value: reasons },
-    ],
-    staticSummary: `retrain ${input.model} (${reasons.join(', ')})`,
+export type RunAnswer =
+  | { state: 'finished'; workflowId: string; result: PipelineResult }
+  /** Dropped as a duplicate idempotency key: an earlier trigger with that key was counted. */
+  | { state: 'duplicate' }
+  /** Accepted, but too many waiters on this controller to say which run answers it. */
+  | { state: 'untracked' };
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * The one way to run the pipeline and wait for it: a trigger to the model's controller (so its
+ * one-run-at-a-time gate, memory and cooldown apply), then the result of the run that answers
+ * it. The trigger carries a unique requestId; the controller's `runFor` query says which run
+ * took it: the run starting now, one already waiting (coalesced), or the follow-up after the
+ * run in progress.
+ */
+export async function requestRun(client: Client, input: RunRequest): Promise<RunAnswer> {
+  const requestId = randomUUID();
+  await sendTrigger(client, {
+    model: input.model,
+    ...(input.taskQueue ? { taskQueue: input.taskQueue } : {}),
+    trigger: {
+      reason: input.reason ?? 'manual',
+      source: input.source,
+      requestId,
+      ...(input.details ? { details: input.details } : {}),
+      ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
+      ...(input.force ? { force: true } : {}),
+    },
   });
+  const pollMs = input.pollMs ?? 500;
+  const controller = client.workflow.getHandle(controllerId(input.model));
+  let answer: RequestStatus = { state: 'unknown' };
+  let seenPending = false;
+  let lastPhase = '';
+  // A signal delivered by signal-with-start is in the history before this returns, and queries
+  // see it; "unknown" for long means the controller was replaced (terminated) under us.
+  for (let unknownPolls = 0; ; ) {
+    try {
+      answer = await controller.query(runForQuery, requestId);
+    } catch (err) {
+      // Before its first workflow task a new controller cannot answer queries; a worker may be starting.
+      if ((err as Error).name === 'WorkflowNotFoundError' || ++unknownPolls > 240) {
+        throw new Error(`${controllerId(input.model)} does not answer (${(err as Error).message}); is a worker running on its task queue?`, { cause: err });
+      }
+      await sleep(pollMs);
+      continue;
+    }
+    if (answer.state === 'started') break;
+    if (answer.state === 'duplicate' || answer.state === 'untracked') return { state: answer.state };
+    if (answer.state === 'refused') throw new RetrainError(FailureType.Config, `trigger refused by ${controllerId(input.model)}: ${answer.reason}`);
+    if (answer.state === 'pending') seenPending = true;
+    else if (seenPending || ++unknownPolls > 240) {
+      throw new Error(`${controllerId(input.model)} lost track of trigger ${requestId} (controller restarted?); see retrain status ${input.model}`);
+    }
+    if (input.onWaiting) {
+      const s = await controllerStatus(client, input.model);
+      const phase = s ? `${s.phase}:${s.runAt ?? ''}:${s.running?.workflowId ?? ''}` : '';
+      if (s && phase !== lastPhase) input.onWaiting(s);
+      lastPhase = phase;
+    }
+    await sleep(pollMs);
+  }
+  const workflowId = answer.workflowId;
+  input.onStarted?.(workflowId);
+  const handle = client.workflow.getHandle<typeof retrainPipeline>(workflowId);
+  // The controller names the run just before it starts it as a child; wait until it exists.
+  for (let i = 0; ; i++) {
+    try {
+      await handle.describe();
+      break;
+    } catch (err) {
+      if ((err as Error).name !== 'WorkflowNotFoundError' || i > 600) throw err;
+      await sleep(200);
+    }
+  }
+  const result = await waitWithProgress(handle, input.onStep ?? (() => {}));
+  return { state: 'finished', workflowId, result };
 }
 
 /** Waits for the result, reporting each step as the pipeline enters it. */
@@ -33,19 +112,27 @@ export async function waitWithProgress(
 ): Promise<PipelineResult> {
   let last = '';
   let done = false;
+  // A step query can hang (no worker answers queries for the run's queue any more); abort the
+  // ones in flight when the result arrives, so nothing outlives this call.
+  // One controller per query (a shared signal would collect a listener per poll for the whole run).
+  const inFlight = new Set<AbortController>();
   const poll = setInterval(() => {
-    handle
-      .query(pipelineStepQuery)
+    const ac = new AbortController();
+    inFlight.add(ac);
+    handle.client
+      .withAbortSignal(ac.signal, () => handle.query(pipelineStepQuery))
       .then((step) => {
         // A query answered after the result would report a step the run has already left.
         if (!done && step !== last) onStep((last = step));
       })
-      .catch(() => {});
+      .catch(() => {})
+      .finally(() => inFlight.delete(ac));
   }, 500);
   try {
     return await handle.result();
   } finally {
     done = true;
     clearInterval(poll);
+    for (const ac of inFlight) ac.abort();
   }
 }

@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { generate } from '../examples/churn/generate.js';
-import { startPipeline, waitWithProgress } from './client.js';
+import { requestRun } from './client.js';
 import { formatResult } from './cli/format-result.js';
 import { configPathFromEnv, loadConfig } from './config/load.js';
 import { startDevStack } from './dev-stack.js';
@@ -31,10 +31,18 @@ async function main() {
   if (model === 'churn') await ensureExampleData(path.resolve(config.dir, 'examples/churn/data'));
   const stack = await startDevStack(configFile, say);
   say(`retraining "${model}" …`);
-  const handle = await startPipeline(stack.client, { model, triggers: [{ reason: 'manual', source: 'npm start' }] });
-  const link = workflowUrl(stack.target, handle.workflowId);
-  const result = await waitWithProgress(handle, (step) => say(`  · ${step}`));
-  say(formatResult(result));
+  // Through the model's controller like every other trigger: one run per model at a time.
+  let link: string | undefined;
+  const answer = await requestRun(stack.client, {
+    model,
+    reason: 'manual',
+    source: 'npm start',
+    onWaiting: (s) => s.phase === 'waiting' && s.runAt && say(`  · coalescing triggers until ${s.runAt}`),
+    onStarted: (workflowId) => (link = workflowUrl(stack.target, workflowId)),
+    onStep: (step) => say(`  · ${step}`),
+  });
+  if (answer.state === 'finished') say(formatResult(answer.result));
+  else say(`the controller did not assign a run (${answer.state}); see npx retrain status`);
   if (link) say(`details: ${link}`);
   say('worker running; press Ctrl-C to stop. In another terminal: npx retrain status, npx retrain history');
   await stack.running;

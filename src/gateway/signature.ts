@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 
 /**
  * Request signing, in the style of Slack's and Stripe's webhooks:
@@ -36,4 +36,13 @@ export function verify(opts: {
   const offered = opts.signature.split(',').map((s) => Buffer.from(s.trim()));
   const match = offered.some((s) => s.length === expected.length && timingSafeEqual(s, expected));
   return match ? { ok: true } : { ok: false, reason: 'signature does not match' };
+}
+
+/**
+ * The id of one signed request: sha256 over the timestamp and the *valid* signature (the one
+ * this secret produces), so extra or reordered signatures in the header do not make a replay look
+ * new. Same timestamp and body, same id: that is exactly a replay.
+ */
+export function deliveryId(secret: string, timestamp: number, body: string | Buffer): string {
+  return createHash('sha256').update(`${timestamp}.${sign(secret, timestamp, body)}`).digest('hex').slice(0, 40);
 }

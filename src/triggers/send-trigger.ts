@@ -3,18 +3,27 @@ import { RetrainModel } from '../temporal/search-attributes.js';
 import { taskQueue as defaultTaskQueue } from '../temporal/task-queues.js';
 import { retrainController, statusQuery, triggerSignal, type ControllerStatus } from '../workflows/retrain-controller.js';
 import type { TriggerRequest } from '../workflows/types.js';
+import { ConfigError } from '../errors.js';
+import { TRIGGER_LIMITS, triggerProblem } from './trigger-limits.js';
 
 /** `retrain-controller/churn`: one per model, so Temporal itself guarantees a single controller. */
 export const controllerId = (model: string) => `retrain-controller/${model}`;
 
 /**
  * Signal-with-start: delivers the trigger to the model's controller, starting it if it is not
- * running. Safe to call from anywhere (CLI, gateway, schedule tick, tests).
+ * running. Safe to call from anywhere (CLI, gateway, schedule tick, tests). A trigger outside
+ * TRIGGER_LIMITS (details over 8 KiB as JSON, source or key over 200 characters) is refused
+ * with a ConfigError naming the field, before anything reaches Temporal.
  */
 export async function sendTrigger(
   client: Client,
   input: { model: string; trigger: TriggerRequest; taskQueue?: string; maxHistoryEvents?: number },
 ): Promise<{ controllerId: string; runId: string }> {
+  // The controller would refuse or cut it anyway; say so here, where the caller can fix it.
+  const problem = triggerProblem(input.trigger);
+  if (problem) {
+    throw new ConfigError(`trigger ${problem.field}: ${problem.message}`, { field: problem.field, limits: TRIGGER_LIMITS });
+  }
   const handle = await client.workflow.signalWithStart(retrainController, {
     workflowId: controllerId(input.model),
     taskQueue: input.taskQueue ?? defaultTaskQueue(),

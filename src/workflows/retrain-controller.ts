@@ -7,7 +7,9 @@ import {
   defineSignal,
   executeChild,
   isCancellation,
+  log,
   metricMeter,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -18,14 +20,38 @@ import type { Activities } from '../activities/index.js';
 import { parseDurationMs } from '../duration.js';
 import { EMPTY_MEMORY, type PolicyMemory } from '../policy/trigger-policy.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
+import { jsonBytes, TRIGGER_LIMITS, triggerProblem, utf8Bytes } from '../triggers/trigger-limits.js';
 import { countReasons, retrainPipeline } from './retrain-pipeline.js';
 import type { CoalescedTriggers, PipelineOutcome, TriggerReason, TriggerRequest } from './types.js';
 
-/** Details of this many triggers travel with a run; the rest are counted by reason. */
-const MAX_TRIGGER_DETAILS = 50;
-/** Idempotency keys remembered across runs (and continue-as-new) to drop duplicate deliveries. */
-const MAX_REMEMBERED_KEYS = 2000;
-const RECENT_RUNS = 20;
+/**
+ * What the controller carries is bounded in bytes, not only in count: it travels as the
+ * continue-as-new input and (pending triggers) as the pipeline's input, both Temporal payloads
+ * (2 MB blob limit on the dev server). The budgets below keep the whole state under ~450 KB.
+ */
+export const CONTROLLER_BUDGET = {
+  /** Details of at most this many pending triggers travel with a run; the rest are counted by reason. */
+  pendingTriggers: 50,
+  /** … and at most this many bytes of them (a trigger is at most ~9 KB, see TRIGGER_LIMITS). */
+  pendingBytes: 128 * 1024,
+  /** Idempotency keys remembered across runs (and continue-as-new) to drop duplicate deliveries. */
+  keys: 2000,
+  keyBytes: 96 * 1024,
+  /** Gateway delivery ids, each kept until its signature can no longer be replayed. */
+  deliveries: 3000,
+  /** Waiters (requestIds) of triggers counted beyond the pending budget. */
+  overflowRequests: 500,
+  /** Which run answered which requestId, newest last. */
+  answered: 300,
+  recentRuns: 20,
+  reasonChars: 1000,
+  /** Log a warning when the carried state is larger than this. */
+  warnStateBytes: 512 * 1024,
+  /** Continue-as-new once the history is this large (bytes), before Temporal's limits. */
+  historyBytes: 4 * 1024 * 1024,
+} as const;
+/** A delivery id is kept this long after its signature expires, for clock skew between gateway and server. */
+const DELIVERY_GRACE_MS = 60_000;
 
 export interface RunSummary {
   workflowId: string;
@@ -39,13 +65,43 @@ export interface RunSummary {
 
 export interface ControllerState {
   pending: TriggerRequest[];
-  /** Counts of pending triggers beyond MAX_TRIGGER_DETAILS, by reason. */
+  /** Counts of pending triggers beyond the pending budget, by reason. */
   overflow: CoalescedTriggers;
+  /** A trigger counted in `overflow` asked for force. */
+  overflowForce?: boolean;
+  /** requestIds of triggers counted in `overflow`, so their waiters still learn their run. */
+  overflowRequests?: string[];
   seenKeys: string[];
+  /** [deliveryId, expires at (epoch ms)] of gateway deliveries, oldest first. */
+  deliveries?: [string, number][];
+  /** [requestId, workflowId or `!duplicate` / `!refused: why` / `!untracked`], newest last. */
+  answered?: [string, string][];
   memory: PolicyMemory;
   recent: RunSummary[];
-  counters: { received: number; duplicates: number; runs: number; continuedAsNew: number };
+  counters: {
+    received: number;
+    duplicates: number;
+    runs: number;
+    continuedAsNew: number;
+    /** Triggers kept (not duplicates, not refused). */
+    accepted?: number;
+    /** Signals that were not a valid trigger (shape, reason, ids), or a delivery when the delivery memory is full. */
+    refused?: number;
+    /** Kept with their `details` (or `source`) cut because they exceeded TRIGGER_LIMITS. */
+    truncated?: number;
+    /** Gateway deliveries seen before (a replayed signature); also counted in `duplicates`. */
+    replays?: number;
+  };
 }
+
+/** What the `runFor` query says about one requestId. */
+export type RequestStatus =
+  | { state: 'pending' }
+  | { state: 'started'; workflowId: string }
+  | { state: 'duplicate' }
+  | { state: 'refused'; reason: string }
+  | { state: 'untracked' }
+  | { state: 'unknown' };
 
 export interface ControllerInput {
   model: string;
@@ -64,10 +120,19 @@ export interface ControllerStatus {
   memory: PolicyMemory;
   recent: RunSummary[];
   counters: ControllerState['counters'];
+  /** Size of the state the controller would carry into continue-as-new, as JSON. */
+  stateBytes: number;
 }
 
 export const triggerSignal = defineSignal<[TriggerRequest]>('trigger');
 export const statusQuery = defineQuery<ControllerStatus>('status');
+/** Which run answers the trigger sent with this requestId (see `requestRun` in src/client.ts). */
+export const runForQuery = defineQuery<RequestStatus, [string]>('runFor');
+
+/** `retrain/churn/2026-03-15T02:00:00.000Z`: what the run is, readable in the Web UI. */
+export function pipelineWorkflowId(model: string, at: Date): string {
+  return `retrain/${model}/${at.toISOString()}`;
+}
 
 /**
  * Counters exported on the worker's Prometheus endpoint when RETRAIN_METRICS_ADDRESS is set;
@@ -77,7 +142,8 @@ export const statusQuery = defineQuery<ControllerStatus>('status');
 function controllerCounters() {
   return {
     received: metricMeter.createCounter('retrain_triggers_received', 'triggers', 'trigger signals received by model controllers'),
-    duplicate: metricMeter.createCounter('retrain_triggers_duplicate', 'triggers', 'triggers dropped as duplicates by idempotency key'),
+    duplicate: metricMeter.createCounter('retrain_triggers_duplicate', 'triggers', 'triggers dropped as duplicates by idempotency key or replayed gateway delivery'),
+    refused: metricMeter.createCounter('retrain_triggers_refused', 'triggers', 'trigger signals refused by model controllers (invalid, or delivery memory full)'),
     coalesced: metricMeter.createCounter('retrain_triggers_coalesced', 'triggers', 'triggers answered by a pipeline run'),
     runs: metricMeter.createCounter('retrain_runs', 'runs', 'pipeline runs finished, by outcome'),
   };
@@ -95,8 +161,51 @@ const emptyState = (): ControllerState => ({
   seenKeys: [],
   memory: EMPTY_MEMORY,
   recent: [],
-  counters: { received: 0, duplicates: 0, runs: 0, continuedAsNew: 0 },
+  counters: { received: 0, duplicates: 0, runs: 0, continuedAsNew: 0, accepted: 0, refused: 0, truncated: 0, replays: 0 },
 });
+
+/** Fills in what states carried by older controller versions lack. */
+function normalise(state: ControllerState): ControllerState {
+  state.overflowForce ??= false;
+  state.overflowRequests ??= [];
+  state.deliveries ??= [];
+  state.answered ??= [];
+  const c = state.counters;
+  c.accepted ??= 0;
+  c.refused ??= 0;
+  c.truncated ??= 0;
+  c.replays ??= 0;
+  return state;
+}
+
+type Admitted = { ok: true; trigger: TriggerRequest; truncated: boolean } | { ok: false; reason: string; requestId: string | undefined };
+
+/**
+ * A signal as it arrived (anything: the Temporal CLI can send any JSON) → a trigger within
+ * TRIGGER_LIMITS. Unknown fields are dropped; oversized `details`/`source` are cut and the
+ * trigger kept (it still asks for a retrain); a wrong shape, reason or id is refused.
+ */
+function admit(raw: unknown): Admitted {
+  const r = (raw && typeof raw === 'object' && !Array.isArray(raw) ? raw : {}) as Record<string, unknown>;
+  const requestId = typeof r.requestId === 'string' && r.requestId.length <= TRIGGER_LIMITS.requestIdChars ? r.requestId : undefined;
+  const source = typeof r.source === 'string' ? r.source : '';
+  const tooBig = jsonBytes(r.details) > TRIGGER_LIMITS.detailsBytes || (r.details !== undefined && (typeof r.details !== 'object' || r.details === null || Array.isArray(r.details)));
+  const cut = {
+    reason: r.reason,
+    source: source.slice(0, TRIGGER_LIMITS.sourceChars) || '(none)',
+    ...(r.details === undefined ? {} : { details: tooBig ? { truncated: true, bytes: Math.min(jsonBytes(r.details), Number.MAX_SAFE_INTEGER) } : r.details }),
+    ...(r.idempotencyKey === undefined ? {} : { idempotencyKey: r.idempotencyKey }),
+    ...(r.force === undefined ? {} : { force: r.force }),
+    ...(r.requestId === undefined ? {} : { requestId: r.requestId }),
+    ...(r.deliveryId === undefined ? {} : { deliveryId: r.deliveryId }),
+    ...(r.deliveryExpiresAt === undefined ? {} : { deliveryExpiresAt: r.deliveryExpiresAt }),
+  };
+  const problem = triggerProblem(cut);
+  if (problem) return { ok: false, reason: `${problem.field}: ${problem.message}`, requestId };
+  return { ok: true, trigger: cut as TriggerRequest, truncated: tooBig || source.length > TRIGGER_LIMITS.sourceChars || source.length === 0 };
+}
+
+const keyCost = (k: string) => utf8Bytes(k) + 3;
 
 function addCounts(into: CoalescedTriggers, from: CoalescedTriggers): CoalescedTriggers {
   const byReason = { ...into.byReason };
@@ -112,32 +221,120 @@ function addCounts(into: CoalescedTriggers, from: CoalescedTriggers): CoalescedT
 export async function retrainController(input: ControllerInput): Promise<void> {
   const { model } = input;
   const metrics = controllerCounters();
-  const state = input.state ?? emptyState();
+  const state = normalise(input.state ?? emptyState());
+  // New controllers also continue-as-new on history bytes; recorded histories replay without it.
+  const bounded = patched('controller-bounded-state');
   const seen = new Set(state.seenKeys);
+  let keyBytes = state.seenKeys.reduce((n, k) => n + keyCost(k), 0);
+  let pendingBytes = state.pending.reduce((n, t) => n + jsonBytes(t), 0);
+  const deliveries = new Map(state.deliveries);
   let phase: ControllerStatus['phase'] = 'idle';
   let runAt: number | null = null;
   let running: ControllerStatus['running'] = null;
   let lastArrival = state.pending.length ? Math.max(...state.pending.map((t) => Date.parse(t.receivedAt!))) : 0;
 
-  setHandler(triggerSignal, (trigger) => {
+  const answer = (requestId: string | undefined, to: string) => {
+    if (!requestId) return;
+    state.answered!.push([requestId, to]);
+    if (state.answered!.length > CONTROLLER_BUDGET.answered) state.answered!.splice(0, state.answered!.length - CONTROLLER_BUDGET.answered);
+  };
+  /** Remembers a delivery until its signature expires; false when the memory is full of live ones. */
+  const rememberDelivery = (id: string, expiresAt: number): boolean => {
+    const now = Date.now();
+    if (state.deliveries!.length >= CONTROLLER_BUDGET.deliveries) {
+      state.deliveries = state.deliveries!.filter(([, exp]) => exp + DELIVERY_GRACE_MS > now);
+      deliveries.clear();
+      for (const [d, exp] of state.deliveries) deliveries.set(d, exp);
+    }
+    // Full of deliveries that could still be replayed: refusing is the only way to never count a replay twice.
+    if (state.deliveries!.length >= CONTROLLER_BUDGET.deliveries) return false;
+    state.deliveries!.push([id, expiresAt]);
+    deliveries.set(id, expiresAt);
+    return true;
+  };
+
+  setHandler(triggerSignal, (raw) => {
     state.counters.received++;
+    const admitted = admit(raw);
+    if (!admitted.ok) {
+      state.counters.refused!++;
+      metrics.refused.add(1, { model });
+      answer(admitted.requestId, `!refused: ${admitted.reason}`);
+      log.warn('trigger refused', { model, reason: admitted.reason });
+      return;
+    }
+    const trigger = admitted.trigger;
     metrics.received.add(1, { model, reason: trigger.reason });
+    if (trigger.deliveryId) {
+      const known = deliveries.get(trigger.deliveryId);
+      if (known !== undefined && known + DELIVERY_GRACE_MS > Date.now()) {
+        state.counters.duplicates++;
+        state.counters.replays!++;
+        metrics.duplicate.add(1, { model });
+        answer(trigger.requestId, '!duplicate');
+        return;
+      }
+      const expires = trigger.deliveryExpiresAt ? Date.parse(trigger.deliveryExpiresAt) : Date.now();
+      if (!rememberDelivery(trigger.deliveryId, expires)) {
+        state.counters.refused!++;
+        metrics.refused.add(1, { model });
+        answer(trigger.requestId, '!refused: delivery memory full');
+        log.warn('gateway delivery refused: too many live deliveries to remember', { model, limit: CONTROLLER_BUDGET.deliveries });
+        return;
+      }
+    }
     if (trigger.idempotencyKey) {
       if (seen.has(trigger.idempotencyKey)) {
         state.counters.duplicates++;
         metrics.duplicate.add(1, { model });
+        answer(trigger.requestId, '!duplicate');
         return;
       }
       seen.add(trigger.idempotencyKey);
       state.seenKeys.push(trigger.idempotencyKey);
-      if (state.seenKeys.length > MAX_REMEMBERED_KEYS) seen.delete(state.seenKeys.shift()!);
+      keyBytes += keyCost(trigger.idempotencyKey);
+      while (state.seenKeys.length > CONTROLLER_BUDGET.keys || keyBytes > CONTROLLER_BUDGET.keyBytes) {
+        const old = state.seenKeys.shift()!;
+        seen.delete(old);
+        keyBytes -= keyCost(old);
+      }
     }
+    state.counters.accepted!++;
+    if (admitted.truncated) state.counters.truncated!++;
     const received = { ...trigger, receivedAt: new Date().toISOString() };
-    if (state.pending.length < MAX_TRIGGER_DETAILS || trigger.force) state.pending.push(received);
-    else state.overflow = addCounts(state.overflow, countReasons([received]));
+    const cost = jsonBytes(received);
+    if (state.pending.length < CONTROLLER_BUDGET.pendingTriggers && pendingBytes + cost <= CONTROLLER_BUDGET.pendingBytes) {
+      state.pending.push(received);
+      pendingBytes += cost;
+    } else {
+      state.overflow = addCounts(state.overflow, countReasons([received]));
+      if (received.force) state.overflowForce = true;
+      if (received.requestId) {
+        if (state.overflowRequests!.length < CONTROLLER_BUDGET.overflowRequests) state.overflowRequests!.push(received.requestId);
+        else answer(received.requestId, '!untracked');
+      }
+    }
     // The newest arrival moves the quiet-period deadline even when its details are not kept.
     lastArrival = Date.now();
   });
+
+  setHandler(runForQuery, (requestId) => {
+    for (let i = state.answered!.length - 1; i >= 0; i--) {
+      const [id, to] = state.answered![i]!;
+      if (id !== requestId) continue;
+      if (to === '!duplicate') return { state: 'duplicate' };
+      if (to === '!untracked') return { state: 'untracked' };
+      if (to.startsWith('!refused: ')) return { state: 'refused', reason: to.slice('!refused: '.length) };
+      return { state: 'started', workflowId: to };
+    }
+    if (state.pending.some((t) => t.requestId === requestId) || state.overflowRequests!.includes(requestId)) return { state: 'pending' };
+    return { state: 'unknown' };
+  });
+
+  const carried = (): ControllerState => {
+    state.deliveries = [...deliveries.entries()].filter(([, exp]) => exp + DELIVERY_GRACE_MS > Date.now());
+    return state;
+  };
 
   const pendingCount = () => state.pending.length + state.overflow.total;
   setHandler(statusQuery, () => ({
@@ -149,6 +346,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     memory: state.memory,
     recent: state.recent,
     counters: state.counters,
+    stateBytes: jsonBytes({ ...input, state }),
   }));
 
   upsertSearchAttributes([{ key: RetrainModel, value: model }]);
@@ -160,13 +358,17 @@ export async function retrainController(input: ControllerInput): Promise<void> {
 
   const historyFull = () => {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? 5000);
+    return info.continueAsNewSuggested || info.historyLength > (input.maxHistoryEvents ?? 5000) || (bounded && info.historySize > CONTROLLER_BUDGET.historyBytes);
   };
   const rollOver = async (): Promise<never> => {
     await condition(allHandlersFinished);
     state.counters.continuedAsNew++;
-    return continueAsNew<typeof retrainController>({ ...input, state });
+    const next = { ...input, state: carried() };
+    const bytes = jsonBytes(next);
+    if (bytes > CONTROLLER_BUDGET.warnStateBytes) log.warn('controller state is large', { model, bytes });
+    return continueAsNew<typeof retrainController>(next);
   };
+  const forcePending = () => state.overflowForce || state.pending.some((t) => t.force);
 
   for (;;) {
     phase = 'idle';
@@ -179,7 +381,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     phase = 'waiting';
     // Quiet period after the last trigger, but never more than maxWait after the first; force skips it.
     const firstArrival = Math.min(...state.pending.map((t) => Date.parse(t.receivedAt!)));
-    while (!state.pending.some((t) => t.force)) {
+    while (!forcePending()) {
       runAt = Math.min(lastArrival + timing.quietMs, firstArrival + timing.maxWaitMs);
       const remaining = runAt - Date.now();
       if (remaining <= 0) break;
@@ -189,11 +391,16 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       if (historyFull()) await rollOver();
     }
 
+    const force = forcePending();
     const batch = state.pending.splice(0);
+    pendingBytes = 0;
     const coalesced = addCounts(countReasons(batch), state.overflow);
     state.overflow = { total: 0, byReason: {} };
+    state.overflowForce = false;
+    const waiters = [...batch.flatMap((t) => (t.requestId ? [t.requestId] : [])), ...state.overflowRequests!.splice(0)];
     const startedAt = new Date();
-    const workflowId = `retrain/${model}/${startedAt.toISOString()}`;
+    const workflowId = pipelineWorkflowId(model, startedAt);
+    for (const id of waiters) answer(id, workflowId);
     const reasons = Object.keys(coalesced.byReason);
     phase = 'running';
     runAt = null;
@@ -204,21 +411,21 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     try {
       const result = await executeChild(retrainPipeline, {
         workflowId,
-        args: [{ model, triggers: batch, force: batch.some((t) => t.force), memory: state.memory, coalesced }],
+        args: [{ model, triggers: batch, force, memory: state.memory, coalesced }],
         parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
         staticSummary: `retrain ${model}: ${reasons.join(', ')} (${coalesced.total} trigger${coalesced.total === 1 ? '' : 's'})`,
       });
       state.memory = nextMemory(state.memory, result.outcome, result.decision?.breaches ?? null, new Date());
-      summary = { workflowId, outcome: result.outcome, reason: result.reason, version: 'version' in result ? result.version : null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
+      summary = { workflowId, outcome: result.outcome, reason: result.reason.slice(0, CONTROLLER_BUDGET.reasonChars), version: 'version' in result ? result.version : null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
     } catch (err) {
       if (isCancellation(err)) throw err;
       // The pipeline reports its own failures as results; reaching here means it was terminated or timed out.
-      summary = { workflowId, outcome: 'failed', reason: `pipeline ended abnormally: ${(err as Error).message}`, version: null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
+      summary = { workflowId, outcome: 'failed', reason: `pipeline ended abnormally: ${(err as Error).message}`.slice(0, CONTROLLER_BUDGET.reasonChars), version: null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
     }
     running = null;
     metrics.coalesced.add(coalesced.total, { model });
     metrics.runs.add(1, { model, outcome: summary.outcome });
-    state.recent = [summary, ...state.recent].slice(0, RECENT_RUNS);
+    state.recent = [summary, ...state.recent].slice(0, CONTROLLER_BUDGET.recentRuns);
     if (historyFull()) await rollOver();
   }
 }

@@ -16,6 +16,12 @@ export interface TriggerRequest {
   force?: boolean;
   /** When the trigger was received (set by the controller). */
   receivedAt?: string;
+  /** Unique per caller that waits for the run answering it (`runFor` query on the controller). */
+  requestId?: string;
+  /** Gateway deliveries: derived from the request's signature; a replay carries the same id and counts once. */
+  deliveryId?: string;
+  /** Until when the signature could be replayed (ISO time); the controller remembers the id until then. */
+  deliveryExpiresAt?: string;
 }
 
 /** How many triggers one run answers; `triggers` keeps the details of the first ones only. */

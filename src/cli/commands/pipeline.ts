@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { startPipeline, waitWithProgress } from '../../client.js';
+import { requestRun } from '../../client.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { openRegistry } from '../../registry/open.js';
 import { ConfigError } from '../../errors.js';
@@ -11,22 +11,40 @@ import { print, printJson, table, fmt } from '../output.js';
 export function registerPipeline(program: Command): void {
   program
     .command('run <model>')
-    .description('run the retraining pipeline for a model now and wait for its outcome (needs a worker)')
-    .option('--force', 'retrain even when data and params are unchanged')
+    .description('ask the model\'s controller for a run now and wait for its outcome (needs a worker); the controller\'s one-run-at-a-time gate, cooldown and coalescing apply')
+    .option('--force', 'retrain even when data and params are unchanged (a forced trigger: no coalescing wait)')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: { force?: boolean; json?: boolean }) => {
       const config = loadConfig(configPathFromEnv());
       modelConfig(config, model);
       const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
       const client = await connectClient(target);
-      const handle = await startPipeline(client, { model, triggers: [{ reason: 'manual', source: 'retrain run' }], force: Boolean(o.force) });
-      const link = workflowUrl(target, handle.workflowId);
-      if (!o.json) print(`started ${handle.workflowId}${link ? `\n  ${link}` : ''}`);
-      const result = await waitWithProgress(handle, (step) => !o.json && print(`  · ${step}`));
-      if (o.json) printJson({ workflowId: handle.workflowId, ...result });
-      else print(formatResult(result));
-      await client.connection.close();
-      if (result.outcome === 'failed') throw new ExitSignal(EXIT.failure);
+      try {
+        let lastWait = '';
+        const answer = await requestRun(client, {
+          model,
+          reason: 'manual',
+          source: 'retrain run',
+          force: Boolean(o.force),
+          onWaiting: (s) => {
+            const what = s.phase === 'running' && s.running ? `after the run in progress, ${s.running.workflowId}` : s.phase === 'waiting' && s.runAt ? `coalescing until ${s.runAt}` : '';
+            if (!o.json && what && what !== lastWait) print(`  · waiting: ${(lastWait = what)}`);
+          },
+          onStarted: (workflowId) => {
+            const link = workflowUrl(target, workflowId);
+            if (!o.json) print(`started ${workflowId}${link ? `\n  ${link}` : ''}`);
+          },
+          onStep: (step) => !o.json && print(`  · ${step}`),
+        });
+        // No idempotency key is sent, so a run always answers; the other answers are defensive.
+        if (answer.state !== 'finished') throw new Error(`the controller did not assign a run to this request (${answer.state}); see retrain status ${model}`);
+        const { workflowId, result } = answer;
+        if (o.json) printJson({ workflowId, ...result });
+        else print(formatResult(result));
+        if (result.outcome === 'failed') throw new ExitSignal(EXIT.failure);
+      } finally {
+        await client.connection.close();
+      }
     });
 
   program

@@ -6,13 +6,14 @@ import { applySchedules, scheduleId } from '../../schedules/apply-schedules.js';
 import { taskQueue } from '../../temporal/task-queues.js';
 import { workflowUrl } from '../../temporal/connection.js';
 import { controllerStatus, sendTrigger, controllerId } from '../../triggers/send-trigger.js';
+import { jsonBytes, TRIGGER_LIMITS } from '../../triggers/trigger-limits.js';
+import { requestRun } from '../../client.js';
 import { pendingApprovalQuery, pipelineStepQuery } from '../../workflows/index.js';
 import type { ControllerStatus } from '../../workflows/retrain-controller.js';
 import { withTemporal } from '../temporal-context.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { print, printJson, table } from '../output.js';
 import { formatResult } from '../format-result.js';
-import type { PipelineResult } from '../../workflows/types.js';
 
 const counts = (byReason: Record<string, number | undefined>) =>
   Object.entries(byReason)
@@ -23,8 +24,15 @@ function parseDetails(text: string | undefined): Record<string, unknown> | undef
   if (text === undefined) return undefined;
   try {
     const v = JSON.parse(text) as unknown;
-    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
-  } catch {
+    if (v && typeof v === 'object' && !Array.isArray(v)) {
+      const bytes = jsonBytes(v);
+      if (bytes > TRIGGER_LIMITS.detailsBytes) {
+        throw new ConfigError(`--details: ${bytes} bytes as JSON, at most ${TRIGGER_LIMITS.detailsBytes} (keep a pointer to large data, e.g. a path or URL)`);
+      }
+      return v as Record<string, unknown>;
+    }
+  } catch (err) {
+    if (err instanceof ConfigError) throw err;
     // fall through to the error below
   }
   throw new ConfigError(`--details: expected a JSON object, got ${JSON.stringify(text.slice(0, 80))}`);
@@ -47,43 +55,49 @@ export function registerTriggers(program: Command): void {
       }
       const details = parseDetails(o.details);
       await withTemporal(async ({ client, target }) => {
-        const before = await controllerStatus(client, model);
-        const knownRuns = new Set(before?.recent.map((r) => r.workflowId) ?? []);
-        const sent = await sendTrigger(client, {
-          model,
-          trigger: {
-            reason: o.reason as TriggerReason,
-            source: o.source,
-            ...(details ? { details } : {}),
-            ...(o.key ? { idempotencyKey: o.key } : {}),
-            ...(o.force ? { force: true } : {}),
-          },
-        });
-        const link = workflowUrl(target, sent.controllerId);
+        const trigger = {
+          reason: o.reason as TriggerReason,
+          source: o.source,
+          ...(details ? { details } : {}),
+          ...(o.key ? { idempotencyKey: o.key } : {}),
+          ...(o.force ? { force: true } : {}),
+        };
         if (!o.wait) {
+          const sent = await sendTrigger(client, { model, trigger });
+          const link = workflowUrl(target, sent.controllerId);
           if (o.json) return printJson(sent);
           print(`trigger delivered to ${sent.controllerId}${link ? `\n  ${link}` : ''}`);
           return;
         }
-        if (!o.json) print(`trigger delivered to ${sent.controllerId}; waiting for its run …`);
+        if (!o.json) print(`trigger delivered to ${controllerId(model)}; waiting for its run …`);
         let lastPhase = '';
-        for (;;) {
-          const s = await controllerStatus(client, model);
-          const done = s?.recent.find((r) => !knownRuns.has(r.workflowId) && r.workflowId !== before?.running?.workflowId);
-          if (done) {
-            if (o.json) printJson(done);
-            else if (done.outcome === 'failed') {
-              // The controller keeps one line per run; the run's own result has the evidence.
-              const result = await client.workflow.getHandle(done.workflowId).result().then((r: PipelineResult) => r, () => null);
-              print(`${result ? formatResult(result) : `${done.outcome}: ${done.reason}`}\n  run ${done.workflowId}`);
-            } else print(`${done.reason.startsWith(done.outcome) ? done.reason : `${done.outcome}: ${done.reason}`}\n  run ${done.workflowId}`);
-            if (done.outcome === 'failed') throw new ExitSignal(EXIT.failure);
-            return;
-          }
-          const phase = s && s.phase !== 'idle' ? describePhase(s) : '';
-          if (!o.json && phase && phase !== lastPhase) print(`  · ${(lastPhase = phase)}`);
-          await new Promise((r) => setTimeout(r, 500));
+        const answer = await requestRun(client, {
+          model,
+          ...trigger,
+          onWaiting: (s) => {
+            const phase = s.phase !== 'idle' ? describePhase(s) : '';
+            if (!o.json && phase && phase !== lastPhase) print(`  · ${(lastPhase = phase)}`);
+          },
+          onStarted: (workflowId) => !o.json && print(`  · running ${workflowId}`),
+        });
+        if (answer.state !== 'finished') {
+          const why = answer.state === 'duplicate' ? `a trigger with key ${JSON.stringify(o.key)} was already counted; this one counts once with it` : 'accepted, but too many waiters to track its run; see retrain status';
+          if (o.json) printJson({ state: answer.state });
+          else print(why);
+          return;
         }
+        // The controller's summary of the run, as `status` shows it (written right after the run ends).
+        let done = null;
+        for (let i = 0; i < 120 && !done; i++) {
+          done = (await controllerStatus(client, model))?.recent.find((r) => r.workflowId === answer.workflowId) ?? null;
+          if (!done) await new Promise((r) => setTimeout(r, 250));
+        }
+        const summary = done ?? { workflowId: answer.workflowId, outcome: answer.result.outcome, reason: answer.result.reason };
+        if (o.json) printJson(summary);
+        // A failure shows its evidence (violations, stderr tail, log path) from the run's own result.
+        else if (summary.outcome === 'failed') print(`${formatResult(answer.result)}\n  run ${summary.workflowId}`);
+        else print(`${summary.reason.startsWith(summary.outcome) ? summary.reason : `${summary.outcome}: ${summary.reason}`}\n  run ${summary.workflowId}`);
+        if (summary.outcome === 'failed') throw new ExitSignal(EXIT.failure);
       }, model);
     });
 
