@@ -16,6 +16,8 @@ export interface RunRequest {
   idempotencyKey?: string;
   /** A forced trigger: skips the coalescing wait and the evidence check. */
   force?: boolean;
+  /** Skip the coalescing wait, but let the evidence policy decide (what a person running it by hand expects). */
+  now?: boolean;
   taskQueue?: string;
   /** The run that answers the trigger is known (it may be a run that was already waiting). */
   onStarted?: (workflowId: string) => void;
@@ -53,6 +55,7 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
       ...(input.details ? { details: input.details } : {}),
       ...(input.idempotencyKey ? { idempotencyKey: input.idempotencyKey } : {}),
       ...(input.force ? { force: true } : {}),
+      ...(input.now ? { now: true } : {}),
     },
   });
   const pollMs = input.pollMs ?? 500;

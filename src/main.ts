@@ -37,6 +37,7 @@ async function main() {
     model,
     reason: 'manual',
     source: 'npm start',
+    now: true,
     onWaiting: (s) => s.phase === 'waiting' && s.runAt && say(`  · coalescing triggers until ${s.runAt}`),
     onStarted: (workflowId) => (link = workflowUrl(stack.target, workflowId)),
     onStep: (step) => say(`  · ${step}`),

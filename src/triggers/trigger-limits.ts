@@ -78,5 +78,6 @@ export function triggerProblem(t: unknown): TriggerProblem | null {
   }
   if (t.deliveryExpiresAt !== undefined && !Number.isFinite(Date.parse(t.deliveryExpiresAt as string))) return { field: 'deliveryExpiresAt', message: 'expected an ISO time' };
   if (t.force !== undefined && typeof t.force !== 'boolean') return { field: 'force', message: 'expected true or false' };
+  if (t.now !== undefined && typeof t.now !== 'boolean') return { field: 'now', message: 'expected true or false' };
   return null;
 }

@@ -196,6 +196,7 @@ function admit(raw: unknown): Admitted {
     ...(r.details === undefined ? {} : { details: tooBig ? { truncated: true, bytes: Math.min(jsonBytes(r.details), Number.MAX_SAFE_INTEGER) } : r.details }),
     ...(r.idempotencyKey === undefined ? {} : { idempotencyKey: r.idempotencyKey }),
     ...(r.force === undefined ? {} : { force: r.force }),
+    ...(r.now === undefined ? {} : { now: r.now }),
     ...(r.requestId === undefined ? {} : { requestId: r.requestId }),
     ...(r.deliveryId === undefined ? {} : { deliveryId: r.deliveryId }),
     ...(r.deliveryExpiresAt === undefined ? {} : { deliveryExpiresAt: r.deliveryExpiresAt }),
@@ -369,6 +370,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     return continueAsNew<typeof retrainController>(next);
   };
   const forcePending = () => state.overflowForce || state.pending.some((t) => t.force);
+  // Old histories carry no `now`, so this only changes runs that ask for it.
+  const nowPending = () => state.pending.some((t) => t.now);
 
   for (;;) {
     phase = 'idle';
@@ -379,9 +382,9 @@ export async function retrainController(input: ControllerInput): Promise<void> {
 
     const timing = await triggerTiming(model);
     phase = 'waiting';
-    // Quiet period after the last trigger, but never more than maxWait after the first; force skips it.
+    // Quiet period after the last trigger, but never more than maxWait after the first; force (and now) skip it.
     const firstArrival = Math.min(...state.pending.map((t) => Date.parse(t.receivedAt!)));
-    while (!forcePending()) {
+    while (!forcePending() && !nowPending()) {
       runAt = Math.min(lastArrival + timing.quietMs, firstArrival + timing.maxWaitMs);
       const remaining = runAt - Date.now();
       if (remaining <= 0) break;

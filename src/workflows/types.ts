@@ -14,6 +14,8 @@ export interface TriggerRequest {
   idempotencyKey?: string;
   /** Skip the coalescing wait and the evidence check (data unchanged, cooldown). */
   force?: boolean;
+  /** Skip the coalescing wait only: the evidence policy still decides (`retrain run`, `npm start`). */
+  now?: boolean;
   /** When the trigger was received (set by the controller). */
   receivedAt?: string;
   /** Unique per caller that waits for the run answering it (`runFor` query on the controller). */

@@ -11,7 +11,7 @@ import { print, printJson, table, fmt } from '../output.js';
 export function registerPipeline(program: Command): void {
   program
     .command('run <model>')
-    .description('ask the model\'s controller for a run now and wait for its outcome (needs a worker); the controller\'s one-run-at-a-time gate, cooldown and coalescing apply')
+    .description('ask the model\'s controller for a run now (no quiet period) and wait for its outcome (needs a worker); the controller\'s one-run-at-a-time gate and the evidence policy apply')
     .option('--force', 'retrain even when data and params are unchanged (a forced trigger: no coalescing wait)')
     .option('--json', 'machine-readable output')
     .action(async (model: string, o: { force?: boolean; json?: boolean }) => {
@@ -26,6 +26,7 @@ export function registerPipeline(program: Command): void {
           reason: 'manual',
           source: 'retrain run',
           force: Boolean(o.force),
+          now: true,
           onWaiting: (s) => {
             const what = s.phase === 'running' && s.running ? `after the run in progress, ${s.running.workflowId}` : s.phase === 'waiting' && s.runAt ? `coalescing until ${s.runAt}` : '';
             if (!o.json && what && what !== lastWait) print(`  · waiting: ${(lastWait = what)}`);
