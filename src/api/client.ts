@@ -5,16 +5,18 @@
  *   import { connect, trigger, status, waitForRun } from 'temporal-retrain/client';
  *   const client = await connect();                       // TEMPORAL_ADDRESS, TEMPORAL_NAMESPACE, TLS/API key from env
  *   await trigger(client, 'churn', { reason: 'new_data', source: 'dbt', idempotencyKey: 'dbt-run-42' });
+ *   const answer = await run(client, { model: 'churn', source: 'deploy-bot', now: true });   // and wait for its outcome
 
  */
 import type { Client } from '@temporalio/client';
 import { connectClient, resolveTemporal } from '../temporal/connection.js';
 import { controllerId, controllerStatus, sendTrigger } from '../triggers/send-trigger.js';
 import { decideApproval, waitingForApproval, type WaitingRun } from '../approvals.js';
+import { requestRun, type RunAnswer, type RunRequest } from '../client.js';
 import type { ControllerStatus } from '../workflows/retrain-controller.js';
 import type { ApprovalRecord, PipelineResult, TriggerRequest } from '../workflows/types.js';
 
-export type { ApprovalRecord, ControllerStatus, PipelineResult, TriggerRequest, WaitingRun };
+export type { ApprovalRecord, ControllerStatus, PipelineResult, RunAnswer, RunRequest, TriggerRequest, WaitingRun };
 export { controllerId };
 
 /** A client for TEMPORAL_ADDRESS (with TEMPORAL_NAMESPACE, TEMPORAL_TLS*, TEMPORAL_API_KEY), or the local dev server of `stateDir`. */
@@ -30,6 +32,14 @@ export async function trigger(client: Client, model: string, request: Omit<Trigg
 /** The controller's status (idle, waiting or running; pending triggers; recent runs), or null when none runs. */
 export async function status(client: Client, model: string): Promise<ControllerStatus | null> {
   return controllerStatus(client, model);
+}
+
+/**
+ * Asks the model's controller for a run and waits for the run that answers it (the controller's
+ * one-run-at-a-time gate, coalescing and policy apply, as for every caller): `{ state: 'finished', workflowId, result }`.
+ */
+export async function run(client: Client, request: RunRequest): Promise<RunAnswer> {
+  return requestRun(client, request);
 }
 
 /** The pipeline run's result, once it finishes (`retrain/<model>/<time>` workflow ids, as status and the audit trail show them). */
