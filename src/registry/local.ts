@@ -1,11 +1,11 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { cp, rename, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { RetrainError, FailureType } from '../errors.js';
 import { hashDirectory } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import { aliasMove, repeatedMove, type AliasMove, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
+import { sweepStaleTemps, tempNameFor } from './temp-files.js';
+import { aliasMove, repeatedMove, type AliasMove, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 interface ModelIndex {
   versions: ModelVersion[];
@@ -37,7 +37,7 @@ export class LocalRegistry implements Registry {
       throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
     }
     const sha256 = await hashDirectory(input.artifactDir);
-    const artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256);
+    const artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256, input.runId);
     return withDirLock(this.modelDir(input.model), async () => {
       const index = await this.read(input.model);
       const existing = index.versions.find((v) => v.runId === input.runId);
@@ -55,13 +55,20 @@ export class LocalRegistry implements Registry {
     });
   }
 
-  /** Copy into a temp folder, then rename: an artifact folder is complete or absent. */
-  private async storeArtifact(model: string, src: string, sha256: string): Promise<string> {
-    const dest = path.join(this.modelDir(model), 'artifacts', sha256);
+  /**
+   * Copy into a temp folder, then rename: an artifact folder is complete or absent. The temp name
+   * belongs to the run, so a retry after a kill removes its own partial copy; partial copies of
+   * runs that never came back are swept once they are old.
+   */
+  private async storeArtifact(model: string, src: string, sha256: string, runId: string): Promise<string> {
+    const artifacts = path.join(this.modelDir(model), 'artifacts');
+    const dest = path.join(artifacts, sha256);
+    await sweepStaleTemps(artifacts);
+    const tmp = tempNameFor(dest, runId);
+    await rm(tmp, { recursive: true, force: true });
     if (existsSync(dest)) return dest;
-    const tmp = `${dest}.${randomUUID()}.tmp`;
-    await cp(src, tmp, { recursive: true });
     try {
+      await cp(src, tmp, { recursive: true });
       await rename(tmp, dest);
     } catch (err) {
       await rm(tmp, { recursive: true, force: true });
@@ -87,6 +94,17 @@ export class LocalRegistry implements Registry {
   }
   async localArtifact(version: ModelVersion) {
     return version.artifact.uri;
+  }
+
+  async markRolledBack(model: string, version: number, mark: RollbackMark): Promise<ModelVersion> {
+    return withDirLock(this.modelDir(model), async () => {
+      const index = await this.read(model);
+      const v = index.versions.find((x) => x.version === version);
+      if (!v) throw new RetrainError(FailureType.Registry, `model ${model} has no version ${version}`);
+      v.rolledBack = mark;
+      await writeJsonAtomic(this.indexFile(model), index);
+      return v;
+    });
   }
 
   async setAlias(input: SetAliasInput): Promise<SetAliasResult> {

@@ -88,4 +88,8 @@ export interface MoveProductionResult {
   from: number | null;
   to: number | null;
   reason: string;
+  /** Earlier production versions a rollback walked past because they were rolled back before. */
+  skipped?: { version: number; why: string }[];
+  /** E.g. that an explicitly named target was declared bad before. */
+  notes?: string[];
 }
