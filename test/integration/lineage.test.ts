@@ -9,6 +9,7 @@ import { LocalRegistry } from '../../src/registry/local.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
 import { fixtureCommand, makeProject } from '../helpers/project.js';
+import { recordHistory } from '../helpers/record-history.js';
 import { withWorker } from '../helpers/temporal.js';
 
 describe('lineage never lies: the version records the bytes the trainer read (real dev server)', () => {
@@ -19,11 +20,13 @@ describe('lineage never lies: the version records the bytes the trainer read (re
     p.writeConfig({ train: { command: [...fixtureCommand('mutating-train.mjs'), source, sideFile], workdir: PROJECT_ROOT, params: { epochs: 50 } } });
     const before = createHash('sha256').update(readFileSync(source)).digest('hex');
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const workflowId = `retrain/${p.model}/test-${Date.now()}`;
       const r = await client.workflow.execute(retrainPipeline, {
         taskQueue,
-        workflowId: `retrain/${p.model}/test-${Date.now()}`,
+        workflowId,
         args: [{ model: p.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }],
       });
+      await recordHistory(client, workflowId, 'pipeline-data-snapshot');
       assert.ok(r.outcome === 'promoted' || r.outcome === 'rejected', r.reason);
       const trained = JSON.parse(readFileSync(sideFile, 'utf8')) as { path: string; sha256: string; rows: number };
       // The file at the configured path did change under the run …

@@ -9,6 +9,7 @@ import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { retrainPipeline, pipelineStepQuery } from '../../src/workflows/index.js';
 import { makeProject, type TestProject } from '../helpers/project.js';
 import { until } from '../helpers/wait.js';
+import { recordHistory } from '../helpers/record-history.js';
 import { testTemporal, withWorker } from '../helpers/temporal.js';
 
 const registryOf = (p: TestProject) => new LocalRegistry(path.join(p.dir, '.retrain', 'registry'));
@@ -48,7 +49,7 @@ describe('rollback never returns to a version that was rolled away from (real de
   it('v1→v2→v3→v4, rollback twice → v2, a third → v1, a fourth has nowhere to go; --to stays exact', async () => {
     const p = await makeProject({}, 200, 'churn-rollback');
     await registerVersions(p, 4);
-    await withWorker(defaultDeps(p.configFile), async ({ taskQueue }) => {
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
       for (const v of ['1', '2', '3', '4']) {
         const r = await cli(p, taskQueue, 'promote', p.model, v, '--reason', `release v${v}`, '--json');
         assert.equal(r.exitCode, 0, r.stderr);
@@ -71,6 +72,7 @@ describe('rollback never returns to a version that was rolled away from (real de
 
       const third = await cli(p, taskQueue, 'rollback', p.model, '--reason', 'v2 bad as well', '--json');
       assert.equal(third.exitCode, 0, third.stderr);
+      await recordHistory(client, JSON.parse(third.stdout).workflowId, 'move-production-rollback-skips-bad');
       assert.equal(await alias(), 1);
       const skipped = (JSON.parse(third.stdout) as { skipped: { version: number }[] }).skipped.map((s) => s.version);
       assert.deepEqual(skipped, [3, 4]);
@@ -128,6 +130,7 @@ describe('rollback never returns to a version that was rolled away from (real de
       const col = header!.split(',').indexOf('churned');
       writeFileSync(evalFile, [header, ...rows.map((r) => r.split(',').map((v, i) => (i === col ? String(1 - Number(v)) : v)).join(','))].join('\n') + '\n');
       const r = await h.result();
+      await recordHistory(client, h.workflowId, 'pipeline-rolled_back-skips-bad');
       assert.equal(r.outcome, 'rolled_back', r.reason);
       assert.equal(await registry.getAlias(p.model, 'champion'), 1, 'not v2, which was declared bad');
       assert.match(r.reason, /^rolled back to v1 .*skipped v2 \(rolled back .* by alice: .*v2 bad\)/);
