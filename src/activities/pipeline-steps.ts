@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { Context } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
@@ -152,9 +152,14 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const engine = await deps.engine();
       const onProgress = progress();
       const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.runId, ...(onProgress ? { onProgress } : {}) });
-      const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
-      referenced.add(snap.fingerprint.sha256);
-      await pruneSnapshots(snapshotsDir(plan), referenced, UNREFERENCED_SNAPSHOT_MS);
+      // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted.
+      try {
+        const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
+        referenced.add(snap.fingerprint.sha256);
+        await pruneSnapshots(snapshotsDir(plan), referenced, UNREFERENCED_SNAPSHOT_MS);
+      } catch (err) {
+        log.warn('old data snapshots not pruned', { model: plan.name, error: (err as Error).message });
+      }
       return snap;
     },
 

@@ -6,7 +6,7 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { FailureType, RetrainError } from '../errors.js';
 import { listFiles } from '../registry/hash-dir.js';
-import { sweepStaleTemps, tempNameFor } from '../registry/temp-files.js';
+import { withOwnTemp } from '../registry/temp-files.js';
 import { readerFor, type DataEngine, type DataFormat } from './engine.js';
 import { datasetFiles, describe, type DataFingerprint } from './fingerprint.js';
 
@@ -53,14 +53,10 @@ export async function snapshotData(
   const { source, root } = opts;
   const files = await datasetFiles(engine, source);
   const { base, rest } = splitSource(source);
-  await mkdir(root, { recursive: true });
-  await sweepStaleTemps(root);
-  const tmp = tempNameFor(path.join(root, 'incoming'), opts.owner);
-  await rm(tmp, { recursive: true, force: true });
-  await mkdir(tmp, { recursive: true });
-  const hash = createHash('sha256');
-  let bytes = 0;
-  try {
+  return withOwnTemp(path.join(root, 'incoming'), opts.owner, async (tmp) => {
+    await mkdir(tmp, { recursive: true });
+    const hash = createHash('sha256');
+    let bytes = 0;
     for (const file of files) {
       const rel = path.relative(base, file);
       if (rel.startsWith('..') || path.isAbsolute(rel)) {
@@ -92,9 +88,7 @@ export async function snapshotData(
     // The check saw rows; if the source was emptied since, the snapshot says so instead of training on nothing.
     if (rows === 0) throw new RetrainError(FailureType.DataSource, `${source}: no data rows when the run took its snapshot (sha256 ${sha256})`, { file: source });
     return { source, location, fingerprint: { sha256, files: files.length, bytes, rows, schema }, reused: dir.reused };
-  } finally {
-    await rm(tmp, { recursive: true, force: true });
-  }
+  });
 }
 
 /** Renames the finished copy to its content address, or reuses an equal copy already there. */

@@ -1,7 +1,7 @@
-import { existsSync, mkdirSync } from 'node:fs';
-import { rename, rm } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { rename } from 'node:fs/promises';
 import path from 'node:path';
-import { sweepStaleTemps, tempNameFor } from '../registry/temp-files.js';
+import { withOwnTemp } from '../registry/temp-files.js';
 import { readerFor, type DataEngine, type DataFormat } from './engine.js';
 
 /**
@@ -13,16 +13,11 @@ import { readerFor, type DataEngine, type DataFormat } from './engine.js';
 export async function snapshotDataset(engine: DataEngine, location: string, format: DataFormat, dir: string, sha256: string, owner: string): Promise<string> {
   const dest = path.join(dir, `${sha256}.parquet`);
   if (existsSync(dest)) return dest;
-  mkdirSync(dir, { recursive: true });
-  await sweepStaleTemps(dir);
-  const tmp = tempNameFor(dest, owner);
-  await rm(tmp, { force: true });
-  try {
+  return withOwnTemp(dest, owner, async (tmp) => {
+    if (existsSync(dest)) return dest;
     // COPY's target cannot be a bound parameter; it is our own generated path, quoted.
     await engine.rows(`COPY (SELECT * FROM ${readerFor(location, format)}) TO '${tmp.replaceAll("'", "''")}' (FORMAT parquet)`, [location], location);
     await rename(tmp, dest);
-  } finally {
-    await rm(tmp, { force: true });
-  }
-  return dest;
+    return dest;
+  });
 }

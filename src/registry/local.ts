@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { cp, rename, rm } from 'node:fs/promises';
+import { cp, rename } from 'node:fs/promises';
 import path from 'node:path';
 import { RetrainError, FailureType } from '../errors.js';
 import { hashDirectory } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import { sweepStaleTemps, tempNameFor } from './temp-files.js';
+import { withOwnTemp } from './temp-files.js';
 import { aliasMove, repeatedMove, type AliasMove, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 interface ModelIndex {
@@ -61,20 +61,19 @@ export class LocalRegistry implements Registry {
    * runs that never came back are swept once they are old.
    */
   private async storeArtifact(model: string, src: string, sha256: string, runId: string): Promise<string> {
-    const artifacts = path.join(this.modelDir(model), 'artifacts');
-    const dest = path.join(artifacts, sha256);
-    await sweepStaleTemps(artifacts);
-    const tmp = tempNameFor(dest, runId);
-    await rm(tmp, { recursive: true, force: true });
+    const dest = path.join(this.modelDir(model), 'artifacts', sha256);
     if (existsSync(dest)) return dest;
-    try {
+    return withOwnTemp(dest, runId, async (tmp) => {
+      if (existsSync(dest)) return dest;
       await cp(src, tmp, { recursive: true });
-      await rename(tmp, dest);
-    } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
-      if (!existsSync(dest)) throw err;
-    }
-    return dest;
+      try {
+        await rename(tmp, dest);
+      } catch (err) {
+        // Another run stored the same content a moment ago.
+        if (!existsSync(dest)) throw err;
+      }
+      return dest;
+    });
   }
 
   async findByRunId(model: string, runId: string) {

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
-import { readdir, rm, stat } from 'node:fs/promises';
+import { mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
+import lockfile from 'proper-lockfile';
 
 /**
  * Temp copies are named after their final path and their owner (a run id), not a random uuid:
@@ -35,4 +36,31 @@ export async function sweepStaleTemps(dir: string, olderThanMs = STALE_TEMP_MS, 
     removed.push(name);
   }
   return removed;
+}
+
+/**
+ * Runs `write(tmp)` with the run's own temp name for `dest`, then removes whatever is left of it.
+ * Stale leftovers of other runs are swept first. Two attempts of the same run (a retry while a
+ * timed-out attempt still runs) take turns on a lock, so the retry may safely remove the half
+ * copy a killed attempt left under that name; a killed holder's lock goes stale in seconds.
+ */
+export async function withOwnTemp<T>(dest: string, owner: string, write: (tmp: string) => Promise<T>): Promise<T> {
+  const dir = path.dirname(dest);
+  await mkdir(dir, { recursive: true });
+  await sweepStaleTemps(dir);
+  const tmp = tempNameFor(dest, owner);
+  // Named *.tmp too, so a lock left by a killed process is swept like its copy once old.
+  const release = await lockfile.lock(tmp, {
+    realpath: false,
+    lockfilePath: `${tmp}.lock.tmp`,
+    stale: 10_000,
+    retries: { retries: 1000, minTimeout: 20, maxTimeout: 500, randomize: true },
+  });
+  try {
+    await rm(tmp, { recursive: true, force: true });
+    return await write(tmp);
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+    await release();
+  }
 }

@@ -60,4 +60,14 @@ describe('a register killed mid-copy leaves nothing behind on retry', () => {
     await new LocalRegistry(path.join(dir, 'registry')).register(input(artifactDir, runId));
     assert.deepEqual(readdirSync(artifacts).sort(), [sha, path.basename(other)].sort());
   });
+
+  it('two attempts of the same run at once (a retry while a timed-out attempt still copies) both succeed', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-reg-'));
+    const artifactDir = artifact(dir);
+    const registry = new LocalRegistry(path.join(dir, 'registry'));
+    const [a, b] = await Promise.all([registry.register(input(artifactDir)), registry.register(input(artifactDir))]);
+    assert.equal(a.version, 1);
+    assert.equal(b.version, 1);
+    assert.deepEqual(readdirSync(path.join(dir, 'registry', 'm', 'artifacts')), [await hashDirectory(artifactDir)]);
+  });
 });
