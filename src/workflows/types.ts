@@ -77,7 +77,7 @@ export interface ApprovalInput {
 export interface MoveProductionInput {
   model: string;
   kind: 'rollback' | 'promote';
-  /** Target version; a rollback without one goes to the version production had before. */
+  /** Target version; a rollback without one goes to the most recent earlier production version not rolled back before. */
   to?: number;
   actor: string;
   reason: string;
