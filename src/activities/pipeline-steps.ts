@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { Context, log } from '@temporalio/activity';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
@@ -8,6 +9,8 @@ import { compareSchemas, validateDataset, type ValidationReport } from '../data/
 import { detectDrift } from '../data/drift/detect.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
+import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
+import { writeJsonAtomic } from '../registry/json-store.js';
 import { CONTRACT, readMetrics } from '../runner/contract.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
@@ -23,8 +26,10 @@ import type {
   PromoteInput,
   ProductionModel,
   RegisterCandidateInput,
+  SnapshotRef,
   TrainInput,
   TrainResult,
+  ValidateInput,
 } from './types.js';
 
 const stableJson = (v: unknown): string =>
@@ -34,6 +39,20 @@ const stableJson = (v: unknown): string =>
 
 const dataDir = (plan: ModelPlan) => path.join(plan.stateDir, 'registry', plan.name, 'data');
 const snapshotFile = (plan: ModelPlan, sha256: string) => path.join(dataDir(plan), `${sha256}.parquet`);
+/** Raw, content-addressed copies of each retrain's data: `<stateDir>/snapshots/<model>/<sha256>/…`. */
+const snapshotsDir = (plan: ModelPlan) => path.join(plan.stateDir, 'snapshots', plan.name);
+/** Unreferenced snapshots (runs that failed before register) are kept this long, then removed. */
+const UNREFERENCED_SNAPSHOT_MS = 7 * 24 * 3600_000;
+
+/** Heartbeats while a long copy runs, when inside an activity. */
+function progress(): ((bytes: number) => void) | undefined {
+  try {
+    const ctx = Context.current();
+    return (bytes) => ctx.heartbeat({ step: 'snapshot', bytes });
+  } catch {
+    return undefined;
+  }
+}
 
 /** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
@@ -54,6 +73,25 @@ export function createPipelineSteps(deps: ActivityDeps) {
       trainDataRows: v.dataFingerprint.rows,
       params: v.params,
     };
+  }
+
+  /**
+   * The run's snapshot as this host sees it. A training host that shares no disk with the one that
+   * took the snapshot takes its own copy of the configured data, and trains only when it holds
+   * the very bytes the run decided on (same sha256); otherwise it fails and says why.
+   */
+  async function snapshotHere(plan: ModelPlan, snap: SnapshotRef, runId: string): Promise<string> {
+    if (existsSync(snap.location.replace(/[*?[{].*$/, ''))) return snap.location;
+    const engine = await deps.engine();
+    const local = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: runId });
+    if (local.fingerprint.sha256 !== snap.sha256) {
+      throw new RetrainError(
+        FailureType.DataSource,
+        `${plan.data.current} on this host has sha256 ${local.fingerprint.sha256.slice(0, 16)}…, not the ${snap.sha256.slice(0, 16)}… the run decided on: a training host without the shared stateDir must see the same data at the same path`,
+        { file: plan.data.current },
+      );
+    }
+    return local.location;
   }
 
   /** Runs the evaluation command for one model over the evaluation data; returns its metrics. */
@@ -126,14 +164,35 @@ export function createPipelineSteps(deps: ActivityDeps) {
       return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, predictionDrift, performance, newRows };
     },
 
-    async validateData(input: { plan: ModelPlan }): Promise<ValidationReport> {
+    /**
+     * Once a retrain is decided: one immutable copy of the data, hashed from the bytes copied.
+     * Validate, train, lineage and the version's fingerprint all use it, never the mutable source.
+     */
+    async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot> {
+      const { plan } = input;
       const engine = await deps.engine();
-      const report = await validateDataset(engine, input.plan.data.current, input.plan);
+      const onProgress = progress();
+      const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.runId, ...(onProgress ? { onProgress } : {}) });
+      // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted.
+      try {
+        const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
+        referenced.add(snap.fingerprint.sha256);
+        await pruneSnapshots(snapshotsDir(plan), referenced, UNREFERENCED_SNAPSHOT_MS);
+      } catch (err) {
+        log.warn('old data snapshots not pruned', { model: plan.name, error: (err as Error).message });
+      }
+      return snap;
+    },
+
+    async validateData(input: ValidateInput): Promise<ValidationReport> {
+      const engine = await deps.engine();
+      const location = input.data?.location ?? input.plan.data.current;
+      const report = await validateDataset(engine, location, input.plan);
       // Schema drift against what production was trained on: caught here, before it trains a broken model.
       const production = await productionModel(input.plan).catch(() => null);
       const trained = production ? (await registryFor(input.plan).getVersion(input.plan.name, production.version))?.dataFingerprint.schema : undefined;
       if (trained?.length) {
-        const current = await describe(engine, input.plan.data.current, input.plan.data.format);
+        const current = await describe(engine, location, input.plan.data.format);
         report.violations.push(...compareSchemas(current, trained, input.plan.validation.newColumns ?? 'warn'));
         report.passed = !report.violations.some((v) => v.severity === 'error');
       }
@@ -142,7 +201,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         const lines = errors.map((v) => `  ${v.column ?? '(dataset)'}: ${v.rule}: expected ${v.expected}, observed ${v.observed}`);
         throw new RetrainError(
           FailureType.DataValidation,
-          `${input.plan.data.current}: ${errors.length} validation error(s)\n${lines.join('\n')}`,
+          `${input.plan.data.current}${input.data ? ` (snapshot ${input.data.sha256.slice(0, 12)})` : ''}: ${errors.length} validation error(s)\n${lines.join('\n')}`,
           { report },
         );
       }
@@ -151,12 +210,13 @@ export function createPipelineSteps(deps: ActivityDeps) {
 
     async trainCandidate(input: TrainInput): Promise<TrainResult> {
       const dir = runDir(input.plan.stateDir, input.plan.name, input.runId);
+      const data = input.data ? await snapshotHere(input.plan, input.data, input.runId) : input.plan.data.current;
       const outputDir = path.join(dir, 'train');
       await rm(outputDir, { recursive: true, force: true });
       await mkdir(path.join(outputDir, CONTRACT.modelDir), { recursive: true });
       const vars = {
         model: input.plan.name,
-        data: input.plan.data.current,
+        data,
         target: input.plan.data.target,
         output: outputDir,
         model_dir: path.join(outputDir, CONTRACT.modelDir),
@@ -227,10 +287,15 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async registerCandidate(input: RegisterCandidateInput): Promise<ModelVersion> {
       // Lineage: the exact training data (Parquet) and its profile, kept by content hash.
       const engine = await deps.engine();
+      // With a snapshot, these read the immutable copy, so the Parquet rows are the rows trained on.
+      if (input.data && input.data.sha256 !== input.fingerprint.sha256) {
+        throw new RetrainError(FailureType.Registry, `register ${input.plan.name}: fingerprint ${input.fingerprint.sha256} is not the snapshot's ${input.data.sha256}`);
+      }
       const sha = input.fingerprint.sha256;
-      await snapshotDataset(engine, input.plan.data.current, input.plan.data.format, dataDir(input.plan), sha);
+      const location = input.data?.location ?? input.plan.data.current;
+      await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.runId);
       const profileFile = path.join(dataDir(input.plan), `${sha}.profile.json`);
-      if (!existsSync(profileFile)) await writeFile(profileFile, JSON.stringify(await profile(engine, input.plan.data.current, input.plan.data.format), null, 2));
+      if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, location, input.plan.data.format));
       return registryFor(input.plan).register({
         model: input.plan.name,
         runId: input.runId,

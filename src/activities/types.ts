@@ -1,5 +1,12 @@
 import type { ModelPlan } from '../config/plan.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
+export type { DataSnapshot } from '../data/content-snapshot.js';
+
+/** Where a run's immutable data snapshot is, and its hash: small, so it travels in every step's input. */
+export interface SnapshotRef {
+  location: string;
+  sha256: string;
+}
 import type { Metrics } from '../runner/contract.js';
 import type { Evidence } from '../policy/trigger-policy.js';
 import type { PairedComparison } from '../stats/paired.js';
@@ -38,6 +45,13 @@ export interface CheckResult {
 export interface TrainInput {
   plan: ModelPlan;
   runId: string;
+  /** The run's immutable data snapshot; absent only in runs started before snapshots existed. */
+  data?: SnapshotRef;
+}
+
+export interface ValidateInput {
+  plan: ModelPlan;
+  data?: SnapshotRef;
 }
 
 export interface TrainResult {
@@ -80,6 +94,8 @@ export interface RegisterCandidateInput {
   fingerprint: DataFingerprint;
   metrics: Metrics;
   triggers: string[];
+  /** Lineage (Parquet copy, profile) is read from here; `fingerprint` is then the snapshot's. */
+  data?: SnapshotRef;
 }
 
 export interface PromoteInput {

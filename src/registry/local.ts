@@ -1,11 +1,12 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { randomUUID } from 'node:crypto';
 import { cp, link, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { RetrainError, FailureType } from '../errors.js';
 import { hashDirectory } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
+import { withOwnTemp } from './temp-files.js';
+import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 interface ModelIndex {
   versions: ModelVersion[];
@@ -49,10 +50,10 @@ export class LocalRegistry implements Registry {
     return (await readFile(file, 'utf8')).trim();
   }
 
-  async stageArtifact(model: string, _runId: string, dir: string): Promise<ArtifactRef> {
+  async stageArtifact(model: string, runId: string, dir: string): Promise<ArtifactRef> {
     if (!existsSync(dir)) throw new RetrainError(FailureType.Registry, `artifact folder ${dir} does not exist`);
     const sha256 = await hashDirectory(dir);
-    await this.storeArtifact(model, dir, sha256);
+    await this.storeArtifact(model, dir, sha256, runId);
     return { sha256, uri: `retrain-local:${model}/artifacts/${sha256}`, store: await this.storeId() };
   }
 
@@ -80,7 +81,7 @@ export class LocalRegistry implements Registry {
         throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
       }
       sha256 = await hashDirectory(input.artifactDir);
-      artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256);
+      artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256, input.runId);
     }
     return withDirLock(this.modelDir(input.model), async () => {
       const index = await this.read(input.model);
@@ -99,19 +100,25 @@ export class LocalRegistry implements Registry {
     });
   }
 
-  /** Copy into a temp folder, then rename: an artifact folder is complete or absent. */
-  private async storeArtifact(model: string, src: string, sha256: string): Promise<string> {
+  /**
+   * Copy into a temp folder, then rename: an artifact folder is complete or absent. The temp name
+   * belongs to the run, so a retry after a kill removes its own partial copy; partial copies of
+   * runs that never came back are swept once they are old.
+   */
+  private async storeArtifact(model: string, src: string, sha256: string, runId: string): Promise<string> {
     const dest = path.join(this.modelDir(model), 'artifacts', sha256);
     if (existsSync(dest)) return dest;
-    const tmp = `${dest}.${randomUUID()}.tmp`;
-    await cp(src, tmp, { recursive: true });
-    try {
-      await rename(tmp, dest);
-    } catch (err) {
-      await rm(tmp, { recursive: true, force: true });
-      if (!existsSync(dest)) throw err;
-    }
-    return dest;
+    return withOwnTemp(dest, runId, async (tmp) => {
+      if (existsSync(dest)) return dest;
+      await cp(src, tmp, { recursive: true });
+      try {
+        await rename(tmp, dest);
+      } catch (err) {
+        // Another run stored the same content a moment ago.
+        if (!existsSync(dest)) throw err;
+      }
+      return dest;
+    });
   }
 
   async findByRunId(model: string, runId: string) {
@@ -131,6 +138,17 @@ export class LocalRegistry implements Registry {
   }
   async localArtifact(version: ModelVersion) {
     return version.artifact.uri;
+  }
+
+  async markRolledBack(model: string, version: number, mark: RollbackMark): Promise<ModelVersion> {
+    return withDirLock(this.modelDir(model), async () => {
+      const index = await this.read(model);
+      const v = index.versions.find((x) => x.version === version);
+      if (!v) throw new RetrainError(FailureType.Registry, `model ${model} has no version ${version}`);
+      v.rolledBack = mark;
+      await writeJsonAtomic(this.indexFile(model), index);
+      return v;
+    });
   }
 
   async setAlias(input: SetAliasInput): Promise<SetAliasResult> {

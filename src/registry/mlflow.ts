@@ -5,7 +5,8 @@ import path from 'node:path';
 import { FailureType, RetrainError } from '../errors.js';
 import { hashDirectory, listFiles } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type SetAliasInput, type SetAliasResult } from './registry.js';
+import { sweepStaleTemps } from './temp-files.js';
+import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 /** Tags that carry our lineage on every MLflow model version (and on its MLflow run). */
 export const TAG = {
@@ -19,6 +20,8 @@ export const TAG = {
   metrics: 'retrain.metrics',
   triggers: 'retrain.triggers',
   codeVersion: 'retrain.code_version',
+  /** JSON {at, by, reason, runId}: production was rolled away from this version; never restored automatically. */
+  rolledBack: 'retrain.rolled_back',
 } as const;
 
 // MLflow refuses longer model-version tag values.
@@ -135,18 +138,18 @@ export class MlflowRegistry implements Registry {
       throw new RetrainError(FailureType.Registry, `${ref.uri} was staged on MLflow at ${ref.store}, but this worker's registry is ${this.base}`);
     }
     const dest = path.join(this.stateFolder(model), 'artifacts', ref.sha256);
-    if (!existsSync(dest)) {
-      const tmp = `${dest}.${randomUUID()}.tmp`;
+    if (existsSync(dest)) return dest;
+    await sweepStaleTemps(path.dirname(dest));
+    const tmp = `${dest}.${randomUUID()}.tmp`;
+    try {
       await mkdir(tmp, { recursive: true });
       await this.download(ref.uri.replace(/\/model$/, ''), 'model', tmp);
       const got = await hashDirectory(path.join(tmp, 'model'));
-      if (got !== ref.sha256) {
-        await rm(tmp, { recursive: true, force: true });
-        throw new RetrainError(FailureType.Registry, `${ref.uri}: downloaded files hash to ${got}, not the staged ${ref.sha256}`);
-      }
+      if (got !== ref.sha256) throw new RetrainError(FailureType.Registry, `${ref.uri}: downloaded files hash to ${got}, not the staged ${ref.sha256}`);
       await rename(path.join(tmp, 'model'), dest).catch(async (err: unknown) => {
         if (!existsSync(dest)) throw err;
       });
+    } finally {
       await rm(tmp, { recursive: true, force: true });
     }
     return dest;
@@ -283,10 +286,19 @@ export class MlflowRegistry implements Registry {
     });
   }
 
+  async markRolledBack(model: string, version: number, mark: RollbackMark): Promise<ModelVersion> {
+    if (!(await this.getVersion(model, version))) throw new RetrainError(FailureType.Registry, `model ${model} has no version ${version} in MLflow at ${this.base}`);
+    const value = JSON.stringify({ ...mark, reason: clip(mark.reason, 2000) });
+    await this.call('POST', 'model-versions/set-tag', { name: model, version: String(version), key: TAG.rolledBack, value });
+    return (await this.getVersion(model, version))!;
+  }
+
   /** Downloads the version's files once into the cache (by content hash) and returns the folder. */
   async localArtifact(version: ModelVersion): Promise<string> {
     const dest = path.join(this.stateFolder(version.model), 'artifacts', version.artifact.sha256 || `v${version.version}`);
     if (existsSync(dest)) return dest;
+    // Downloads of workers killed mid-way: their temp folders are swept once old.
+    await sweepStaleTemps(path.dirname(dest));
     const tmp = `${dest}.${randomUUID()}.tmp`;
     try {
       await this.download(version.artifact.uri, '', tmp);
@@ -369,5 +381,6 @@ function toModelVersion(v: MlflowVersion): ModelVersion {
     triggers: tags[TAG.triggers]?.split(',').filter(Boolean) ?? [],
     codeVersion: tags[TAG.codeVersion],
     createdAt: new Date(v.creation_timestamp).toISOString(),
+    ...(tags[TAG.rolledBack] ? { rolledBack: json<RollbackMark>(TAG.rolledBack, { at: '', by: 'unknown', reason: tags[TAG.rolledBack] ?? '' }) } : {}),
   };
 }

@@ -12,6 +12,8 @@ export interface ModelVersion {
   triggers: string[];
   codeVersion: string | undefined;
   createdAt: string;
+  /** Set when production was rolled away from this version (declared bad): no rollback or watch window returns to it. */
+  rolledBack?: RollbackMark;
 }
 
 /**
@@ -25,7 +27,15 @@ export interface ArtifactRef {
   store: string;
 }
 
-export type RegisterInput = Omit<ModelVersion, 'version' | 'createdAt' | 'artifact'> & {
+/** Who rolled production away from a version, when (the alias move's time) and why. */
+export interface RollbackMark {
+  at: string;
+  by: string;
+  reason: string;
+  runId?: string;
+}
+
+export type RegisterInput = Omit<ModelVersion, 'version' | 'createdAt' | 'artifact' | 'rolledBack'> & {
   /** Folder the training command wrote its model into, on this host; copied and content-addressed. */
   artifactDir?: string;
   /** Or the artifact the training host already staged (`stageArtifact`), possibly on another host. */
@@ -66,6 +76,8 @@ export interface Registry {
   getAlias(model: string, alias: string): Promise<number | null>;
   setAlias(input: SetAliasInput): Promise<SetAliasResult>;
   aliasHistory(model: string): Promise<AliasMove[]>;
+  /** Declares a version bad (production was rolled away from it); idempotent, the latest mark wins. */
+  markRolledBack(model: string, version: number, mark: RollbackMark): Promise<ModelVersion>;
   /** A local folder holding the version's files (downloaded once when the backend is remote). */
   localArtifact(version: ModelVersion): Promise<string>;
   /**

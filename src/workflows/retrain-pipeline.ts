@@ -15,7 +15,7 @@ import {
 import type { Activities } from '../activities/index.js';
 import type { ModelPlan } from '../config/plan.js';
 import type { StepName } from '../config/model-schema.js';
-import type { CheckResult } from '../activities/types.js';
+import type { CheckResult, SnapshotRef } from '../activities/types.js';
 import { decidePromotion } from '../policy/promotion-policy.js';
 import { decideRetrain, EMPTY_MEMORY, type TriggerDecision } from '../policy/trigger-policy.js';
 import {
@@ -54,6 +54,13 @@ const { promoteVersion: restoreProduction } = proxyActivities<Activities>({
   summary: 'move production back (compensation)',
 });
 
+// Marking a breached candidate bad, and finding where to restore to, must land just as surely.
+const { resolveRestore, markRolledBack } = proxyActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumInterval: '1m', nonRetryableErrorTypes: ['RegistryError'] },
+  summary: 'watch window: where production goes back to',
+});
+
 const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
@@ -71,6 +78,7 @@ function steps(plan: ModelPlan, runId: string) {
   const proxy = (step: StepName, summary: string) => proxyActivities<Activities>(stepOptions(plan, step, summary));
   return {
     check: proxy('check', `check ${plan.name}: fingerprint data, compare with production`).checkData,
+    snapshot: proxy('validate', `snapshot ${plan.name} data: one immutable, content-addressed copy`).snapshotData,
     validate: proxy('validate', `validate ${plan.name} data`).validateData,
     train: proxy('train', `train ${plan.name} candidate (${runId})`).trainCandidate,
     evaluate: proxy('evaluate', `evaluate ${plan.name}: candidate vs production`).evaluateModels,
@@ -167,10 +175,21 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     announce('trigger_fired', `retraining: ${decision.reason}`, { details: { triggers } });
 
     enter('validate');
-    await act.validate({ plan });
+    // From here on every step reads one immutable copy of the data, and the version records its
+    // hash: a source rewritten during the run cannot split what was trained from what is recorded.
+    // Histories from before snapshots replay the old path, which reads plan.data.current.
+    let data: SnapshotRef | undefined;
+    if (patched('data-snapshot')) {
+      const snap = await act.snapshot({ plan, runId });
+      data = { location: snap.location, sha256: snap.fingerprint.sha256 };
+      fingerprint = snap.fingerprint;
+      upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
+    }
+    const onData = data ? { data } : {};
+    await act.validate({ plan, ...onData });
 
     enter('train');
-    const trained = await act.train({ plan, runId });
+    const trained = await act.train({ plan, runId, ...onData });
 
     enter('evaluate');
     const production = check.production;
@@ -190,9 +209,10 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       runId,
       workflowId,
       ...(byReference ? { artifact: trained.artifact! } : { artifactDir: trained.artifactDir }),
-      fingerprint: check.fingerprint,
+      fingerprint: fingerprint ?? check.fingerprint,
       metrics: scores.candidate,
       triggers,
+      ...onData,
     });
     upsertSearchAttributes([{ key: RetrainCandidateVersion, value: version.version }]);
     const productionVersion = production?.version ?? null;
@@ -248,12 +268,28 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
         const drop = value === undefined ? Infinity : ((baseline - value) * better) / Math.abs(baseline || 1);
         if (drop <= watch.maxRelativeDrop) continue;
         const why = `watch window: ${plan.promotion.metric} ${value ?? 'missing'} is ${(drop * 100).toFixed(1)}% below the ${baseline} v${version.version} was promoted with (limit ${(watch.maxRelativeDrop * 100).toFixed(1)}%)`;
-        const back = await restoreProduction({ plan, runId, version: productionVersion, expected: version.version, actor: 'pipeline (watch)', reason: why });
+        // Back to the most recent earlier production version nobody declared bad (the one before,
+        // unless it was rolled back since and promoted again by hand); histories from before
+        // this replay the plain restore.
+        const skipsBad = patched('watch-skips-rolled-back');
+        let target = productionVersion;
+        let skippedNote = '';
+        if (skipsBad && productionVersion !== null) {
+          const walk = await resolveRestore({ plan, current: version.version });
+          if (walk.to === null) {
+            const reason = `promoted, then ${why}; not rolled back: every earlier production version was rolled back before (${walk.summary}); roll back with --to to choose one`;
+            return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason, ...approved });
+          }
+          target = walk.to;
+          if (walk.skipped.length) skippedNote = ` (skipped ${walk.summary})`;
+        }
+        const back = await restoreProduction({ plan, runId, version: target, expected: version.version, actor: 'pipeline (watch)', reason: why });
         if (!back.moved) {
           const reason = `promoted, then ${why}; not rolled back because production has since moved to v${back.actual}`;
           return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason, ...approved });
         }
-        const reason = `rolled back to ${productionVersion === null ? 'no production model' : `v${productionVersion}`}: ${why}`;
+        if (skipsBad) await markRolledBack({ plan, version: version.version, mark: { at: back.move.at, by: 'pipeline (watch)', reason: why, runId } });
+        const reason = `rolled back to ${target === null ? 'no production model' : `v${target}`}${skippedNote}: ${why}`;
         return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rolled_back', version: version.version, previousVersion: productionVersion, metrics, watched, reason });
       }
     }

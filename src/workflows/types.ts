@@ -85,7 +85,7 @@ export interface ApprovalInput {
 export interface MoveProductionInput {
   model: string;
   kind: 'rollback' | 'promote';
-  /** Target version; a rollback without one goes to the version production had before. */
+  /** Target version; a rollback without one goes to the most recent earlier production version not rolled back before. */
   to?: number;
   actor: string;
   reason: string;
@@ -96,4 +96,8 @@ export interface MoveProductionResult {
   from: number | null;
   to: number | null;
   reason: string;
+  /** Earlier production versions a rollback walked past because they were rolled back before. */
+  skipped?: { version: number; why: string }[];
+  /** E.g. that an explicitly named target was declared bad before. */
+  notes?: string[];
 }

@@ -4,7 +4,7 @@ import { defaultDeps } from '../../src/activities/deps.js';
 import { TAG, type MlflowRegistry } from '../../src/registry/mlflow.js';
 import { openRegistry } from '../../src/registry/open.js';
 import { loadConfig } from '../../src/config/load.js';
-import { retrainPipeline } from '../../src/workflows/index.js';
+import { moveProduction, retrainPipeline } from '../../src/workflows/index.js';
 import type { PipelineResult } from '../../src/workflows/types.js';
 import { makeProject } from '../helpers/project.js';
 import { startMlflow } from '../helpers/mlflow.js';
@@ -97,5 +97,49 @@ describe('MLflow Model Registry backend on a real mlflow server', () => {
     assert.equal((await registry.setAlias({ model: 'churn-retry', alias: 'champion', version: null, expected: 1, actor: 't', reason: 'undo' })).moved, true);
     assert.equal(await registry.getAlias('churn-retry', 'champion'), null);
     assert.deepEqual((await registry.aliasHistory('churn-retry')).map((m) => [m.from, m.to]), [[null, 1], [1, null]]);
+  });
+
+  it('a rollback tags the version it left retrain.rolled_back, and the next rollback walks past it', async () => {
+    const model = 'churn-mlflow-rollback';
+    const p = await makeProject({}, 200, model);
+    const { mkdirSync, writeFileSync, readFileSync } = await import('node:fs');
+    writeFileSync(p.configFile, `${readFileSync(p.configFile, 'utf8')}registry:\n  backend: mlflow\n  mlflow:\n    trackingUri: ${mlflow.uri}\n`);
+    const registry = openRegistry(loadConfig(p.configFile));
+    let previous: number | null = null;
+    for (const i of [1, 2, 3]) {
+      const artifactDir = `${p.dir}/model-${i}`;
+      mkdirSync(artifactDir, { recursive: true });
+      writeFileSync(`${artifactDir}/model.json`, JSON.stringify({ version: i }));
+      const v = await registry.register({
+        model,
+        runId: `retrain/${model}/run-${i}`,
+        workflowId: `retrain/${model}/run-${i}`,
+        artifactDir,
+        dataFingerprint: { sha256: String(i).repeat(64), files: 1, bytes: 1, rows: 1, schema: [] },
+        params: {},
+        metrics: { auc: 0.7 },
+        triggers: ['manual'],
+        codeVersion: undefined,
+      });
+      assert.equal((await registry.setAlias({ model, alias: 'champion', version: v.version, expected: previous, actor: 'ci', reason: `release v${v.version}` })).moved, true);
+      previous = v.version;
+    }
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const rollback = (reason: string) =>
+        client.workflow.execute(moveProduction, { taskQueue, workflowId: `retrain-rollback/${model}/${Date.now()}`, args: [{ model, kind: 'rollback', actor: 'bob', reason }] });
+      const first = await rollback('v3 bad');
+      assert.deepEqual([first.from, first.to], [3, 2]);
+      const v3 = await mlflowGet<{ model_version: Version }>('model-versions/get', { name: model, version: '3' });
+      const tag = v3.model_version.tags.find((t) => t.key === TAG.rolledBack);
+      assert.ok(tag, 'MLflow shows the mark on the version');
+      assert.deepEqual({ by: JSON.parse(tag.value).by, reason: JSON.parse(tag.value).reason }, { by: 'bob', reason: 'v3 bad' });
+      // Respected: the second rollback goes past v3 (before: v2 → v3) to v1.
+      const second = await rollback('v2 bad too');
+      assert.deepEqual([second.from, second.to], [2, 1]);
+      assert.deepEqual(second.skipped?.map((s) => s.version), [3]);
+      const alias = await mlflowGet<{ model_version: Version }>('registered-models/alias', { name: model, alias: 'champion' });
+      assert.equal(alias.model_version.version, '1');
+      assert.equal((await registry.getVersion(model, 2))?.rolledBack?.reason, 'v2 bad too');
+    });
   });
 });

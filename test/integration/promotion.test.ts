@@ -181,10 +181,12 @@ describe('promotion you can trust, on a real dev server', () => {
       assert.equal(unknown.exitCode, 1);
       assert.match(unknown.stderr, /has no version 42/);
       assert.equal(await registryOf(p).getAlias(p.model, 'champion'), 1, 'unchanged by the refused rollback');
-      // Without --to: back to the version production had before (v1 came from pa.version).
-      const prev = await cli(p, taskQueue, 'rollback', p.model, '--json');
-      assert.equal(prev.exitCode, 0, prev.stderr);
-      assert.equal(JSON.parse(prev.stdout).to, pa.version);
+      // Without --to: not back onto the version the rollback above declared bad; nothing else is left.
+      assert.equal((await registryOf(p).getVersion(p.model, pa.version))?.rolledBack?.reason, 'bad reviews');
+      const prev = await cli(p, taskQueue, 'rollback', p.model);
+      assert.equal(prev.exitCode, 1, prev.stdout);
+      assert.match(prev.stderr, new RegExp(`skipped v${pa.version} \\(rolled back .* by alice: bad reviews\\)`));
+      assert.equal(await registryOf(p).getAlias(p.model, 'champion'), 1);
       const promote = await cli(p, taskQueue, 'promote', p.model, String(pb.version), '--json');
       assert.equal(promote.exitCode, 0, promote.stderr);
       assert.equal(await registryOf(p).getAlias(p.model, 'champion'), pb.version);
@@ -217,6 +219,8 @@ describe('promotion you can trust, on a real dev server', () => {
       assert.match(r.reason, /^rolled back to v1: watch window: auc [\d.]+ is [\d.]+% below/);
       assert.equal(await registryOf(p).getAlias(p.model, 'champion'), 1);
       assert.equal((await registryOf(p).aliasHistory(p.model)).at(-1)!.actor, 'pipeline (watch)');
+      // The breached candidate is declared bad, so no later rollback returns to it.
+      assert.equal((await registryOf(p).getVersion(p.model, r.outcome === 'rolled_back' ? r.version : -1))?.rolledBack?.by, 'pipeline (watch)');
     });
   });
 

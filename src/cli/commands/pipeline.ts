@@ -81,7 +81,7 @@ export function registerPipeline(program: Command): void {
       if (!versions.length) return print(`no versions of ${model} yet`);
       print(table(['version', 'alias', 'created', 'metrics', 'data sha256', 'rows', 'triggers', 'workflow'], versions.map((v) => [
         v.version,
-        v.version === production ? alias : '',
+        [v.version === production ? alias : '', v.rolledBack ? `rolled back ${v.rolledBack.at.slice(0, 10)} by ${v.rolledBack.by}` : ''].filter(Boolean).join(', '),
         v.createdAt,
         Object.entries(v.metrics).filter(([k]) => k !== 'rows').map(([k, x]) => `${k} ${fmt(x)}`).join(', '),
         v.dataFingerprint.sha256.slice(0, 12),

@@ -65,7 +65,7 @@ export function registerProduction(program: Command): void {
 
   program
     .command('rollback <model>')
-    .description('move production back to the previous version (or --to a named one); runs the deploy hook')
+    .description('move production back to the last earlier version not rolled back before (or --to a named one); marks the version it leaves; runs the deploy hook')
     .option('--to <version>', 'the version to go back to')
     .option('--reason <text>', 'why (kept in the alias history)', 'manual rollback')
     .option('--by <name>', 'who (default: $RETRAIN_USER or your login)')

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { after, describe, it } from 'node:test';
+import { pruneSnapshots, snapshotData } from '../../src/data/content-snapshot.js';
+import { DataEngine } from '../../src/data/engine.js';
+import { fingerprint } from '../../src/data/fingerprint.js';
+import { snapshotDataset } from '../../src/data/snapshot.js';
+import { tempNameFor } from '../../src/registry/temp-files.js';
+
+const engine = await DataEngine.open({ threads: 1 });
+after(() => engine.close());
+const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
+
+function csv(dir: string, name: string, rows: number, offset = 0) {
+  mkdirSync(dir, { recursive: true });
+  const body = ['id,x', ...Array.from({ length: rows }, (_, i) => `${i + offset},${(i * 7) % 13}`)].join('\n') + '\n';
+  writeFileSync(path.join(dir, name), body);
+  return path.join(dir, name);
+}
+
+describe('data snapshot: one immutable, content-addressed copy of a run\'s data', () => {
+  it('copies byte for byte under its sha256, keeps the file name, read-only, and agrees with the check\'s fingerprint', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    const source = csv(path.join(dir, 'data'), 'current.csv', 500);
+    const root = path.join(dir, 'snapshots', 'm');
+    const snap = await snapshotData(engine, { source, format: 'auto', root, owner: 'run-1' });
+    const bytes = readFileSync(source);
+    assert.equal(snap.fingerprint.sha256, sha(bytes));
+    assert.equal(snap.location, path.join(root, sha(bytes), 'current.csv'));
+    assert.deepEqual(readFileSync(snap.location), bytes);
+    assert.equal(snap.fingerprint.rows, 500);
+    assert.equal(snap.fingerprint.bytes, bytes.length);
+    assert.equal(statSync(snap.location).mode & 0o222, 0, 'read-only');
+    const checked = await fingerprint(engine, source);
+    assert.equal(checked.sha256, snap.fingerprint.sha256, 'same data, same hash as the check step');
+    assert.deepEqual(checked.schema, snap.fingerprint.schema);
+    assert.equal(snap.reused, false);
+    // The same content again: the existing folder is reused, nothing else is left.
+    const again = await snapshotData(engine, { source, format: 'auto', root, owner: 'run-2' });
+    assert.equal(again.reused, true);
+    assert.equal(again.location, snap.location);
+    assert.deepEqual(readdirSync(root), [sha(bytes)]);
+  });
+
+  it('a glob keeps the files\' layout under the snapshot, and the same glob reads them there', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    csv(path.join(dir, 'data', 'a'), 'part.csv', 10);
+    csv(path.join(dir, 'data', 'b'), 'part.csv', 20, 10);
+    const snap = await snapshotData(engine, { source: path.join(dir, 'data', '*', 'part.csv'), format: 'auto', root: path.join(dir, 's'), owner: 'r' });
+    assert.equal(snap.fingerprint.rows, 30);
+    assert.equal(snap.fingerprint.files, 2);
+    assert.equal(snap.location, path.join(dir, 's', snap.fingerprint.sha256, '*', 'part.csv'));
+    assert.deepEqual(readdirSync(path.join(dir, 's', snap.fingerprint.sha256)).sort(), ['a', 'b']);
+  });
+
+  it("a retry removes the partial copy its killed attempt left; another run's fresh copy stays; old ones are swept", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    const source = csv(path.join(dir, 'data'), 'current.csv', 50);
+    const root = path.join(dir, 'snapshots', 'm');
+    const own = tempNameFor(path.join(root, 'incoming'), 'run-1');
+    const other = tempNameFor(path.join(root, 'incoming'), 'run-2');
+    const old = path.join(root, 'incoming.0123456789abcdef.tmp');
+    for (const d of [own, other, old]) csv(d, 'current.csv', 3);
+    const then = new Date(Date.now() - 2 * 3600_000);
+    utimesSync(old, then, then);
+    const snap = await snapshotData(engine, { source, format: 'auto', root, owner: 'run-1' });
+    assert.deepEqual(readdirSync(root).sort(), [snap.fingerprint.sha256, path.basename(other)].sort());
+  });
+
+  it('the Parquet lineage copy: a killed attempt\'s temp file is gone after the retry', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    const source = csv(path.join(dir, 'data'), 'current.csv', 50);
+    const dataDir = path.join(dir, 'lineage');
+    const s = sha(readFileSync(source));
+    mkdirSync(dataDir, { recursive: true });
+    writeFileSync(tempNameFor(path.join(dataDir, `${s}.parquet`), 'run-1'), 'PAR1 half');
+    await snapshotDataset(engine, source, 'auto', dataDir, s, 'run-1');
+    assert.deepEqual(readdirSync(dataDir), [`${s}.parquet`]);
+  });
+
+  it('retention: snapshots referenced by a version stay; old unreferenced ones go; young ones stay', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    const root = path.join(dir, 's');
+    const [kept, gone, young] = ['a', 'b', 'c'].map((c) => c.repeat(64));
+    for (const name of [kept!, gone!, young!]) csv(path.join(root, name), 'x.csv', 1);
+    const then = new Date(Date.now() - 10 * 24 * 3600_000);
+    for (const name of [kept!, gone!]) utimesSync(path.join(root, name), then, then);
+    const removed = await pruneSnapshots(root, new Set([kept!]), 7 * 24 * 3600_000);
+    assert.deepEqual(removed, [gone]);
+    assert.deepEqual(readdirSync(root).sort(), [kept, young].sort());
+  });
+});
