@@ -85,6 +85,12 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
     }
     if (input.onWaiting) {
       const s = await controllerStatus(client, input.model);
+      // The run may have started between the two queries: then "waiting behind it" would name our own run.
+      const again = await controller.query(runForQuery, requestId).catch(() => answer);
+      if (again.state === 'started') {
+        answer = again;
+        break;
+      }
       const phase = s ? `${s.phase}:${s.runAt ?? ''}:${s.running?.workflowId ?? ''}` : '';
       if (s && phase !== lastPhase) input.onWaiting(s);
       lastPhase = phase;
@@ -108,6 +114,9 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
   return { state: 'finished', workflowId, result };
 }
 
+/** The steps every retraining run goes through, in order, before the conditional ones (approval, deploy, watch). */
+const LINEAR_STEPS = ['check', 'validate', 'train', 'evaluate', 'register'];
+
 /** Waits for the result, reporting each step as the pipeline enters it. */
 export async function waitWithProgress(
   handle: WorkflowHandle<typeof retrainPipeline>,
@@ -126,7 +135,12 @@ export async function waitWithProgress(
       .withAbortSignal(ac.signal, () => handle.query(pipelineStepQuery))
       .then((step) => {
         // A query answered after the result would report a step the run has already left.
-        if (!done && step !== last) onStep((last = step));
+        if (done || step === last) return;
+        // Steps passed between two polls ran all the same: the pipeline's first steps always run in this order.
+        const from = LINEAR_STEPS.indexOf(last) + 1;
+        const to = LINEAR_STEPS.indexOf(step);
+        for (const passed of to > from ? LINEAR_STEPS.slice(from, to) : []) onStep(passed);
+        onStep((last = step));
       })
       .catch(() => {})
       .finally(() => inFlight.delete(ac));
