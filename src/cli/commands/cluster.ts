@@ -18,15 +18,28 @@ export function registerCluster(program: Command): void {
     .command('setup')
     .description('register the search attributes the workflows use on TEMPORAL_ADDRESS / TEMPORAL_NAMESPACE (idempotent)')
     .option('--create-namespace', 'register the namespace first when it does not exist')
+    .option('--wait <seconds>', 'retry until the server answers, for a cluster that is still starting (compose, Kubernetes jobs)', '0')
     .option('--json', 'machine-readable output')
-    .action(async (o: { createNamespace?: boolean; json?: boolean }) => {
+    .action(async (o: { createNamespace?: boolean; wait: string; json?: boolean }) => {
       const { resolveTemporal } = await import('../../temporal/connection.js');
       const { ensureNamespace, ensureSearchAttributes } = await import('../../temporal/provision.js');
       const target = await resolveTemporal({ stateDir: stateDir(), start: false });
-      const namespace = o.createNamespace ? await ensureNamespace(target) : undefined;
-      let report;
+      const deadline = Date.now() + Number(o.wait) * 1000;
+      const provision = async () => ({ namespace: o.createNamespace ? await ensureNamespace(target) : undefined, report: await ensureSearchAttributes(target) });
+      let namespace, report;
       try {
-        report = await ensureSearchAttributes(target);
+        for (;;) {
+          try {
+            ({ namespace, report } = await provision());
+            break;
+          } catch (err) {
+            // Not answering yet (connect failure, UNAVAILABLE) is worth waiting for; anything else is not.
+            const code = (err as { code?: number }).code;
+            const unreachable = code === 14 || code === 4 || /connect|ECONNREFUSED|ENOTFOUND|UNAVAILABLE/i.test((err as Error).message);
+            if (!unreachable || Date.now() > deadline) throw err;
+            await new Promise((r) => setTimeout(r, 1000));
+          }
+        }
       } catch (err) {
         if ((err as { code?: number }).code === 5) {
           throw new ConfigError(`namespace ${target.namespace} does not exist on ${target.address}: create it (temporal operator namespace create -n ${target.namespace}) or run \`retrain setup --create-namespace\``);
