@@ -70,7 +70,7 @@ function startDetached(bin: string, args: string[], env: Record<string, string>,
   return { pid: child.pid!, exitedWith: () => exited };
 }
 
-const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-20).join('\n') : '');
+const tail = (file: string) => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').slice(-8).map((l) => l.slice(0, 400)).join('\n') : '');
 
 async function until(what: string, check: () => Promise<boolean>, failed: () => string | undefined, seconds = 90) {
   const deadline = Date.now() + seconds * 1000;
@@ -90,13 +90,22 @@ async function httpOk(url: string): Promise<boolean> {
   }
 }
 
-async function serverPorts(preferred: number): Promise<ServerPorts> {
-  const ports: number[] = [await freePort(preferred, HOST)];
-  // Distinct free ports: the OS may hand out a port again once its probe socket is closed.
-  while (ports.length < 9) {
-    const p = await freePort(0, HOST);
-    if (!ports.includes(p)) ports.push(p);
+/**
+ * A free port below 32768: the server stores membership ports in a SMALLINT column, so the OS's
+ * ephemeral range (32768 and up) is refused at start ("out of range for type smallint").
+ */
+async function lowFreePort(taken: number[]): Promise<number> {
+  for (let i = 0; i < 200; i++) {
+    const candidate = 20_000 + Math.floor(Math.random() * 12_000);
+    if (!taken.includes(candidate) && (await freePort(candidate, HOST)) === candidate) return candidate;
   }
+  throw new Error('no free port between 20000 and 32000');
+}
+
+async function serverPorts(preferred: number): Promise<ServerPorts> {
+  const ports: number[] = [preferred > 0 && (await freePort(preferred, HOST)) === preferred ? preferred : await lowFreePort([])];
+  // Distinct ports: a probe socket's port is free again once it closes.
+  while (ports.length < 9) ports.push(await lowFreePort(ports));
   const [frontendGrpc, frontendHttp, frontendMembership, historyGrpc, historyMembership, matchingGrpc, matchingMembership, workerGrpc, workerMembership] = ports as [number, number, number, number, number, number, number, number, number];
   return { frontendGrpc, frontendHttp, frontendMembership, historyGrpc, historyMembership, matchingGrpc, matchingMembership, workerGrpc, workerMembership };
 }

@@ -121,8 +121,19 @@ export async function ensureNamespace(target: TemporalTarget, retentionDays = 3)
     } catch (err) {
       if ((err as { code?: number }).code !== 6) throw err; // ALREADY_EXISTS: another process won the race
     }
+    // describeNamespace reads the database; the other APIs answer from each service's namespace
+    // cache, refreshed every few seconds. Wait until a cached read succeeds, so callers can go on.
+    const served = async () => {
+      try {
+        await connection.operatorService.listSearchAttributes({ namespace });
+        return true;
+      } catch (err) {
+        if ((err as { code?: number }).code === 5) return false;
+        throw err;
+      }
+    };
     const deadline = Date.now() + 30_000;
-    while (!(await exists())) {
+    while (!(await served())) {
       if (Date.now() > deadline) throw new Error(`namespace ${namespace} registered but not served after 30s`);
       await sleep(250);
     }
