@@ -22,7 +22,7 @@ import { clusterDown, clusterEnv, clusterUp } from '../src/cluster/cluster.js';
 
 /**
  * What runs on the cluster as well: the pipeline, the controller (incl. its Temporal Schedule),
- * promotion with approval and rollback, setup itself, and test/cluster (checks only the cluster
+ * promotion with approval and rollback, worker kills (chaos), setup itself, and test/cluster (checks only the cluster
  * can pass: the server version, PostgreSQL persistence, the UI). Chosen because they exercise the
  * server's features rather than the dev server's specifics (server-restart restarts the dev server).
  */
@@ -32,6 +32,7 @@ const CLUSTER_FILES = [
   'test/integration/pipeline.test.ts',
   'test/integration/controller.test.ts',
   'test/integration/promotion.test.ts',
+  'test/integration/worker-kills.test.ts',
 ];
 const CLUSTER_ONLY = path.resolve('test/cluster');
 
@@ -91,7 +92,7 @@ async function clusterPart(files: string[]): Promise<boolean> {
     const env = { ...clusterEnv(up), RETRAIN_TEST_CLUSTER: '1', RETRAIN_RECORD_HISTORIES: '0' };
     const setup = await execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/retrain.js'), 'setup'], { env, reject: false });
     if (setup.exitCode !== 0) throw new Error(`retrain setup failed:\n${setup.stderr}`);
-    say(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s (${JSON.stringify(up.timings)}); ${setup.stdout.split('\n')[0]}`);
+    say(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s (${JSON.stringify(up.timings)}); ${setup.stdout.replace(/\n\s*/g, ' ')}`);
     say(`running ${files.length} test file(s) against the cluster on ${up.address}, namespace ${namespace}`);
     return (await runFiles(files, env)) === 0;
   } finally {

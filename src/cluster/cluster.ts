@@ -13,7 +13,7 @@ import { answers } from '../temporal/dev-server.js';
 import { freePort } from '../temporal/ports.js';
 import { ensureNamespace } from '../temporal/provision.js';
 import { ensureClusterBinaries, type ClusterBinaries } from './binaries.js';
-import { dataDirFor, ensurePostgres, initPostgres, startPostgres, stopPostgres } from './postgres.js';
+import { dataDirFor, ensurePostgres, findPostgresBin, initPostgres, postgresRunning, startPostgres, stopPostgres } from './postgres.js';
 import { DYNAMIC_CONFIG_FILE, SERVER_ARGS, schemaSteps, serverEnv, TEMPORAL_SERVER_VERSION, uiEnv, type ServerPorts } from './topology.js';
 
 type Progress = (line: string) => void;
@@ -236,6 +236,14 @@ export async function clusterDown(opts: { stateDir: string; purge?: boolean }): 
       rmSync(schemaMarker(record.postgres.dataDir), { force: true });
     }
   }
-  if (opts.purge) rmSync(stateDir, { recursive: true, force: true });
+  if (opts.purge) {
+    // Stopped earlier (no record left): the data folder is still where dataDirFor puts it.
+    const dataDir = await dataDirFor(stateDir);
+    if (!(await postgresRunning(findPostgresBin() ?? '', dataDir))) {
+      rmSync(dataDir, { recursive: true, force: true });
+      rmSync(schemaMarker(dataDir), { force: true });
+    }
+    rmSync(stateDir, { recursive: true, force: true });
+  }
   return record;
 }
