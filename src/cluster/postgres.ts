@@ -30,7 +30,14 @@ export async function ensurePostgres(progress: Progress): Promise<string> {
     throw new Error('PostgreSQL is not installed: run `sudo apt-get install -y postgresql` (the cluster uses its initdb and pg_ctl), then try again');
   }
   progress('installing PostgreSQL from Debian packages (apt-get install -y postgresql) …');
-  await execa('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: ['ignore', 'ignore', 'inherit'], env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = () => execa('apt-get', ['install', '-y', '--no-install-recommends', 'postgresql'], { stdio: ['ignore', 'ignore', 'inherit'], env: { DEBIAN_FRONTEND: 'noninteractive' } });
+  try {
+    await install();
+  } catch {
+    // A fresh machine's package lists may be missing or stale: refresh them once and retry.
+    await execa('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'] });
+    await install();
+  }
   const installed = findPostgresBin();
   if (!installed) throw new Error(`apt-get installed postgresql but no initdb is under ${LIB}`);
   return installed;

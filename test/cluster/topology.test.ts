@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TEMPORAL_SERVER_VERSION } from '../../src/cluster/topology.js';
+import { execa } from 'execa';
+import { clusterBinaries } from '../../src/cluster/binaries.js';
+import { DYNAMIC_CONFIG_FILE, TEMPORAL_SERVER_VERSION } from '../../src/cluster/topology.js';
 import { assertSearchAttributes } from '../../src/temporal/provision.js';
 import { testTemporal } from '../helpers/temporal.js';
 
@@ -31,5 +33,10 @@ describe('the production-shaped cluster', () => {
     assert.match(html, /\/_app\/immutable\//, 'the embedded UI assets are served');
     const ns = (await (await fetch(`${ui}/api/v1/namespaces/${t.target.namespace}`)).json()) as { namespaceInfo?: { name?: string } };
     assert.equal(ns.namespaceInfo?.name, t.target.namespace);
+  });
+
+  it('loads a dynamic config whose every key the server knows', async () => {
+    const { stdout, stderr } = await execa(clusterBinaries().server, ['validate-dynamic-config', DYNAMIC_CONFIG_FILE]);
+    assert.doesNotMatch(`${stdout}\n${stderr}`, /warning|error/i);
   });
 });
