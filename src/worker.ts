@@ -37,8 +37,8 @@ export async function runWorker(): Promise<void> {
   const configFile = configPathFromEnv();
   const config = loadConfig(configFile);
   const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
-  await (await import('./temporal/provision.js')).assertSearchAttributes(target); // fail now, naming `retrain setup`
   const connection = await connectNative(target);
+  await (await import('./temporal/provision.js')).assertSearchAttributes(target, connection); // fail now, naming `retrain setup`
   // A prebuilt bundle (RETRAIN_WORKFLOW_BUNDLE) makes restarts fast: no webpack run per worker start.
   const bundleFile = process.env.RETRAIN_WORKFLOW_BUNDLE;
   const workflowBundle = bundleFile ? { code: readFileSync(bundleFile, 'utf8') } : undefined;

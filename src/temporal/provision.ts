@@ -39,7 +39,10 @@ async function withConnection<T>(target: TemporalTarget, fn: (c: Connection) => 
   }
 }
 
-async function registered(connection: Connection, namespace: string): Promise<Map<string, number>> {
+/** What the checks need of a connection: a client Connection and the worker's NativeConnection both have it. */
+export type OperatorApi = Pick<Connection, 'operatorService'>;
+
+async function registered(connection: OperatorApi, namespace: string): Promise<Map<string, number>> {
   const res = await connection.operatorService.listSearchAttributes({ namespace });
   return new Map(Object.entries(res.customAttributes ?? {}).map(([name, type]) => [name, Number(type)]));
 }
@@ -89,8 +92,9 @@ const missingFrom = (have: Map<string, number>) => ALL_SEARCH_ATTRIBUTES.filter(
  * Worker start-up check: a namespace without the search attributes would fail every workflow task
  * that upserts them, much later and far from the cause. Fail now, naming the command that fixes it.
  */
-export async function assertSearchAttributes(target: TemporalTarget): Promise<void> {
-  const have = await withConnection(target, (c) => registered(c, target.namespace));
+export async function assertSearchAttributes(target: TemporalTarget, open?: OperatorApi): Promise<void> {
+  // The worker's own connection when given: no second channel on every worker start.
+  const have = open ? await registered(open, target.namespace) : await withConnection(target, (c) => registered(c, target.namespace));
   const missing = missingFrom(have);
   const wrong = conflicts(have);
   if (!missing.length && !wrong.length) return;
