@@ -4,7 +4,7 @@ import { builtinModules } from 'node:module';
 const nodeBuiltins = builtinModules.flatMap((m) => [m, `node:${m}`]);
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', '.retrain/**', '.tools/**', 'bench/data/**', 'examples/python/**'] },
+  { ignores: ['node_modules/**', '.retrain/**', '.tools/**', 'dist/**', 'bench/data/**', 'examples/python/**'] },
   ...tseslint.configs.recommended,
   {
     rules: {

@@ -11,6 +11,23 @@ import { ensureTemporalCli, TOOLS_DIR } from '../src/temporal/cli-binary.js';
 const say = (l: string) => process.stderr.write(`[setup] ${l}\n`);
 say(`temporal CLI: ${await ensureTemporalCli(say)}`);
 
+// The production-shaped cluster `npm test` also runs on (README, "Production-shaped cluster"):
+// PostgreSQL from Debian's packages and the Temporal server and UI built into the user's cache.
+if (process.env.RETRAIN_SKIP_CLUSTER === '1') {
+  say('cluster tools skipped (RETRAIN_SKIP_CLUSTER=1)');
+} else {
+  try {
+    const { ensurePostgres } = await import('../src/cluster/postgres.js');
+    const { ensureClusterBinaries } = await import('../src/cluster/binaries.js');
+    say(`postgresql: ${await ensurePostgres(say)}`);
+    const bins = await ensureClusterBinaries(say);
+    say(`cluster binaries ready: ${path.dirname(bins.server)}, ${path.dirname(bins.uiServer)}`);
+  } catch (err) {
+    say(`cluster tools unavailable (${(err as Error).message.split('\n')[0]}); set RETRAIN_SKIP_CLUSTER=1 to test without them`);
+    process.exitCode = 1;
+  }
+}
+
 const venv = path.join(TOOLS_DIR, 'py');
 const python = path.join(venv, 'bin', 'python');
 const packages = ['scikit-learn', 'pandas', 'numpy', 'scipy', 'pyarrow'];

@@ -1,12 +1,17 @@
 /**
  * `npm test`: starts one Temporal dev server and bundles the workflows once for the whole run,
- * then runs every test file with node's test runner (each file in its own process).
- *   npm test                       all tests
- *   npm test -- test/unit          one folder or file
+ * then runs every test file with node's test runner (each file in its own process). Then the
+ * cluster part: the files in CLUSTER_FILES again, against the production-shaped cluster
+ * (`retrain cluster up`: PostgreSQL + the real server), in a fresh namespace set up by `retrain setup`.
+ *   npm test                       all tests on the dev server, then the cluster part
+ *   npm test -- test/unit          one folder or file (dev server only)
  *   npm test -- test/integration/controller.test.ts --test-name-pattern=follow-up
  *   npm test -- --node 24          the test files run on another Node.js major (installed once into the cache)
+ *   npm test -- --cluster [files]  the cluster part only (default: CLUSTER_FILES); also RETRAIN_TEST_CLUSTER=1
+ *   RETRAIN_SKIP_CLUSTER=1 npm test   skip the cluster part (CI never sets it; --node runs the dev-server part only)
  */
-import { readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
@@ -15,6 +20,25 @@ import { installRuntime } from '../src/temporal/runtime.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
 import { WORKFLOWS_PATH } from '../src/worker.js';
 import { ensureNode } from './node-runtime.js';
+import { clusterDown, clusterEnv, clusterUp } from '../src/cluster/cluster.js';
+
+/**
+ * What runs on the cluster as well: the pipeline, the controller (incl. its Temporal Schedule),
+ * promotion with approval and rollback, worker kills (chaos), setup itself, and test/cluster (checks only the cluster
+ * can pass: the server version, PostgreSQL persistence, the UI). Chosen because they exercise the
+ * server's features rather than the dev server's specifics (server-restart restarts the dev server).
+ */
+const CLUSTER_FILES = [
+  'test/cluster',
+  'test/integration/cluster-setup.test.ts',
+  'test/integration/pipeline.test.ts',
+  'test/integration/controller.test.ts',
+  'test/integration/promotion.test.ts',
+  'test/integration/worker-kills.test.ts',
+  // Hosts that share no disk: two workers in their own mount namespaces, against the cluster and MLflow.
+  'test/integration/two-hosts.test.ts',
+];
+const CLUSTER_ONLY = path.resolve('test/cluster');
 
 function testFiles(target: string): string[] {
   if (statSync(target).isFile()) return [target];
@@ -32,27 +56,62 @@ const args = nodeAt === -1 ? argv : argv.filter((_a, i) => i !== nodeAt && (argv
 // Flags such as --test-name-pattern=… go to node's test runner; the rest are files or folders.
 const passThrough = args.filter((a) => a.startsWith('--'));
 const targets = args.filter((a) => !a.startsWith('--'));
-const files = (targets.length ? targets : ['test']).flatMap((t) => testFiles(path.resolve(t)));
 const say = (l: string) => process.stderr.write(`[test] ${l}\n`);
-
+const resolved = targets.map((t) => path.resolve(t));
+const clusterOnly = args.includes('--cluster') || process.env.RETRAIN_TEST_CLUSTER === '1' || (resolved.length > 0 && resolved.every((t) => t.startsWith(CLUSTER_ONLY)));
+const nodeFlags = passThrough.filter((a) => a !== '--cluster');
+// test/cluster needs the cluster: the dev-server pass leaves it out.
+const devFiles = clusterOnly ? [] : (targets.length ? targets : ['test']).flatMap((t) => testFiles(path.resolve(t))).filter((f) => !f.startsWith(CLUSTER_ONLY));
+// The cluster part checks the server, not the Node.js release: another --node runs the dev-server part only.
+const clusterFiles = clusterOnly ? (targets.length ? targets : CLUSTER_FILES) : !targets.length && !nodeMajor && process.env.RETRAIN_SKIP_CLUSTER !== '1' ? CLUSTER_FILES : [];
 const node = nodeMajor ? await ensureNode(nodeMajor, say) : process.execPath;
-const server = await startDevServer({ headless: true, port: 0, progress: say });
+
 const bundleFile = path.join(PROJECT_ROOT, '.retrain', 'test', 'workflow-bundle.js');
 mkdirSync(path.dirname(bundleFile), { recursive: true });
 say('bundling workflows once for all tests …');
 const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined as never });
 writeFileSync(bundleFile, code);
-say(`running ${files.length} test file(s) on Node.js ${nodeMajor ? (await execa(node, ['--version'])).stdout : process.version} against ${server.address}`);
-const run = await execa(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...passThrough, ...files], {
-  stdio: 'inherit',
-  reject: false,
-  env: {
-    TEMPORAL_ADDRESS: server.address,
-    RETRAIN_TEST_BUNDLE: bundleFile,
-    RETRAIN_LOG_LEVEL: 'ERROR',
-    // Spawned commands (`node`, `npx retrain …`, trainers) run on the same Node.js as the tests.
-    PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`,
-  },
-});
-await server.stop();
-process.exit(run.exitCode ?? 1);
+
+const runFiles = async (files: string[], env: Record<string, string>) =>
+  (
+    await execa(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...nodeFlags, ...files], {
+      stdio: 'inherit',
+      reject: false,
+      env: {
+        RETRAIN_TEST_BUNDLE: bundleFile,
+        RETRAIN_LOG_LEVEL: 'ERROR',
+        // Spawned commands (`node`, `npx retrain …`, trainers) run on the same Node.js as the tests.
+        PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`,
+        ...env,
+      },
+    })
+  ).exitCode ?? 1;
+
+let failed = false;
+if (devFiles.length) {
+  const server = await startDevServer({ headless: true, port: 0, progress: say });
+  say(`running ${devFiles.length} test file(s) on Node.js ${nodeMajor ? (await execa(node, ['--version'])).stdout : process.version} against the dev server on ${server.address}`);
+  failed ||= (await runFiles(devFiles, { TEMPORAL_ADDRESS: server.address })) !== 0;
+  await server.stop();
+}
+if (clusterFiles.length) failed ||= !(await clusterPart(clusterFiles.flatMap((t) => testFiles(path.resolve(t)))));
+process.exit(failed ? 1 : 0);
+
+/** A throwaway cluster (fresh database, fresh namespace), set up with `retrain setup` as a user would. */
+async function clusterPart(files: string[]): Promise<boolean> {
+  const started = Date.now();
+  const stateDir = mkdtempSync(path.join(os.tmpdir(), 'retrain-test-cluster-'));
+  const namespace = `retrain-test-${Date.now().toString(36)}`;
+  try {
+    const up = await clusterUp({ stateDir, namespace, port: 0, uiPort: 0, progress: say });
+    const env = { ...clusterEnv(up), RETRAIN_TEST_CLUSTER: '1', RETRAIN_RECORD_HISTORIES: '0' };
+    const setup = await execa(process.execPath, [path.join(PROJECT_ROOT, 'bin/retrain.js'), 'setup'], { env, reject: false });
+    if (setup.exitCode !== 0) throw new Error(`retrain setup failed:\n${setup.stderr}`);
+    say(`cluster up in ${((Date.now() - started) / 1000).toFixed(1)} s (${JSON.stringify(up.timings)}); ${setup.stdout.replace(/\n\s*/g, ' ')}`);
+    say(`running ${files.length} test file(s) against the cluster on ${up.address}, namespace ${namespace}`);
+    return (await runFiles(files, env)) === 0;
+  } finally {
+    await clusterDown({ stateDir, purge: true });
+    say(`cluster part took ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  }
+}

@@ -12,6 +12,7 @@ const load = {
   serve: async (): Promise<Registrar> => (await import('./commands/serve.js')).registerServe,
   production: async (): Promise<Registrar> => (await import('./commands/production.js')).registerProduction,
   init: async (): Promise<Registrar> => (await import('./commands/init.js')).registerInit,
+  cluster: async (): Promise<Registrar> => (await import('./commands/cluster.js')).registerCluster,
 };
 const MODULE_OF: Record<string, keyof typeof load> = {
   data: 'data',
@@ -34,6 +35,8 @@ const MODULE_OF: Record<string, keyof typeof load> = {
   approvals: 'production',
   rollback: 'production',
   promote: 'production',
+  setup: 'cluster',
+  cluster: 'cluster',
 };
 
 const program = new Command('retrain')

@@ -10,20 +10,31 @@ export function readCsv(file) {
   let row = [];
   let cell = '';
   let quoted = false;
+  const endCell = () => {
+    row.push(cell);
+    cell = '';
+  };
+  const endRow = () => {
+    endCell();
+    records.push(row);
+    row = [];
+  };
   for (let i = 0; i < text.length; i++) {
     const ch = text[i];
     if (quoted) {
-      if (ch === '"' && text[i + 1] === '"') (cell += '"'), i++;
-      else if (ch === '"') quoted = false;
+      if (ch === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i++;
+      } else if (ch === '"') quoted = false;
       else cell += ch;
     } else if (ch === '"') quoted = true;
-    else if (ch === ',') row.push(cell), (cell = '');
+    else if (ch === ',') endCell();
     else if (ch === '\n' || ch === '\r') {
       if (ch === '\r' && text[i + 1] === '\n') i++;
-      row.push(cell), records.push(row), (row = []), (cell = '');
+      endRow();
     } else cell += ch;
   }
-  if (cell !== '' || row.length) row.push(cell), records.push(row);
+  if (cell !== '' || row.length) endRow();
   const [header, ...lines] = records.filter((r) => r.length > 1 || r[0] !== '');
   return lines.map((cells) => Object.fromEntries(header.map((name, i) => [name, cells[i] ?? ''])));
 }
@@ -113,7 +124,12 @@ function auc(scores, labels) {
   for (let i = 0; i < idx.length; ) {
     let j = i;
     while (j < idx.length && idx[j][0] === idx[i][0]) j++;
-    for (let k = i; k < j; k++) if (idx[k][1] === 1) (rankSum += (i + j + 1) / 2), pos++;
+    for (let k = i; k < j; k++) {
+      if (idx[k][1] === 1) {
+        rankSum += (i + j + 1) / 2;
+        pos++;
+      }
+    }
     i = j;
   }
   const neg = idx.length - pos;
