@@ -52,7 +52,13 @@ export async function runWorker(): Promise<void> {
   const config = loadConfig(configFile);
   const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
   const connection = await connectNative(target);
-  await (await import('./temporal/provision.js')).assertSearchAttributes(target, connection); // fail now, naming `retrain setup`
+  try {
+    await (await import('./temporal/provision.js')).assertSearchAttributes(target, connection); // fail now, naming `retrain setup`
+  } catch (err) {
+    // An open connection would keep the process alive after the error is printed.
+    await connection.close();
+    throw err;
+  }
   const workflowBundle = workflowCode();
   const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile), ...(workflowBundle ? { workflowBundle } : {}) });
   process.stderr.write(`worker polling task queue "${taskQueue()}" on ${target.address} (config ${configFile})\n`);

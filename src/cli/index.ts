@@ -52,4 +52,6 @@ try {
   const code = exitCodeFor(err);
   if (code !== 0 && !(err as Error).message.startsWith('exit ')) process.stderr.write(`error: ${(err as Error).message}\n`);
   process.exitCode = code;
+  // A failed command must end: a Temporal connection or a timer left open by the failure would keep it alive.
+  if (code !== 0) setTimeout(() => process.exit(code), 100).unref();
 }
