@@ -6,6 +6,7 @@ import { openRegistry } from '../../src/registry/open.js';
 import { loadConfig } from '../../src/config/load.js';
 import { moveProduction, retrainPipeline } from '../../src/workflows/index.js';
 import type { PipelineResult } from '../../src/workflows/types.js';
+import { registerFixtureVersion } from '../helpers/registry-fixtures.js';
 import { makeProject } from '../helpers/project.js';
 import { startMlflow } from '../helpers/mlflow.js';
 import { withWorker } from '../helpers/temporal.js';
@@ -102,25 +103,12 @@ describe('MLflow Model Registry backend on a real mlflow server', () => {
   it('a rollback tags the version it left retrain.rolled_back, and the next rollback walks past it', async () => {
     const model = 'churn-mlflow-rollback';
     const p = await makeProject({}, 200, model);
-    const { mkdirSync, writeFileSync, readFileSync } = await import('node:fs');
+    const { writeFileSync, readFileSync } = await import('node:fs');
     writeFileSync(p.configFile, `${readFileSync(p.configFile, 'utf8')}registry:\n  backend: mlflow\n  mlflow:\n    trackingUri: ${mlflow.uri}\n`);
     const registry = openRegistry(loadConfig(p.configFile));
     let previous: number | null = null;
     for (const i of [1, 2, 3]) {
-      const artifactDir = `${p.dir}/model-${i}`;
-      mkdirSync(artifactDir, { recursive: true });
-      writeFileSync(`${artifactDir}/model.json`, JSON.stringify({ version: i }));
-      const v = await registry.register({
-        model,
-        runId: `retrain/${model}/run-${i}`,
-        workflowId: `retrain/${model}/run-${i}`,
-        artifactDir,
-        dataFingerprint: { sha256: String(i).repeat(64), files: 1, bytes: 1, rows: 1, schema: [] },
-        params: {},
-        metrics: { auc: 0.7 },
-        triggers: ['manual'],
-        codeVersion: undefined,
-      });
+      const v = await registerFixtureVersion(registry, model, p.dir, i);
       assert.equal((await registry.setAlias({ model, alias: 'champion', version: v.version, expected: previous, actor: 'ci', reason: `release v${v.version}` })).moved, true);
       previous = v.version;
     }

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { readFileSync, existsSync } from 'node:fs';
 import { createServer, type IncomingMessage } from 'node:http';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -9,6 +9,7 @@ import { defaultDeps } from '../../src/activities/deps.js';
 import { LocalRegistry } from '../../src/registry/local.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { approveUpdate, pendingApprovalQuery, pipelineStepQuery, retrainPipeline } from '../../src/workflows/index.js';
+import { flipLabels } from '../helpers/registry-fixtures.js';
 import { fixtureCommand, makeProject, type TestProject } from '../helpers/project.js';
 import { recordHistory } from '../helpers/record-history.js';
 import { until } from '../helpers/wait.js';
@@ -209,10 +210,7 @@ describe('promotion you can trust, on a real dev server', () => {
       const h = await start(client, taskQueue, p);
       await until('the watch step', async () => (await h.query(pipelineStepQuery)) === 'watch');
       // Fresh labelled data on which the new model does badly: the labels flip.
-      const evalFile = path.join(p.dataDir, 'eval.csv');
-      const [header, ...rows] = readFileSync(evalFile, 'utf8').trim().split('\n');
-      const col = header!.split(',').indexOf('churned');
-      writeFileSync(evalFile, [header, ...rows.map((r) => r.split(',').map((v, i) => (i === col ? String(1 - Number(v)) : v)).join(','))].join('\n') + '\n');
+      flipLabels(path.join(p.dataDir, 'eval.csv'), 'churned');
       const r = await h.result();
       await recordHistory(client, h.workflowId, 'pipeline-rolled_back');
       assert.equal(r.outcome, 'rolled_back', r.reason);

@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
@@ -7,6 +6,7 @@ import { defaultDeps } from '../../src/activities/deps.js';
 import { LocalRegistry } from '../../src/registry/local.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { retrainPipeline, pipelineStepQuery } from '../../src/workflows/index.js';
+import { flipLabels, registerFixtureVersion } from '../helpers/registry-fixtures.js';
 import { makeProject, type TestProject } from '../helpers/project.js';
 import { until } from '../helpers/wait.js';
 import { recordHistory } from '../helpers/record-history.js';
@@ -27,20 +27,7 @@ async function cli(p: TestProject, taskQueue: string, ...args: string[]) {
 async function registerVersions(p: TestProject, n: number) {
   const registry = registryOf(p);
   for (let i = 1; i <= n; i++) {
-    const artifactDir = path.join(p.dir, `model-${i}`);
-    mkdirSync(artifactDir, { recursive: true });
-    writeFileSync(path.join(artifactDir, 'model.json'), JSON.stringify({ version: i }));
-    const v = await registry.register({
-      model: p.model,
-      runId: `retrain/${p.model}/run-${i}`,
-      workflowId: `retrain/${p.model}/run-${i}`,
-      artifactDir,
-      dataFingerprint: { sha256: String(i).repeat(64), files: 1, bytes: 1, rows: 1, schema: [] },
-      params: {},
-      metrics: { auc: 0.7 },
-      triggers: ['manual'],
-      codeVersion: undefined,
-    });
+    const v = await registerFixtureVersion(registry, p.model, p.dir, i);
     assert.equal(v.version, i);
   }
 }
@@ -126,10 +113,7 @@ describe('rollback never returns to a version that was rolled away from (real de
       p.writeConfig({ train: { params: { epochs: 150 } }, promotion: { watch: { duration: '10m', every: '2s', maxRelativeDrop: 0.05 } } });
       const h = await run();
       await until('the watch step', async () => (await h.query(pipelineStepQuery)) === 'watch');
-      const evalFile = path.join(p.dataDir, 'eval.csv');
-      const [header, ...rows] = readFileSync(evalFile, 'utf8').trim().split('\n');
-      const col = header!.split(',').indexOf('churned');
-      writeFileSync(evalFile, [header, ...rows.map((r) => r.split(',').map((v, i) => (i === col ? String(1 - Number(v)) : v)).join(','))].join('\n') + '\n');
+      flipLabels(path.join(p.dataDir, 'eval.csv'), 'churned');
       const r = await h.result();
       await recordHistory(client, h.workflowId, 'pipeline-rolled_back-skips-bad');
       assert.equal(r.outcome, 'rolled_back', r.reason);

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { connect, type AddressInfo } from 'node:net';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { rng as seededRandom } from '../../examples/churn/random.js';
 import { createGateway } from '../../src/gateway/server.js';
 import { sign } from '../../src/gateway/signature.js';
 import { triggerProblem } from '../../src/triggers/trigger-limits.js';
@@ -16,15 +17,9 @@ const SEED = Number(process.env.GATEWAY_FUZZ_SEED ?? 20261201);
 const REQUESTS = Number(process.env.GATEWAY_FUZZ_REQUESTS ?? 3000);
 const secret = 'fuzz-secret-0123456789abcdef';
 
+/** The example data's seeded PRNG, with uniform picks for requests. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = seededRandom(seed);
   const int = (n: number) => Math.floor(next() * n);
   const pick = <T>(xs: readonly T[]): T => xs[int(xs.length)]!;
   return { next, int, pick, chance: (p: number) => next() < p };
