@@ -79,13 +79,16 @@ export function registerPipeline(program: Command): void {
       const production = await registry.getAlias(model, alias);
       if (o.json) return printJson({ model, production, versions, aliasHistory: await registry.aliasHistory(model) });
       if (!versions.length) return print(`no versions of ${model} yet`);
-      print(table(['version', 'alias', 'created', 'metrics', 'data sha256', 'rows', 'triggers', 'workflow'], versions.map((v) => [
+      // A commit reads as its first 12 hex digits, `-dirty` kept: enough to `git checkout` it.
+      const code = (c: string | undefined) => (c ?? 'unknown').replace(/\b([0-9a-f]{12})[0-9a-f]{28,52}\b/g, '$1');
+      print(table(['version', 'alias', 'created', 'metrics', 'data sha256', 'rows', 'code', 'triggers', 'workflow'], versions.map((v) => [
         v.version,
         [v.version === production ? alias : '', v.rolledBack ? `rolled back ${v.rolledBack.at.slice(0, 10)} by ${v.rolledBack.by}` : ''].filter(Boolean).join(', '),
         v.createdAt,
         Object.entries(v.metrics).filter(([k]) => k !== 'rows').map(([k, x]) => `${k} ${fmt(x)}`).join(', '),
         v.dataFingerprint.sha256.slice(0, 12),
         v.dataFingerprint.rows,
+        code(v.codeVersion),
         v.triggers.join(','),
         v.workflowId,
       ])));
