@@ -17,6 +17,7 @@ import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
 import { runStepCommand } from './command-step.js';
 import { codeVersion } from '../lineage/git.js';
+import { dvcLineage, type DvcLineage } from '../lineage/dvc.js';
 import { runDir, type ActivityDeps } from './deps.js';
 import type {
   CheckInput,
@@ -168,7 +169,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
      * Once a retrain is decided: one immutable copy of the data, hashed from the bytes copied.
      * Validate, train, lineage and the version's fingerprint all use it, never the mutable source.
      */
-    async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot> {
+    async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot & { dvc?: DvcLineage }> {
       const { plan } = input;
       const engine = await deps.engine();
       const onProgress = progress();
@@ -181,7 +182,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
       } catch (err) {
         log.warn('old data snapshots not pruned', { model: plan.name, error: (err as Error).message });
       }
-      return snap;
+      // DVC lineage is read when the data is frozen, so it names the commit and md5 of these bytes.
+      const single = snap.fingerprint.files === 1 && !/[*?[{]/.test(snap.location) ? snap.location : undefined;
+      const dvc = await dvcLineage(plan.data.current, single);
+      return dvc ? { ...snap, dvc } : snap;
     },
 
     async validateData(input: ValidateInput): Promise<ValidationReport> {
@@ -294,6 +298,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const sha = input.fingerprint.sha256;
       const location = input.data?.location ?? input.plan.data.current;
       await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.runId);
+      // Snapshots taken before DVC lineage existed carry none: read it now (history replays stay unchanged).
+      const dvc = (input.data as (DataSnapshot & { dvc?: DvcLineage }) | undefined)?.dvc ?? (await dvcLineage(input.plan.data.current));
       const profileFile = path.join(dataDir(input.plan), `${sha}.profile.json`);
       if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, location, input.plan.data.format));
       return registryFor(input.plan).register({
@@ -306,6 +312,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         metrics: input.metrics,
         triggers: input.triggers,
         codeVersion: (await codeVersion([path.dirname(input.plan.configFile), input.plan.train.workdir, input.plan.evaluate.workdir])).label ?? undefined,
+        ...(dvc ? { dvc } : {}),
       });
     },
 

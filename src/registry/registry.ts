@@ -1,3 +1,4 @@
+import type { DvcLineage } from '../lineage/dvc.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
 
 export interface ModelVersion {
@@ -14,6 +15,8 @@ export interface ModelVersion {
   createdAt: string;
   /** Set when production was rolled away from this version (declared bad): no rollback or watch window returns to it. */
   rolledBack?: RollbackMark;
+  /** Where DVC tracks the training data (md5, `.dvc`/`dvc.lock` entry, commit), when it does. */
+  dvc?: DvcLineage;
 }
 
 /**
