@@ -17,7 +17,7 @@ import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
 import { runStepCommand } from './command-step.js';
 import { codeVersion } from '../lineage/git.js';
-import { dvcLineage, type DvcLineage } from '../lineage/dvc.js';
+import { dvcLineage } from '../lineage/dvc.js';
 import { runDir, type ActivityDeps } from './deps.js';
 import type {
   CheckInput,
@@ -169,7 +169,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
      * Once a retrain is decided: one immutable copy of the data, hashed from the bytes copied.
      * Validate, train, lineage and the version's fingerprint all use it, never the mutable source.
      */
-    async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot & { dvc?: DvcLineage }> {
+    async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot> {
       const { plan } = input;
       const engine = await deps.engine();
       const onProgress = progress();
@@ -182,10 +182,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       } catch (err) {
         log.warn('old data snapshots not pruned', { model: plan.name, error: (err as Error).message });
       }
-      // DVC lineage is read when the data is frozen, so it names the commit and md5 of these bytes.
-      const single = snap.fingerprint.files === 1 && !/[*?[{]/.test(snap.location) ? snap.location : undefined;
-      const dvc = await dvcLineage(plan.data.current, single);
-      return dvc ? { ...snap, dvc } : snap;
+      return snap;
     },
 
     async validateData(input: ValidateInput): Promise<ValidationReport> {
@@ -298,8 +295,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const sha = input.fingerprint.sha256;
       const location = input.data?.location ?? input.plan.data.current;
       await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.runId);
-      // Snapshots taken before DVC lineage existed carry none: read it now (history replays stay unchanged).
-      const dvc = (input.data as (DataSnapshot & { dvc?: DvcLineage }) | undefined)?.dvc ?? (await dvcLineage(input.plan.data.current));
+      // DVC lineage: the entry and commit now, and whether its md5 is that of the very bytes trained on
+      // (the snapshot), so a `.dvc` file changed during the run shows as `matches: false`, not as a lie.
+      const trainedFile = input.fingerprint.files === 1 && !/[*?[{]/.test(location) ? location : undefined;
+      const dvc = await dvcLineage(input.plan.data.current, trainedFile);
       const profileFile = path.join(dataDir(input.plan), `${sha}.profile.json`);
       if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, location, input.plan.data.format));
       return registryFor(input.plan).register({
