@@ -1,3 +1,4 @@
+import type { InputsDigest } from '../lineage/inputs.js';
 import type { DvcLineage } from '../lineage/dvc.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -25,6 +26,8 @@ export const TAG = {
   dvcFile: 'retrain.dvc_file',
   gitCommit: 'retrain.git_commit',
   dvc: 'retrain.dvc',
+  inputsSha256: 'retrain.inputs_sha256',
+  inputs: 'retrain.inputs',
   /** JSON {at, by, reason, runId}: production was rolled away from this version; never restored automatically. */
   rolledBack: 'retrain.rolled_back',
 } as const;
@@ -206,6 +209,9 @@ export class MlflowRegistry implements Registry {
             [TAG.dvc]: clip(JSON.stringify(input.dvc), MAX_TAG_VALUE),
           }
         : {}),
+      ...(input.inputsSha256 ? { [TAG.inputsSha256]: input.inputsSha256 } : {}),
+      // An inputs map too long for a tag is left out: a changed sha256 then names no file, but still retrains.
+      ...(input.inputs && JSON.stringify(input.inputs).length <= MAX_TAG_VALUE ? { [TAG.inputs]: JSON.stringify(input.inputs) } : {}),
     };
     // A retry that died between create and return finds the version by tag above; this lock
     // keeps two workers on one machine from both creating it.
@@ -395,6 +401,7 @@ function toModelVersion(v: MlflowVersion): ModelVersion {
     codeVersion: tags[TAG.codeVersion],
     createdAt: new Date(v.creation_timestamp).toISOString(),
     ...(tags[TAG.dvc] ? { dvc: json<DvcLineage>(TAG.dvc, { repo: '', path: '', file: tags[TAG.dvcFile] ?? '', md5: tags[TAG.dvcMd5] ?? '' }) } : {}),
+    ...(tags[TAG.inputsSha256] ? { inputsSha256: tags[TAG.inputsSha256], inputs: json<InputsDigest>(TAG.inputs, { sha256: tags[TAG.inputsSha256] ?? '', files: {} }) } : {}),
     ...(tags[TAG.rolledBack] ? { rolledBack: json<RollbackMark>(TAG.rolledBack, { at: '', by: 'unknown', reason: tags[TAG.rolledBack] ?? '' }) } : {}),
   };
 }

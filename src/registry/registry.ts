@@ -1,3 +1,4 @@
+import type { InputsDigest } from '../lineage/inputs.js';
 import type { DvcLineage } from '../lineage/dvc.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
 
@@ -17,6 +18,9 @@ export interface ModelVersion {
   rolledBack?: RollbackMark;
   /** Where DVC tracks the training data (md5, `.dvc`/`dvc.lock` entry, commit), when it does. */
   dvc?: DvcLineage;
+  /** sha256 of the inputs besides data and params (params.yaml, dvc.lock deps, train.inputs), when the model has any. */
+  inputsSha256?: string;
+  inputs?: InputsDigest;
 }
 
 /**

@@ -123,4 +123,39 @@ describe('DVC-tracked data: lineage, reproduce (real git, real DVC, real dev ser
     assert.notEqual(bad.exitCode, 0);
     assert.match(bad.stderr, new RegExp(`has sha256 [0-9a-f]{64}, but ${p.model} v2 trained on ${v2!.dataFingerprint.sha256}`));
   });
+
+  it('a params.yaml change with the data unchanged retrains (not a skip), recorded as the reason', async () => {
+    const p = await makeProject({}, 300, 'churn-dvc-params');
+    writeFileSync(path.join(p.dir, 'params.yaml'), 'train:\n  epochs: 50\n');
+    const repo = await dvcRepo(p);
+    const registry = new LocalRegistry(path.join(p.dir, '.retrain', 'registry'));
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const run = (triggers: TriggerRequest[], force: boolean) =>
+        client.workflow.execute(retrainPipeline, { taskQueue, workflowId: `retrain/${p.model}/test-${Date.now()}`, args: [{ model: p.model, triggers, force }] });
+      const first = await run([{ reason: 'manual', source: 'test' }], true);
+      assert.equal(first.outcome, 'promoted', first.reason);
+      const same = await run([{ reason: 'new_data', source: 'test' }], false);
+      assert.equal(same.outcome, 'skipped', same.reason);
+      assert.match(same.reason, /data and params unchanged/);
+
+      writeFileSync(path.join(p.dir, 'params.yaml'), '# more epochs\ntrain:\n  epochs: 80\n');
+      await repo.git('commit', '-q', '-am', 'params: 80 epochs');
+      const changed = await run([{ reason: 'new_data', source: 'test' }], false);
+      assert.ok(changed.outcome === 'promoted' || changed.outcome === 'rejected', `${changed.outcome}: ${changed.reason}`);
+      const record = (await listRunRecords(path.join(p.dir, '.retrain'), p.model)).find((r) => 'version' in r.result && r.result.version === 2);
+      assert.equal(record?.decision?.reason, 'inputs changed: params.yaml');
+      const [v1, v2] = await registry.listVersions(p.model);
+      assert.ok(v1!.inputsSha256 && v2!.inputsSha256 && v1!.inputsSha256 !== v2!.inputsSha256);
+      assert.deepEqual(Object.keys(v2!.inputs!.files), ['params.yaml']);
+      // Inputs are compared with production's, as params are: once the new inputs are in production
+      // the next check skips; while production still has the old ones, a check retrains again.
+      const again = await run([{ reason: 'new_data', source: 'test' }], false);
+      if (changed.outcome === 'promoted') assert.equal(again.outcome, 'skipped', again.reason);
+      else {
+        const records = await listRunRecords(path.join(p.dir, '.retrain'), p.model);
+        assert.ok(records.filter((r) => r.decision?.reason === 'inputs changed: params.yaml').length === 2, again.reason);
+      }
+    });
+    assert.deepEqual(await repo.dirt(), [], "the user's work tree is as committed after the runs");
+  });
 });
