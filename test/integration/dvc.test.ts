@@ -14,6 +14,9 @@ import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
 import { makeProject, type TestProject } from '../helpers/project.js';
 import { withWorker } from '../helpers/temporal.js';
+import { startMlflow } from '../helpers/mlflow.js';
+import { loadConfig } from '../../src/config/load.js';
+import { openRegistry } from '../../src/registry/open.js';
 import type { TriggerRequest } from '../../src/workflows/types.js';
 
 const DVC = dvcBinary();
@@ -157,5 +160,36 @@ describe('DVC-tracked data: lineage, reproduce (real git, real DVC, real dev ser
       }
     });
     assert.deepEqual(await repo.dirt(), [], "the user's work tree is as committed after the runs");
+  });
+
+  it('the MLflow registry backend carries the DVC lineage as tags and reads it back', async () => {
+    const mlflow = await startMlflow();
+    try {
+      const p = await makeProject({}, 300, 'churn-dvc-mlflow');
+      writeFileSync(path.join(p.dir, 'params.yaml'), 'train:\n  epochs: 50\n');
+      writeFileSync(p.configFile, `${readFileSync(p.configFile, 'utf8')}registry:\n  backend: mlflow\n  mlflow:\n    trackingUri: ${mlflow.uri}\n`);
+      const repo = await dvcRepo(p);
+      const commit = await repo.head();
+      await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+        const r = await client.workflow.execute(retrainPipeline, {
+          taskQueue,
+          workflowId: `retrain/${p.model}/test-${Date.now()}`,
+          args: [{ model: p.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }],
+        });
+        assert.equal(r.outcome, 'promoted', r.reason);
+      });
+      const res = await fetch(`${mlflow.uri}/api/2.0/mlflow/model-versions/get?${new URLSearchParams({ name: p.model, version: '1' })}`);
+      const { model_version: mv } = (await res.json()) as { model_version: { tags: { key: string; value: string }[] } };
+      const tags = Object.fromEntries(mv.tags.map((t) => [t.key, t.value]));
+      assert.equal(tags['retrain.dvc_md5'], md5(path.join(p.dataDir, 'current.csv')));
+      assert.equal(tags['retrain.dvc_file'], path.join('data', 'current.csv.dvc'));
+      assert.equal(tags['retrain.git_commit'], commit);
+      assert.match(tags['retrain.inputs_sha256'] ?? '', /^[0-9a-f]{64}$/);
+      const v = await openRegistry(loadConfig(p.configFile)).getVersion(p.model, 1);
+      assert.equal(v?.dvc?.commit, commit);
+      assert.deepEqual(Object.keys(v?.inputs?.files ?? {}), ['params.yaml']);
+    } finally {
+      await mlflow.stop();
+    }
   });
 });
