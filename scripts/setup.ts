@@ -7,6 +7,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 import { ensureTemporalCli, TOOLS_DIR } from '../src/temporal/cli-binary.js';
+import { DVC_VERSION, dvcVenv } from '../src/lineage/dvc.js';
 
 const say = (l: string) => process.stderr.write(`[setup] ${l}\n`);
 say(`temporal CLI: ${await ensureTemporalCli(say)}`);
@@ -63,5 +64,25 @@ try {
   say(`mlflow ready: ${mlflowVenv}/bin/mlflow`);
 } catch (err) {
   say(`mlflow unavailable (${(err as Error).message.split('\n')[0]}); the MLflow registry tests will fail`);
+  process.exitCode = 1;
+}
+
+// DVC in its own venv, cached per user and version outside the clone (a fresh CI clone reuses it).
+// The DVC tests run it; at run time users' own `dvc` (PATH or RETRAIN_DVC_PATH) is used.
+const dvcDir = dvcVenv();
+const dvcPython = path.join(dvcDir, 'bin', 'python');
+try {
+  if (!existsSync(dvcPython)) {
+    say(`creating ${dvcDir} (Python venv) …`);
+    await execa('python3', ['-m', 'venv', dvcDir]);
+  }
+  const have = await execa(path.join(dvcDir, 'bin', 'dvc'), ['--version'], { reject: false });
+  if (have.stdout.trim() !== DVC_VERSION) {
+    say(`installing dvc==${DVC_VERSION} into ${dvcDir} …`);
+    await execa(dvcPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `dvc==${DVC_VERSION}`], { stdio: 'inherit' });
+  }
+  say(`dvc ready: ${path.join(dvcDir, 'bin', 'dvc')}`);
+} catch (err) {
+  say(`dvc unavailable (${(err as Error).message.split('\n')[0]}); the DVC tests will fail`);
   process.exitCode = 1;
 }

@@ -3,6 +3,7 @@ import { log } from '@temporalio/activity';
 import { writeRunRecord, type RunRecord } from '../audit/audit-log.js';
 import type { LoadedConfig } from '../config/load.js';
 import { codeVersion } from '../lineage/git.js';
+import { dvcLineage, type DvcLineage } from '../lineage/dvc.js';
 import { tagVersionOutcome, trackDecision, type TrackingTarget } from '../tracking/mlflow-tracking.js';
 import { runDir, type ActivityDeps } from './deps.js';
 
@@ -22,6 +23,25 @@ function trackingTarget(config: LoadedConfig, model: string, env = process.env):
   };
 }
 
+/**
+ * The DVC lineage a record names: the registered version's (read when its data was frozen), else
+ * what DVC says about the checked data now. Never fails the record: a broken `.dvc` file is logged.
+ */
+async function runDvcLineage(deps: ActivityDeps, config: LoadedConfig, record: RunRecord): Promise<DvcLineage | null> {
+  try {
+    const result = record.result;
+    if ('version' in result && typeof result.version === 'number') {
+      const v = await deps.registry(config).getVersion(record.model, result.version);
+      if (v) return v.dvc ?? null;
+    }
+    const data = record.dataLocation ?? config.models[record.model]?.data.current;
+    return data ? await dvcLineage(path.resolve(config.dir, data)) : null;
+  } catch (err) {
+    log.warn('DVC lineage not recorded', { workflowId: record.workflowId, error: (err as Error).message });
+    return null;
+  }
+}
+
 export function createAuditSteps(deps: ActivityDeps) {
   return {
     /**
@@ -34,7 +54,8 @@ export function createAuditSteps(deps: ActivityDeps) {
       const model = config.models[record.model];
       const dirs = [config.dir, ...(model ? [model.train.workdir, model.evaluate.workdir].map((w) => path.resolve(config.dir, w)) : [])];
       const code = await codeVersion(dirs);
-      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos };
+      const dvc = await runDvcLineage(deps, config, record);
+      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...(dvc ? { dvc } : {}) };
       const file = await writeRunRecord(config.stateDir, full);
       const result = record.result;
       const registryUri = config.registry.mlflow.trackingUri ?? process.env.MLFLOW_TRACKING_URI;

@@ -17,6 +17,8 @@ import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
 import { runStepCommand } from './command-step.js';
 import { codeVersion } from '../lineage/git.js';
+import { dvcLineage } from '../lineage/dvc.js';
+import { changedInputs, inputsDigest } from '../lineage/inputs.js';
 import { runDir, type ActivityDeps } from './deps.js';
 import type {
   CheckInput,
@@ -73,6 +75,20 @@ export function createPipelineSteps(deps: ActivityDeps) {
       trainDataRows: v.dataFingerprint.rows,
       params: v.params,
     };
+  }
+
+  /** Whether the inputs that decide the result (params.yaml, dvc.lock deps, train.inputs) differ from production's. */
+  async function inputsCheck(plan: ModelPlan, productionVersion: number | null): Promise<{ inputsUnchanged?: boolean; inputsChanged?: string[] }> {
+    const now = await inputsDigest(plan);
+    const before = productionVersion === null ? undefined : (await registryFor(plan).getVersion(plan.name, productionVersion))?.inputs;
+    // Neither side has inputs: the field stays absent, so results look as they did before inputs were hashed.
+    if (!now && !before) return {};
+    // Production recorded none (registered before inputs were hashed, or before the model had any):
+    // unknown counts as unchanged; the next version records them.
+    if (!before) return { inputsUnchanged: true };
+    // An MLflow version whose inputs map did not fit a tag has only the sha256: changed, but unnamed.
+    const changed = Object.keys(before.files).length ? changedInputs(before, now)! : before.sha256 === now?.sha256 ? [] : ['(unnamed inputs)'];
+    return { inputsUnchanged: changed.length === 0, ...(changed.length ? { inputsChanged: changed.slice(0, 20) } : {}) };
   }
 
   /**
@@ -161,7 +177,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
       }
       const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
       const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
-      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, predictionDrift, performance, newRows };
+      const inputs = await inputsCheck(plan, production?.version ?? null);
+      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, predictionDrift, performance, newRows, ...inputs };
     },
 
     /**
@@ -294,6 +311,11 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const sha = input.fingerprint.sha256;
       const location = input.data?.location ?? input.plan.data.current;
       await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.runId);
+      // DVC lineage: the entry and commit now, and whether its md5 is that of the very bytes trained on
+      // (the snapshot), so a `.dvc` file changed during the run shows as `matches: false`, not as a lie.
+      const trainedFile = input.fingerprint.files === 1 && !/[*?[{]/.test(location) ? location : undefined;
+      const dvc = await dvcLineage(input.plan.data.current, trainedFile);
+      const inputs = await inputsDigest(input.plan);
       const profileFile = path.join(dataDir(input.plan), `${sha}.profile.json`);
       if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, location, input.plan.data.format));
       return registryFor(input.plan).register({
@@ -306,6 +328,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
         metrics: input.metrics,
         triggers: input.triggers,
         codeVersion: (await codeVersion([path.dirname(input.plan.configFile), input.plan.train.workdir, input.plan.evaluate.workdir])).label ?? undefined,
+        ...(dvc ? { dvc } : {}),
+        ...(inputs ? { inputsSha256: inputs.sha256, inputs } : {}),
       });
     },
 

@@ -40,6 +40,10 @@ export interface CheckResult {
   performance: Evidence['performance'];
   /** Rows beyond what the production model was trained on. */
   newRows: number;
+  /** params.yaml, dvc.lock deps and train.inputs equal the production version's (absent in results before inputs were hashed). */
+  inputsUnchanged?: boolean;
+  /** Which of those inputs changed (at most 20 names). */
+  inputsChanged?: string[];
 }
 
 export interface TrainInput {

@@ -1,3 +1,4 @@
+import type { DvcLineage } from '../lineage/dvc.js';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TriggerDecision } from '../policy/trigger-policy.js';
@@ -29,6 +30,8 @@ export interface RunRecord {
   codeVersion: string | null;
   /** The repositories behind the code version: commit and dirty flag of each (absent in records before 0.2). */
   code?: GitState[];
+  /** Where DVC tracks the data the run checked or trained on (absent when DVC does not). */
+  dvc?: DvcLineage;
   configFile: string | null;
   /** The decision's MLflow run, when `tracking.mlflow` is configured (or why it could not be written). */
   tracking?: { mlflowRunId: string } | { error: string };

@@ -13,6 +13,7 @@ const load = {
   production: async (): Promise<Registrar> => (await import('./commands/production.js')).registerProduction,
   init: async (): Promise<Registrar> => (await import('./commands/init.js')).registerInit,
   cluster: async (): Promise<Registrar> => (await import('./commands/cluster.js')).registerCluster,
+  reproduce: async (): Promise<Registrar> => (await import('./commands/reproduce.js')).registerReproduce,
 };
 const MODULE_OF: Record<string, keyof typeof load> = {
   data: 'data',
@@ -37,6 +38,7 @@ const MODULE_OF: Record<string, keyof typeof load> = {
   promote: 'production',
   setup: 'cluster',
   cluster: 'cluster',
+  reproduce: 'reproduce',
 };
 
 const program = new Command('retrain')

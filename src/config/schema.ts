@@ -51,6 +51,11 @@ export const commandSchema = z.strictObject({
 
 export const trainSchema = commandSchema.extend({
   params: z.record(z.string(), z.unknown()).default({}).describe('passed to the command as JSON'),
+  inputs: z
+    .array(z.string().min(1).max(500).refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a glob relative to the config file, inside its folder'))
+    .max(50)
+    .default([])
+    .describe('globs (relative to the config) of files that decide the result; a change retrains'),
 });
 
 export const columnRuleSchema = z.strictObject({

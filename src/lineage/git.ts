@@ -9,7 +9,7 @@ export interface GitState {
 }
 
 // git runs with a bare environment: no worker secrets reach it, and no user config changes its output.
-const gitEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C', GIT_OPTIONAL_LOCKS: '0' });
+export const gitEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C', GIT_OPTIONAL_LOCKS: '0' });
 
 /** The git repository holding `dir`, or null when it is not in one (or git is not installed). */
 export async function gitState(dir: string): Promise<GitState | null> {

@@ -11,6 +11,9 @@ export interface Evidence {
   /** The production model's primary metric on today's evaluation data, and the value it had when promoted. */
   performance: { metric: string; direction: 'maximize' | 'minimize'; current: number; baseline: number | null } | null;
   newRows: number;
+  /** params.yaml, dvc.lock deps and train.inputs globs equal production's; missing (older results) counts as unchanged. */
+  inputsUnchanged?: boolean;
+  inputsChanged?: string[];
 }
 
 /** What the controller remembers between runs so a noisy metric does not thrash. */
@@ -146,13 +149,15 @@ export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: Tri
   const decide = (retrain: boolean, reason: string, breaches = memory.breaches): TriggerDecision => ({ retrain, reason, rules, breaches });
 
   if (ctx.force) return decide(true, `forced retrain (${ctx.reasons.join(', ')})`, 0);
-  if (policy.skipUnchangedData && e.production && e.dataUnchanged && e.paramsUnchanged) {
+  if (policy.skipUnchangedData && e.production && e.dataUnchanged && e.paramsUnchanged && e.inputsUnchanged !== false) {
     return decide(false, `data and params unchanged since production v${e.production.version} was trained`);
   }
   if (!e.production) return decide(true, 'no production model yet', 0);
   const explicit = ctx.reasons.filter((r) => ctx.explicit.includes(r));
   if (explicit.length > 0) return decide(true, `requested: ${explicit.join(', ')}`, 0);
   if (e.dataUnchanged && !e.paramsUnchanged) return decide(true, 'training params changed since the production model', 0);
+  // Like a params change: the files that decide the result differ, so today's model is not what they would train.
+  if (e.inputsUnchanged === false) return decide(true, `inputs changed: ${e.inputsChanged?.length ? e.inputsChanged.join(', ') : 'unknown'}`, 0);
 
   if (fired.length === 0) {
     const checked = rules.length ? rules.map((r) => r.detail).join('; ') : 'no evidence rules configured';

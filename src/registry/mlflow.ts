@@ -1,3 +1,5 @@
+import type { InputsDigest } from '../lineage/inputs.js';
+import type { DvcLineage } from '../lineage/dvc.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -20,6 +22,12 @@ export const TAG = {
   metrics: 'retrain.metrics',
   triggers: 'retrain.triggers',
   codeVersion: 'retrain.code_version',
+  dvcMd5: 'retrain.dvc_md5',
+  dvcFile: 'retrain.dvc_file',
+  gitCommit: 'retrain.git_commit',
+  dvc: 'retrain.dvc',
+  inputsSha256: 'retrain.inputs_sha256',
+  inputs: 'retrain.inputs',
   /** JSON {at, by, reason, runId}: production was rolled away from this version; never restored automatically. */
   rolledBack: 'retrain.rolled_back',
 } as const;
@@ -193,6 +201,17 @@ export class MlflowRegistry implements Registry {
       [TAG.metrics]: clip(JSON.stringify(input.metrics), MAX_TAG_VALUE),
       [TAG.triggers]: input.triggers.join(','),
       ...(input.codeVersion ? { [TAG.codeVersion]: input.codeVersion } : {}),
+      ...(input.dvc
+        ? {
+            [TAG.dvcMd5]: input.dvc.md5,
+            [TAG.dvcFile]: input.dvc.stage ? `${input.dvc.file}:${input.dvc.stage}` : input.dvc.file,
+            ...(input.dvc.commit ? { [TAG.gitCommit]: input.dvc.commit } : {}),
+            [TAG.dvc]: clip(JSON.stringify(input.dvc), MAX_TAG_VALUE),
+          }
+        : {}),
+      ...(input.inputsSha256 ? { [TAG.inputsSha256]: input.inputsSha256 } : {}),
+      // An inputs map too long for a tag is left out: a changed sha256 then names no file, but still retrains.
+      ...(input.inputs && JSON.stringify(input.inputs).length <= MAX_TAG_VALUE ? { [TAG.inputs]: JSON.stringify(input.inputs) } : {}),
     };
     // A retry that died between create and return finds the version by tag above; this lock
     // keeps two workers on one machine from both creating it.
@@ -381,6 +400,8 @@ function toModelVersion(v: MlflowVersion): ModelVersion {
     triggers: tags[TAG.triggers]?.split(',').filter(Boolean) ?? [],
     codeVersion: tags[TAG.codeVersion],
     createdAt: new Date(v.creation_timestamp).toISOString(),
+    ...(tags[TAG.dvc] ? { dvc: json<DvcLineage>(TAG.dvc, { repo: '', path: '', file: tags[TAG.dvcFile] ?? '', md5: tags[TAG.dvcMd5] ?? '' }) } : {}),
+    ...(tags[TAG.inputsSha256] ? { inputsSha256: tags[TAG.inputsSha256], inputs: json<InputsDigest>(TAG.inputs, { sha256: tags[TAG.inputsSha256] ?? '', files: {} }) } : {}),
     ...(tags[TAG.rolledBack] ? { rolledBack: json<RollbackMark>(TAG.rolledBack, { at: '', by: 'unknown', reason: tags[TAG.rolledBack] ?? '' }) } : {}),
   };
 }

@@ -1,3 +1,5 @@
+import type { InputsDigest } from '../lineage/inputs.js';
+import type { DvcLineage } from '../lineage/dvc.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
 
 export interface ModelVersion {
@@ -14,6 +16,11 @@ export interface ModelVersion {
   createdAt: string;
   /** Set when production was rolled away from this version (declared bad): no rollback or watch window returns to it. */
   rolledBack?: RollbackMark;
+  /** Where DVC tracks the training data (md5, `.dvc`/`dvc.lock` entry, commit), when it does. */
+  dvc?: DvcLineage;
+  /** sha256 of the inputs besides data and params (params.yaml, dvc.lock deps, train.inputs), when the model has any. */
+  inputsSha256?: string;
+  inputs?: InputsDigest;
 }
 
 /**

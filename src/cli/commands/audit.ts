@@ -4,6 +4,7 @@ import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js
 import { planModel } from '../../config/plan.js';
 import { parseDurationMs } from '../../duration.js';
 import { ConfigError } from '../../errors.js';
+import type { DvcLineage } from '../../lineage/dvc.js';
 import { decideRetrain, EMPTY_MEMORY, type PolicyMemory, type TriggerDecision } from '../../policy/trigger-policy.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { failureEvidence } from '../format-result.js';
@@ -51,7 +52,15 @@ export function explainRecord(r: RunRecord): string {
     out.push(`  metrics: candidate ${JSON.stringify(m.candidate)}${m.production ? `, production ${JSON.stringify(m.production)}` : ''}`);
   }
   out.push(`code version ${r.codeVersion ?? 'unknown'}, config ${r.configFile ?? 'unknown'}`);
+  if (r.dvc) out.push(dvcLine(r.dvc));
   return out.join('\n');
+}
+
+/** One line naming what DVC tracks: md5, entry, commit, and whether `dvc checkout` gives these bytes back. */
+export function dvcLine(d: DvcLineage): string {
+  const entry = d.stage ? `${d.file} stage ${d.stage}` : d.file;
+  const caveats = [d.entryCommitted === false ? 'entry not committed' : '', d.matches === false ? 'data differs from its DVC md5' : ''].filter(Boolean);
+  return `dvc: ${d.path} md5 ${d.md5}${d.nfiles !== undefined ? ` (${d.nfiles} files)` : ''} in ${entry} at commit ${d.commit?.slice(0, 12) ?? 'none'}${caveats.length ? ` — ${caveats.join(', ')}` : ''}`;
 }
 
 export function registerAudit(program: Command): void {

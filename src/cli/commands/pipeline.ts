@@ -92,6 +92,11 @@ export function registerPipeline(program: Command): void {
         v.triggers.join(','),
         v.workflowId,
       ])));
+      const tracked = versions.filter((v) => v.dvc);
+      if (tracked.length) {
+        print('\nDVC lineage (restore with `retrain reproduce <model> <version>`):');
+        print(table(['version', 'dvc md5', 'entry', 'commit'], tracked.map((v) => [v.version, v.dvc!.md5, v.dvc!.stage ? `${v.dvc!.file}:${v.dvc!.stage}` : v.dvc!.file, v.dvc!.commit?.slice(0, 12) ?? 'none'])));
+      }
       const moves = await registry.aliasHistory(model);
       if (moves.length) {
         print(`\n${alias} history:`);
