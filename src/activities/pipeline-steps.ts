@@ -74,7 +74,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async checkData(input: CheckInput): Promise<CheckResult> {
       const { plan } = input;
       const engine = await deps.engine();
-      const fp = await fingerprint(engine, plan.data.current, plan.data.format);
+      const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots);
       // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
       if (fp.rows === 0) {
         throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
@@ -170,7 +170,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
       const { plan } = input;
       const engine = await deps.engine();
-      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format);
+      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format, plan.dataRoots);
       const candidate = await scoreModel(plan, input.runId, 'candidate', input.candidateDir);
       const production = input.productionDir ? await scoreModel(plan, input.runId, 'production', input.productionDir) : null;
       let comparison: PairedComparison | null = null;
