@@ -6,7 +6,10 @@ import type { Registry } from '../registry/registry.js';
 
 /** What activities need from the outside world; the worker builds the real ones, tests may swap. */
 export interface ActivityDeps {
-  /** Read on every run, so an edited config file applies to the next run without a restart. */
+  /**
+   * Read on every run, so an edited config file applies to the next run without a restart; parsed
+   * only when its content (or a RETRAIN__ override) changed, since loadConfig caches by content hash.
+   */
   config: () => LoadedConfig;
   registry: (config: LoadedConfig) => Registry;
   engine: () => Promise<DataEngine>;

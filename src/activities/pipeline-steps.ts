@@ -99,7 +99,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
   async function snapshotHere(plan: ModelPlan, snap: SnapshotRef, runId: string): Promise<string> {
     if (existsSync(snap.location.replace(/[*?[{].*$/, ''))) return snap.location;
     const engine = await deps.engine();
-    const local = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: runId });
+    const local = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: runId, dataRoots: plan.dataRoots });
     if (local.fingerprint.sha256 !== snap.sha256) {
       throw new RetrainError(
         FailureType.DataSource,
@@ -129,7 +129,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async checkData(input: CheckInput): Promise<CheckResult> {
       const { plan } = input;
       const engine = await deps.engine();
-      const fp = await fingerprint(engine, plan.data.current, plan.data.format);
+      const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots);
       // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
       if (fp.rows === 0) {
         throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
@@ -189,7 +189,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const { plan } = input;
       const engine = await deps.engine();
       const onProgress = progress();
-      const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.runId, ...(onProgress ? { onProgress } : {}) });
+      const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.runId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}) });
       // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted.
       try {
         const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
@@ -250,7 +250,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
       const { plan } = input;
       const engine = await deps.engine();
-      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format);
+      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format, plan.dataRoots);
       const registry = registryFor(plan);
       // References are fetched by this host; the old local-path inputs stay readable for runs started before them.
       const candidateDir = input.candidate ? await registry.fetchArtifact(plan.name, input.candidate) : input.candidateDir;

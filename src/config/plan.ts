@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { LoadedConfig } from './load.js';
 import { modelConfig } from './load.js';
+import { ConfigError } from '../errors.js';
 import type { ModelConfig, RegistryConfig } from './model-schema.js';
 import { resolveDataPath } from './paths.js';
 
@@ -15,18 +16,28 @@ export interface ModelPlan extends Omit<ModelConfig, 'data'> {
   /** Which registry backend and which alias marks production. */
   registry: RegistryConfig;
   data: ModelConfig['data'] & { current: string; evaluation: string; reference?: string };
+  /** The data roots (absolute): every file a data glob expands to must resolve inside one. */
+  dataRoots?: string[];
 }
+
+/**
+ * A plan is an activity result and input, in workflow history many times over: keep it small.
+ * 512 KiB leaves room for train.params past the 128 KiB a command line can carry (they go through
+ * RETRAIN_PARAMS_FILE) while staying far below Temporal's 2 MiB payload limit.
+ */
+export const MAX_PLAN_BYTES = 512 * 1024;
 
 export function planModel(config: LoadedConfig, name: string): ModelPlan {
   const model = modelConfig(config, name);
   const field = (f: string) => `${config.file}: models.${name}.data.${f}`;
   const resolve = (p: string, f: string) => resolveDataPath(p, config.dir, config.dataRoots, field(f));
-  return {
+  const plan: ModelPlan = {
     ...model,
     name,
     configFile: config.file,
     stateDir: config.stateDir,
     registry: config.registry,
+    dataRoots: config.dataRoots,
     data: {
       ...model.data,
       current: resolve(model.data.current, 'current'),
@@ -40,4 +51,12 @@ export function planModel(config: LoadedConfig, name: string): ModelPlan {
       ...(model.promotion.deploy ? { deploy: { ...model.promotion.deploy, workdir: path.resolve(config.dir, model.promotion.deploy.workdir) } } : {}),
     },
   };
+  const bytes = Buffer.byteLength(JSON.stringify(plan));
+  if (bytes > MAX_PLAN_BYTES) {
+    throw new ConfigError(
+      `${config.file}: models.${name}: the model's plan is ${bytes} bytes of JSON, over the ${MAX_PLAN_BYTES}-byte (512 KiB) limit for what travels in workflow history; move large values (train.params, env) into files the command reads`,
+      { model: name, bytes },
+    );
+  }
+  return plan;
 }

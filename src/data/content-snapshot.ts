@@ -48,10 +48,11 @@ async function manifest(dir: string): Promise<string> {
  */
 export async function snapshotData(
   engine: DataEngine,
-  opts: { source: string; format: DataFormat; root: string; owner: string; onProgress?: (bytes: number) => void },
+  opts: { source: string; format: DataFormat; root: string; owner: string; dataRoots?: readonly string[]; onProgress?: (bytes: number) => void },
 ): Promise<DataSnapshot> {
   const { source, root } = opts;
-  const files = await datasetFiles(engine, source);
+  // Every file a glob expands to is checked against the data roots after resolving links.
+  const files = await datasetFiles(engine, source, opts.dataRoots);
   const { base, rest } = splitSource(source);
   return withOwnTemp(path.join(root, 'incoming'), opts.owner, async (tmp) => {
     await mkdir(tmp, { recursive: true });

@@ -1,18 +1,35 @@
 import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
+import { stat } from 'node:fs/promises';
 import { FailureType, RetrainError } from '../errors.js';
 
 export type DataFormat = 'auto' | 'csv' | 'parquet' | 'json';
 
-/** The table function that reads a dataset; the path is always a bound parameter ($1 unless told), never SQL. */
-export function readerFor(location: string, format: DataFormat = 'auto', slot = 1): string {
+/** Rows DuckDB reads to guess a CSV's column types; validation then checks every row (validate.ts). */
+export const CSV_SAMPLE_ROWS = 20480;
+
+/**
+ * The table function that reads a dataset; the path is always a bound parameter ($1 unless told), never SQL.
+ * `allVarchar` reads every CSV column as text, so values past the type-sniffing window can be checked.
+ */
+export function readerFor(location: string, format: DataFormat = 'auto', slot = 1, opts: { allVarchar?: boolean } = {}): string {
   const f = format === 'auto' ? detectFormat(location) : format;
   if (f === 'parquet') return `read_parquet($${slot})`;
   if (f === 'json') return `read_json_auto($${slot})`;
-  return `read_csv($${slot}, header = true, sample_size = 20480, nullstr = ['', 'NA', 'null'])`;
+  const text = opts.allVarchar ? ', all_varchar = true' : '';
+  return `read_csv($${slot}, header = true, sample_size = ${CSV_SAMPLE_ROWS}, nullstr = ['', 'NA', 'null']${text})`;
 }
 
-function detectFormat(location: string): Exclude<DataFormat, 'auto'> {
+const literal = (s: string) => `'${s.replaceAll("'", "''")}'`;
+const sniffed = (v: unknown) => (v === null || v === undefined || v === '(empty)' ? '' : String(v));
+
+/** A CSV dialect and column types as DuckDB's sniffer found them, to read the file without sniffing again. */
+interface CsvDialect {
+  signature: string;
+  reader: (slot: number, allVarchar: boolean) => string;
+}
+
+export function detectFormat(location: string): Exclude<DataFormat, 'auto'> {
   const lower = location.toLowerCase();
   if (/\.parquet$/.test(lower)) return 'parquet';
   if (/\.(jsonl|ndjson|json)(\.gz)?$/.test(lower)) return 'json';
@@ -32,6 +49,8 @@ export class DataEngine {
   /** A connection runs one query at a time; concurrent queries each take their own. */
   private readonly idle: DuckDBConnection[] = [];
   private readonly all: DuckDBConnection[] = [];
+  private readonly dialects = new Map<string, CsvDialect>();
+  private readonly sniffing = new Map<string, Promise<CsvDialect | null>>();
 
   private constructor(private readonly instance: DuckDBInstance) {}
 
@@ -54,6 +73,57 @@ export class DataEngine {
     } finally {
       this.idle.push(connection);
     }
+  }
+
+  /**
+   * readerFor, except that a CSV is sniffed once per state of its (first) file: DuckDB's sniffer
+   * reads CSV_SAMPLE_ROWS rows of every column on each query, which for wide files costs seconds
+   * per query (3 s at 1,000 columns) while the read itself takes milliseconds.
+   */
+  async reader(location: string, format: DataFormat = 'auto', slot = 1, opts: { allVarchar?: boolean } = {}): Promise<string> {
+    if ((format === 'auto' ? detectFormat(location) : format) !== 'csv') return readerFor(location, format, slot, opts);
+    const dialect = await this.csvDialect(location).catch(() => null);
+    // Whatever the sniffer cannot read, the plain reader reports (and describe() diagnoses).
+    return dialect ? dialect.reader(slot, opts.allVarchar ?? false) : readerFor(location, format, slot, opts);
+  }
+
+  private async csvDialect(location: string): Promise<CsvDialect | null> {
+    const [first] = await this.rows('SELECT file FROM glob($1) ORDER BY file LIMIT 1', [location], location);
+    if (!first) return null;
+    const file = String(first.file);
+    const st = await stat(file, { bigint: true });
+    const signature = `${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
+    const known = this.dialects.get(location);
+    if (known?.signature === signature) return known;
+    const [s] = await this.rows(
+      `SELECT * FROM sniff_csv($1, header = true, sample_size = ${CSV_SAMPLE_ROWS}, nullstr = ['', 'NA', 'null'])`,
+      [file],
+      file,
+    );
+    const columns = (s?.Columns ?? []) as { name: string; type: string }[];
+    if (!s || columns.length === 0) return null;
+    const options = [
+      'auto_detect = false',
+      `delim = ${literal(sniffed(s.Delimiter))}`,
+      `quote = ${literal(sniffed(s.Quote))}`,
+      `escape = ${literal(sniffed(s.Escape))}`,
+      `new_line = ${literal(sniffed(s.NewLineDelimiter))}`,
+      `skip = ${Number(s.SkipRows ?? 0)}`,
+      `comment = ${literal(sniffed(s.Comment))}`,
+      `header = ${s.HasHeader === false ? 'false' : 'true'}`,
+      ...(s.DateFormat ? [`dateformat = ${literal(String(s.DateFormat))}`] : []),
+      ...(s.TimestampFormat ? [`timestampformat = ${literal(String(s.TimestampFormat))}`] : []),
+      "nullstr = ['', 'NA', 'null']",
+    ].join(', ');
+    const typed = `{${columns.map((c) => `${literal(c.name)}: ${literal(c.type)}`).join(', ')}}`;
+    const text = `{${columns.map((c) => `${literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
+    const dialect: CsvDialect = {
+      signature,
+      reader: (slot, allVarchar) => `read_csv($${slot}, ${options}, columns = ${allVarchar ? text : typed})`,
+    };
+    if (this.dialects.size >= 256) this.dialects.delete(this.dialects.keys().next().value!);
+    this.dialects.set(location, dialect);
+    return dialect;
   }
 
   /** Small results as plain objects (aggregates, schema rows). */

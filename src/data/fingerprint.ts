@@ -2,8 +2,10 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { FailureType, RetrainError } from '../errors.js';
-import { readerFor, type DataEngine, type DataFormat } from './engine.js';
+import type { DataEngine, DataFormat } from './engine.js';
 import { diagnoseCsv } from './csv-diagnose.js';
+import { duplicateColumns, readCsvHeader, parquetTopLevelNames } from './header.js';
+import { isInside, realPath } from '../config/paths.js';
 
 export interface ColumnSchema {
   name: string;
@@ -18,22 +20,41 @@ export interface DataFingerprint {
   schema: ColumnSchema[];
 }
 
-/** The files a path or glob names, sorted, so the hash does not depend on directory order. */
-export async function datasetFiles(engine: DataEngine, location: string): Promise<string[]> {
+/**
+ * The files a path or glob names, sorted, so the hash does not depend on directory order.
+ * With `roots`, every file must resolve (symbolic links followed, as DuckDB follows them) inside
+ * one of them: a link inside a data root that points outside it is refused, not read.
+ */
+export async function datasetFiles(engine: DataEngine, location: string, roots?: readonly string[]): Promise<string[]> {
   const rows = await engine.rows('SELECT file FROM glob($1) ORDER BY file', [location], location);
   const files = rows.map((r) => String(r.file));
   if (files.length === 0) throw new RetrainError(FailureType.DataSource, `${location}: no such file`, { file: location });
+  if (roots) {
+    const realRoots = roots.map(realPath);
+    for (const file of files) {
+      const real = realPath(file);
+      if (!realRoots.some((root) => isInside(root, real))) {
+        throw new RetrainError(
+          FailureType.DataSource,
+          `${location}: ${file} resolves through a symbolic link to ${real}, outside the data roots (${roots.join(', ')})`,
+          { file, value: location },
+        );
+      }
+    }
+  }
   return files;
 }
 
 /** sha256 over every file's bytes in sorted order, streamed; plus row count and schema from DuckDB, read meanwhile. */
-export async function fingerprint(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<DataFingerprint> {
-  const files = await datasetFiles(engine, location);
-  const [{ sha256, bytes }, schema, [count]] = await Promise.all([
-    hashFiles(files),
-    describe(engine, location, format),
-    engine.rows(`SELECT count(*)::BIGINT AS n FROM ${readerFor(location, format)}`, [location], location),
-  ]);
+export async function fingerprint(engine: DataEngine, location: string, format: DataFormat = 'auto', roots?: readonly string[]): Promise<DataFingerprint> {
+  const files = await datasetFiles(engine, location, roots);
+  // The hash streams meanwhile; the two queries run one after the other, since on a wide CSV each
+  // holds a buffer per column and two at once can exceed DuckDB's memory limit.
+  const hashing = hashFiles(files);
+  hashing.catch(() => {});
+  const schema = await describe(engine, location, format);
+  const [count] = await engine.rows(`SELECT count(*)::BIGINT AS n FROM ${await engine.reader(location, format)}`, [location], location);
+  const { sha256, bytes } = await hashing;
   return { sha256, files: files.length, bytes, rows: Number(count?.n ?? 0), schema };
 }
 
@@ -48,10 +69,11 @@ async function hashFiles(files: string[]): Promise<{ sha256: string; bytes: numb
 }
 
 export async function describe(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<ColumnSchema[]> {
-  const rows = await engine.rows(`DESCRIBE SELECT * FROM ${readerFor(location, format)}`, [location], location);
+  const reader = await engine.reader(location, format);
+  const rows = await engine.rows(`DESCRIBE SELECT * FROM ${reader}`, [location], location);
   const schema = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   // DuckDB's sniffer falls back to one column per line when rows disagree; that is a malformed file, not data.
-  if (schema.length === 1 && /[,;\t|]/.test(schema[0]!.name) && readerFor(location, format).startsWith('read_csv')) {
+  if (schema.length === 1 && /[,;\t|]/.test(schema[0]!.name) && reader.startsWith('read_csv')) {
     const files = await datasetFiles(engine, location);
     for (const file of files) {
       const why = await diagnoseCsv(file);
@@ -59,5 +81,30 @@ export async function describe(engine: DataEngine, location: string, format: Dat
     }
     throw new RetrainError(FailureType.DataSource, `${location}: malformed CSV: could not split the header ${JSON.stringify(schema[0]!.name.slice(0, 80))} into columns`, { file: location });
   }
+  await refuseDuplicateColumns(engine, location, reader, schema);
   return schema;
+}
+
+/**
+ * DuckDB renames a repeated column name (`x`, `x` → `x`, `x_1`; names differing only in case
+ * count as the same) and would then test and train on a column nobody named. The names as the
+ * file spells them are read from the CSV header line or the Parquet schema; a repeat is refused.
+ */
+async function refuseDuplicateColumns(engine: DataEngine, location: string, reader: string, schema: ColumnSchema[]): Promise<void> {
+  const csv = reader.startsWith('read_csv');
+  if (!csv && !reader.startsWith('read_parquet')) return;
+  const files = await datasetFiles(engine, location);
+  for (const file of files) {
+    let names: string[] | null;
+    if (csv) names = await readCsvHeader(file, schema.length);
+    else names = parquetTopLevelNames(await engine.rows('SELECT name, num_children FROM parquet_schema($1)', [file], file));
+    const dups = names ? duplicateColumns(names) : [];
+    if (dups.length > 0) {
+      const shown = dups.map((d) => d.map((n) => JSON.stringify(n)).join(' and ')).join('; ');
+      throw new RetrainError(FailureType.DataSource, `${file}: duplicate column names: ${shown} (names that differ only in case are the same column to DuckDB); rename them`, {
+        file,
+        columns: dups,
+      });
+    }
+  }
 }

@@ -1,4 +1,4 @@
-import { readerFor, type DataEngine, type DataFormat } from './engine.js';
+import type { DataEngine, DataFormat } from './engine.js';
 
 export interface ColumnProfile {
   column: string;
@@ -19,7 +19,7 @@ const num = (v: unknown) => (v === null || v === undefined || v === '' ? null : 
 
 /** One pass of DuckDB's SUMMARIZE: type, count, nulls, distinct, min, max, mean, std, quartiles. */
 export async function profile(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<ColumnProfile[]> {
-  const rows = await engine.rows(`SUMMARIZE SELECT * FROM ${readerFor(location, format)}`, [location], location);
+  const rows = await engine.rows(`SUMMARIZE SELECT * FROM ${await engine.reader(location, format)}`, [location], location);
   return rows.map((r) => ({
     column: String(r.column_name),
     type: String(r.column_type),

@@ -3,7 +3,8 @@ import type { ValidationConfig } from '../config/model-schema.js';
 type ColumnRule = Partial<ValidationConfig['columns'][string]> & { required: boolean; severity: 'error' | 'warn' };
 import { parseDurationMs } from '../duration.js';
 import { logicalType, satisfies, isNumeric } from './column-types.js';
-import { ident, readerFor, type DataEngine, type DataFormat } from './engine.js';
+import type { DuckDBValue } from '@duckdb/node-api';
+import { CSV_SAMPLE_ROWS, ident, readerFor, type DataEngine, type DataFormat } from './engine.js';
 import { describe } from './fingerprint.js';
 
 export interface Violation {
@@ -60,10 +61,101 @@ export function compareSchemas(
   return out;
 }
 
+/** Columns per query: wide data is checked in a bounded number of passes, never one per column. */
+export const COLUMNS_PER_QUERY = 500;
+
+/** One column's aggregates in a batched query; `param` binds a value and returns its placeholder. */
+type Aggregates = (param: (v: DuckDBValue) => string) => string[];
+
+/**
+ * Runs each column's aggregates over `from`, COLUMNS_PER_QUERY columns per query (one scan of the
+ * data each), and returns each column's values in the order its aggregates were listed.
+ */
+async function batched(engine: DataEngine, location: string, from: string, perColumn: Aggregates[]): Promise<unknown[][]> {
+  const out: unknown[][] = perColumn.map(() => []);
+  for (let start = 0; start < perColumn.length; start += COLUMNS_PER_QUERY) {
+    const params: DuckDBValue[] = [location];
+    const param = (v: DuckDBValue) => `$${params.push(v)}`;
+    const select: string[] = [];
+    const slots: [number, number][] = [];
+    perColumn.slice(start, start + COLUMNS_PER_QUERY).forEach((agg, i) =>
+      agg(param).forEach((expr, k) => {
+        select.push(`${expr} AS "a${select.length}"`);
+        slots.push([start + i, k]);
+      }),
+    );
+    if (select.length === 0) continue;
+    const [row] = await engine.rows(`SELECT ${select.join(', ')} FROM ${from}`, params, location);
+    slots.forEach(([c, k], j) => (out[c]![k] = row?.[`a${j}`] ?? null));
+  }
+  return out;
+}
+
+/**
+ * batched() in two rounds, for aggregates whose first is a count of bad values and the rest describe
+ * them (samples, first row): the descriptions are computed only for the columns with a count above
+ * zero, since a filtered min() over text costs several times a count on wide data.
+ */
+async function countsThenDetails(engine: DataEngine, location: string, from: string, perColumn: Aggregates[]): Promise<unknown[][]> {
+  const counts = await batched(engine, location, from, perColumn.map((agg) => (param) => agg(param).slice(0, 1)));
+  const wanted = perColumn.map((agg, i) => Number(counts[i]![0] ?? 0) > 0 && agg(() => '$1').length > 1);
+  const details = await batched(engine, location, from, perColumn.filter((_, i) => wanted[i]));
+  let k = 0;
+  return perColumn.map((_, i) => (wanted[i] ? details[k++]! : counts[i]!));
+}
+
+/**
+ * The condition "this text value is not a valid `cast`". An integer must also be whole: DuckDB's
+ * TRY_CAST('1.5' AS BIGINT) rounds to 2.
+ */
+function notCastable(v: string, cast: string): string {
+  const bad = `TRY_CAST(${v} AS ${cast}) IS NULL`;
+  return INTEGER_CAST.test(cast) ? `(${bad} OR TRY_CAST(${v} AS DOUBLE) <> TRY_CAST(${v} AS ${cast})::DOUBLE)` : bad;
+}
+const INTEGER_CAST = /^(TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|UHUGEINT)$/;
+/** Sniffed types worth checking row by row; VARCHAR holds anything, nested types never come from a CSV. */
+const CHECKABLE = /^(BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|DOUBLE|FLOAT|REAL|DECIMAL\(\d+,\s*\d+\)|DATE|TIME|TIMESTAMP|TIMESTAMP WITH TIME ZONE)$/;
+
+interface TypeFailure {
+  count: number;
+  firstRow: number;
+  first: unknown;
+  last: unknown;
+}
+
+/**
+ * DuckDB guesses a CSV's column types from its first CSV_SAMPLE_ROWS rows; a bad value after them
+ * passes the typed checks and fails whoever reads the file next. So every row of a CSV is read as
+ * text once, and each column checked against the type the config declares (or else the one DuckDB
+ * guessed): how many values do not fit, the first with its row number (1 = the first data row).
+ */
+async function typeFailures(engine: DataEngine, location: string, format: DataFormat, targets: Map<string, string>): Promise<Map<string, TypeFailure>> {
+  const out = new Map<string, TypeFailure>();
+  if (!readerFor(location, format).startsWith('read_csv') || targets.size === 0) return out;
+  const from = `(SELECT row_number() OVER () AS "__retrain_row", * FROM ${await engine.reader(location, format, 1, { allVarchar: true })})`;
+  const names = [...targets.keys()];
+  const results = await countsThenDetails(engine, location, from, names.map((name) => () => {
+    const col = ident(name);
+    const bad = `${col} IS NOT NULL AND ${notCastable(col, targets.get(name)!)}`;
+    return [
+      `count(*) FILTER (WHERE ${bad})::BIGINT`,
+      `min("__retrain_row") FILTER (WHERE ${bad})::BIGINT`,
+      `arg_min(${col}, "__retrain_row") FILTER (WHERE ${bad})`,
+      `arg_max(${col}, "__retrain_row") FILTER (WHERE ${bad})`,
+    ];
+    // (the count first: countsThenDetails reads the rest only for columns with bad values)
+  }));
+  names.forEach((name, i) => {
+    const [count, firstRow, first, last] = results[i]!;
+    if (Number(count) > 0) out.set(name, { count: Number(count), firstRow: Number(firstRow), first, last });
+  });
+  return out;
+}
+
 /** Runs every configured rule in DuckDB and lists every violation, not just the first. */
 export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date()): Promise<ValidationReport> {
   const rules = model.validation;
-  const from = readerFor(location, model.data.format);
+  const from = await engine.reader(location, model.data.format);
   const q = (sql: string, params: unknown[] = []) => engine.rows(sql, [location, ...(params as never[])], location);
   const schema = new Map((await describe(engine, location, model.data.format)).map((c) => [c.name, c.type]));
   const [countRow] = await q(`SELECT count(*)::BIGINT AS n FROM ${from}`);
@@ -76,6 +168,21 @@ export async function validateDataset(engine: DataEngine, location: string, mode
   if (rules.maxRows !== undefined && rows > rules.maxRows) add({ rule: 'maxRows', column: null, expected: `<= ${rules.maxRows}`, observed: String(rows) });
 
   const columns: Record<string, ColumnRule> = { [model.data.target]: { required: true, severity: 'error' }, ...rules.columns };
+
+  // Pass 1 (CSV): every row, as text, against the declared or the guessed type.
+  const castTargets = new Map<string, string>();
+  for (const [name, duckType] of schema) {
+    const declared = columns[name]?.type;
+    const cast = declared ? CAST_FOR[declared] : CHECKABLE.test(duckType) ? duckType : undefined;
+    if (cast) castTargets.set(name, cast);
+  }
+  const failures = await typeFailures(engine, location, model.data.format, castTargets);
+  const failureSamples = (f: TypeFailure) => [...new Set([f.first, f.last])];
+  const failureText = (f: TypeFailure, wanted: string) =>
+    `${f.count} of ${rows} value(s) not ${wanted}, the first ${JSON.stringify(f.first)} at row ${f.firstRow}`;
+
+  // Pass 2: the rules on typed values, every column's aggregates batched into a few scans.
+  const checks: { name: string; kind: 'nulls' | 'range' | 'allowed' | 'finite'; agg: Aggregates; rule?: ColumnRule; limit?: number; bounds?: [number, number] }[] = [];
   for (const [name, rule] of Object.entries(columns)) {
     const duckType = schema.get(name);
     const severity = rule.severity;
@@ -84,55 +191,79 @@ export async function validateDataset(engine: DataEngine, location: string, mode
       continue;
     }
     const type = logicalType(duckType);
-    if (rule.type && !satisfies(type, rule.type)) {
-      // The values that made DuckDB infer another type are the ones a person needs to see.
-      const cast = CAST_FOR[rule.type];
-      const samples = cast
-        ? (await q(`SELECT DISTINCT ${ident(name)}::VARCHAR AS v FROM ${from} WHERE ${ident(name)} IS NOT NULL AND TRY_CAST(${ident(name)}::VARCHAR AS ${cast}) IS NULL LIMIT ${SAMPLES}`)).map((r) => r.v)
-        : [];
-      add({ rule: 'type', column: name, expected: rule.type, observed: `${type} (${duckType})`, samples, severity });
+    const failed = failures.get(name);
+    if (rule.type && (!satisfies(type, rule.type) || failed)) {
+      // The values that do not fit are the ones a person needs to see.
+      const observed = failed ? `${type} (${duckType}): ${failureText(failed, rule.type)}` : `${type} (${duckType})`;
+      add({ rule: 'type', column: name, expected: rule.type, observed, samples: failed ? failureSamples(failed) : [], severity });
       continue;
     }
+    if (failed) continue; // reported below with the guessed type; its typed values cannot be read
     const col = ident(name);
     const maxNull = rule.maxNullRatio ?? rules.maxNullRatio;
     if (maxNull !== undefined && rows > 0) {
-      const [r] = await q(`SELECT count(*) FILTER (WHERE ${col} IS NULL)::BIGINT AS nulls FROM ${from}`);
-      const ratio = Number(r?.nulls ?? 0) / rows;
-      if (ratio > maxNull) add({ rule: 'maxNullRatio', column: name, expected: `<= ${maxNull}`, observed: ratio.toFixed(4), severity });
+      checks.push({ name, kind: 'nulls', rule, limit: maxNull, agg: () => [`count(*) FILTER (WHERE ${col} IS NULL)::BIGINT`] });
     }
     if ((rule.min !== undefined || rule.max !== undefined) && isNumeric(type)) {
       const lo = rule.min ?? -Infinity;
       const hi = rule.max ?? Infinity;
-      const cond = `${col} IS NOT NULL AND (${col}::DOUBLE < $2::DOUBLE OR ${col}::DOUBLE > $3::DOUBLE OR isnan(${col}::DOUBLE))`;
-      const bad = await q(`SELECT ${col} AS v FROM ${from} WHERE ${cond} LIMIT ${SAMPLES}`, [lo, hi]);
-      if (bad.length > 0) {
-        const [c] = await q(`SELECT count(*)::BIGINT AS n FROM ${from} WHERE ${cond}`, [lo, hi]);
-        add({ rule: 'range', column: name, expected: `[${lo}, ${hi}]`, observed: `${c?.n} value(s) outside`, samples: bad.map((b) => shownValue(b.v)), severity });
-      }
+      checks.push({
+        name,
+        kind: 'range',
+        rule,
+        bounds: [lo, hi],
+        agg: (param) => {
+          const cond = `${col} IS NOT NULL AND (${col}::DOUBLE < ${param(lo)}::DOUBLE OR ${col}::DOUBLE > ${param(hi)}::DOUBLE OR isnan(${col}::DOUBLE))`;
+          return [`count(*) FILTER (WHERE ${cond})::BIGINT`, `min(${col}::DOUBLE) FILTER (WHERE ${cond})`, `max(${col}::DOUBLE) FILTER (WHERE ${cond})`];
+        },
+      });
     }
     if (rule.allowed) {
       const allowed = rule.allowed.map(String);
-      const slots = allowed.map((_, i) => `$${i + 2}::VARCHAR`).join(', ');
-      const cond = `${col} IS NOT NULL AND ${col}::VARCHAR NOT IN (${slots})`;
-      const bad = await q(`SELECT DISTINCT ${col}::VARCHAR AS v FROM ${from} WHERE ${cond} LIMIT ${SAMPLES}`, allowed);
-      if (bad.length > 0) add({ rule: 'allowed', column: name, expected: allowed.join('|'), observed: 'unknown categories', samples: bad.map((b) => b.v), severity });
+      checks.push({
+        name,
+        kind: 'allowed',
+        rule,
+        agg: (param) => {
+          const cond = `${col} IS NOT NULL AND ${col}::VARCHAR NOT IN (${allowed.map((a) => `${param(a)}::VARCHAR`).join(', ')})`;
+          return [`count(DISTINCT ${col}::VARCHAR) FILTER (WHERE ${cond})::BIGINT`, `min(${col}::VARCHAR) FILTER (WHERE ${cond})`, `max(${col}::VARCHAR) FILTER (WHERE ${cond})`];
+        },
+      });
     }
   }
-
   // NaN and ±Infinity poison most training code; refuse them in every floating-point column unless allowed.
   if (!rules.allowNonFinite) {
     for (const [name, duckType] of schema) {
-      if (!/^(FLOAT|DOUBLE|REAL)$/.test(duckType)) continue;
+      if (!/^(FLOAT|DOUBLE|REAL)$/.test(duckType) || failures.has(name)) continue;
       const col = ident(name);
-      const [r] = await q(`SELECT count(*) FILTER (WHERE isnan(${col}) OR isinf(${col}))::BIGINT AS n FROM ${from}`);
-      if (Number(r?.n ?? 0) > 0) {
-        const bad = await q(`SELECT ${col}::VARCHAR AS v FROM ${from} WHERE isnan(${col}) OR isinf(${col}) LIMIT ${SAMPLES}`);
-        add({ rule: 'finite', column: name, expected: 'finite numbers (no NaN or ±Infinity)', observed: `${r?.n} non-finite value(s)`, samples: bad.map((b) => b.v) });
-      }
+      const cond = `isnan(${col}) OR isinf(${col})`;
+      checks.push({ name, kind: 'finite', agg: () => [`count(*) FILTER (WHERE ${cond})::BIGINT`, `min(${col}::VARCHAR) FILTER (WHERE ${cond})`, `max(${col}::VARCHAR) FILTER (WHERE ${cond})`] });
     }
   }
+  const results = await countsThenDetails(engine, location, from, checks.map((c) => c.agg));
+  checks.forEach((c, i) => {
+    const [n, lo, hi] = results[i]!;
+    const count = Number(n ?? 0);
+    const samples = [...new Set([lo, hi].filter((v) => v !== null && v !== undefined).map(shownValue))];
+    const severity = c.rule?.severity ?? 'error';
+    if (c.kind === 'nulls') {
+      const ratio = count / rows;
+      if (ratio > c.limit!) add({ rule: 'maxNullRatio', column: c.name, expected: `<= ${c.limit}`, observed: ratio.toFixed(4), severity });
+    } else if (count === 0) return;
+    else if (c.kind === 'range') add({ rule: 'range', column: c.name, expected: `[${c.bounds![0]}, ${c.bounds![1]}]`, observed: `${count} value(s) outside`, samples, severity });
+    else if (c.kind === 'allowed') add({ rule: 'allowed', column: c.name, expected: c.rule!.allowed!.map(String).join('|'), observed: 'unknown categories', samples, severity });
+    else add({ rule: 'finite', column: c.name, expected: 'finite numbers (no NaN or ±Infinity)', observed: `${count} non-finite value(s)`, samples });
+  });
+  // A column without a declared type whose later rows break the type DuckDB guessed from the first ones.
+  for (const [name, f] of failures) {
+    if (columns[name]?.type) continue;
+    const duckType = schema.get(name)!;
+    add({ rule: 'type', column: name, expected: `${duckType}, the type of its first ${CSV_SAMPLE_ROWS} rows`, observed: failureText(f, duckType), samples: failureSamples(f) });
+  }
 
-  if (rules.uniqueKey?.length) {
+  // Rules over a column whose values do not fit its type would only fail to read it; its type violation says why.
+  const unreadable = (name: string) => failures.has(name);
+  if (rules.uniqueKey?.length && !rules.uniqueKey.some(unreadable)) {
     const missing = rules.uniqueKey.filter((k) => !schema.has(k));
     if (missing.length === 0) {
       const key = rules.uniqueKey.map(ident).join(', ');
@@ -141,7 +272,7 @@ export async function validateDataset(engine: DataEngine, location: string, mode
     } else add({ rule: 'uniqueKey', column: missing.join(','), expected: 'column present', observed: 'missing' });
   }
 
-  if (rules.classBalance && schema.has(model.data.target) && rows > 0) {
+  if (rules.classBalance && schema.has(model.data.target) && rows > 0 && !unreadable(model.data.target)) {
     const t = ident(model.data.target);
     const shares = await q(`SELECT ${t}::VARCHAR AS class, count(*)::DOUBLE / ${rows} AS share FROM ${from} GROUP BY 1 ORDER BY 1`);
     for (const s of shares) {
@@ -153,7 +284,7 @@ export async function validateDataset(engine: DataEngine, location: string, mode
     }
   }
 
-  if (rules.freshness) {
+  if (rules.freshness && !unreadable(rules.freshness.column)) {
     const { column, maxAge } = rules.freshness;
     if (!schema.has(column)) add({ rule: 'freshness', column, expected: 'column present', observed: 'missing' });
     else {

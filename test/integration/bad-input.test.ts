@@ -1,13 +1,17 @@
 import assert from 'node:assert/strict';
 import {
   copyFileSync,
+  existsSync,
   mkdirSync,
+  mkdtempSync,
+  symlinkSync,
   readFileSync,
   readdirSync,
   statSync,
   truncateSync,
   writeFileSync,
 } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -20,6 +24,7 @@ import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
 import { makeProject, type TestProject } from '../helpers/project.js';
 import { withWorker } from '../helpers/temporal.js';
+import { generate } from '../../examples/churn/generate.js';
 
 const BAD = path.join(PROJECT_ROOT, 'test/fixtures/bad');
 
@@ -51,6 +56,13 @@ const DATA_CASES: Record<string, { step: 'check' | 'validate'; message: RegExp }
   'non-utf8.csv': { step: 'check', message: /not utf-8 encoded/ },
   'long-line.csv': { step: 'check', message: /malformed CSV|maximum line size|line size/ },
   'truncated.parquet': { step: 'check', message: /cannot read data/ },
+  // Issue 13: DuckDB would rename the second "contract" to "Contract_1" and test it as a column nobody named.
+  'duplicate-columns.csv': { step: 'check', message: /duplicate column names: "contract" and "Contract"/ },
+  // Issue 13: a bad value after DuckDB's type-sniffing window (20,480 rows) used to pass validation.
+  'late-bad-value.csv': {
+    step: 'validate',
+    message: /tenure_months: type: expected integer, observed integer \(BIGINT\): 1 of 30000 value\(s\) not integer, the first "oops" at row 25002/,
+  },
 };
 
 const registryState = (p: TestProject) =>
@@ -95,6 +107,12 @@ describe('bad-input corpus (test/fixtures/bad)', () => {
     );
     engine.close();
     truncateSync(parquet, Math.floor(statSync(parquet).size / 2));
+    // 30,000 good rows, one of them (data row 25,002) with text in an integer column.
+    const late = path.join(extra, 'late-bad-value.csv');
+    await generate({ rows: 30_000, seed: 3, shift: 0, out: late });
+    const lateLines = readFileSync(late, 'utf8').split('\n');
+    lateLines[25_002] = lateLines[25_002]!.replace(/^(\d+),\d+,/, '$1,oops,');
+    writeFileSync(late, lateLines.join('\n'));
 
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
       const run = (id: string) =>
@@ -112,6 +130,7 @@ describe('bad-input corpus (test/fixtures/bad)', () => {
           .map((f) => path.join(BAD, f)),
         path.join(extra, 'long-line.csv'),
         parquet,
+        late,
       ];
       assert.deepEqual(
         files.map((f) => path.basename(f)).sort(),
@@ -146,6 +165,44 @@ describe('bad-input corpus (test/fixtures/bad)', () => {
         );
         assert.equal(registryState(p), before, `${name}: the registry is unchanged`);
       }
+    });
+  });
+
+  it('a symbolic link inside the data roots that points outside is refused, at plan or when a glob expands to it; nothing trains on the outside file', async () => {
+    const p = await makeProject({}, 300, 'churn-symlink');
+    const outside = mkdtempSync(path.join(tmpdir(), 'retrain-outside-'));
+    copyFileSync(path.join(p.dataDir, 'current.csv'), path.join(outside, 'secret.csv'));
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const run = (id: string) =>
+        client.workflow.execute(retrainPipeline, {
+          taskQueue,
+          workflowId: `retrain/churn-symlink/${id}-${Date.now()}`,
+          args: [{ model: p.model, triggers: [{ reason: 'manual', source: 'test' }] }],
+        });
+      // A linked file, then a path through a linked folder: refused when the run plans.
+      symlinkSync(path.join(outside, 'secret.csv'), path.join(p.dataDir, 'linked.csv'));
+      symlinkSync(outside, path.join(p.dataDir, 'linked-dir'));
+      for (const current of ['data/linked.csv', 'data/linked-dir/secret.csv']) {
+        p.writeConfig({ data: { current } });
+        const r = await run('plan');
+        assert.equal(r.outcome, 'failed', r.reason);
+        assert.ok(r.outcome === 'failed');
+        assert.equal(r.step, 'plan', r.reason);
+        assert.equal(r.error.type, 'ConfigError');
+        assert.match(r.error.message, new RegExp(`models\\.churn-symlink\\.data\\.current: path "${current}" resolves through a symbolic link to .*outside the data roots`));
+      }
+      // A glob whose folder is inside, but one of whose files links outside: refused at check.
+      mkdirSync(path.join(p.dataDir, 'parts'));
+      copyFileSync(path.join(p.dataDir, 'current.csv'), path.join(p.dataDir, 'parts', 'part-1.csv'));
+      symlinkSync(path.join(outside, 'secret.csv'), path.join(p.dataDir, 'parts', 'part-2.csv'));
+      p.writeConfig({ data: { current: 'data/parts/part-*.csv' } });
+      const r = await run('glob');
+      assert.equal(r.outcome, 'failed', r.reason);
+      assert.ok(r.outcome === 'failed');
+      assert.equal(r.step, 'check', r.reason);
+      assert.equal(r.error.type, 'DataSourceError');
+      assert.match(r.error.message, /part-2\.csv resolves through a symbolic link to .*secret\.csv, outside the data roots/);
+      assert.ok(!existsSync(path.join(p.dir, '.retrain', 'registry', p.model, 'index.json')), 'nothing was registered');
     });
   });
 

@@ -1,4 +1,4 @@
-import { ident, readerFor, type DataEngine } from '../engine.js';
+import { ident, type DataEngine } from '../engine.js';
 import type { Side } from './numeric.js';
 
 export interface CategoryCounts {
@@ -14,9 +14,9 @@ export async function categoryCounts(engine: DataEngine, column: string, ref: Si
   const col = ident(column);
   const rows = await engine.rows(
     `SELECT v, sum(a)::BIGINT AS a, sum(b)::BIGINT AS b FROM (
-       SELECT ${col}::VARCHAR AS v, 1 AS a, 0 AS b FROM ${readerFor(ref.location, ref.format, 1)} WHERE ${col} IS NOT NULL
+       SELECT ${col}::VARCHAR AS v, 1 AS a, 0 AS b FROM ${await engine.reader(ref.location, ref.format, 1)} WHERE ${col} IS NOT NULL
        UNION ALL
-       SELECT ${col}::VARCHAR AS v, 0 AS a, 1 AS b FROM ${readerFor(cur.location, cur.format, 2)} WHERE ${col} IS NOT NULL)
+       SELECT ${col}::VARCHAR AS v, 0 AS a, 1 AS b FROM ${await engine.reader(cur.location, cur.format, 2)} WHERE ${col} IS NOT NULL)
      GROUP BY v ORDER BY v`,
     [ref.location, cur.location],
     `${ref.location} vs ${cur.location}`,

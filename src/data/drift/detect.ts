@@ -1,10 +1,10 @@
 import type { DriftConfig } from '../../config/model-schema.js';
 import { isNumeric, logicalType, type LogicalType } from '../column-types.js';
-import { ident, readerFor, type DataEngine } from '../engine.js';
+import { ident, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { categoryCounts } from './categorical.js';
-import { numericStats, rowCount, type NumericStats, type Side } from './numeric.js';
+import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, sortedColumns, statsFromSorted, type NumericStats, type Side } from './numeric.js';
 import { chi2Sf, normTwoSided } from './special.js';
 
 export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'ztest' | 'linf';
@@ -19,8 +19,8 @@ async function distinctCount(engine: DataEngine, column: string, ref: Side, cur:
   const col = ident(column);
   const [r] = await engine.rows(
     `SELECT count(DISTINCT v) AS d, count(*) FILTER (WHERE s = 0) AS a, count(*) FILTER (WHERE s = 1) AS b FROM (
-       SELECT 0 AS s, ${col} AS v FROM ${readerFor(ref.location, ref.format, 1)} WHERE ${col} IS NOT NULL
-       UNION ALL SELECT 1 AS s, ${col} AS v FROM ${readerFor(cur.location, cur.format, 2)} WHERE ${col} IS NOT NULL)`,
+       SELECT 0 AS s, ${col} AS v FROM ${await engine.reader(ref.location, ref.format, 1)} WHERE ${col} IS NOT NULL
+       UNION ALL SELECT 1 AS s, ${col} AS v FROM ${await engine.reader(cur.location, cur.format, 2)} WHERE ${col} IS NOT NULL)`,
     [ref.location, cur.location],
     `${ref.location} vs ${cur.location}`,
   );
@@ -38,6 +38,8 @@ export interface ColumnDrift {
   /** Every statistic computed for the column, so an audit can show more than the deciding one. */
   stats: Record<string, number>;
   note?: string;
+  /** Why the column was not tested (a nested type); such columns do not count in the drifted share. */
+  skipped?: string;
 }
 
 export interface DriftReport {
@@ -69,12 +71,21 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
   const cur = { ...curSide, rows: await rowCount(engine, curSide) };
   const refSchema = await describe(engine, ref.location, ref.format);
   const curTypes = new Map((await describe(engine, cur.location, cur.format)).map((c) => [c.name, c.type]));
+  const order = new Map(refSchema.map((c, i) => [c.name, i]));
   const chosen = refSchema.filter((c) => curTypes.has(c.name) && !(opts.exclude ?? []).includes(c.name) && (!opts.columns || opts.columns.includes(c.name)));
   const columns: ColumnDrift[] = [];
+  const tested: { name: string; type: LogicalType; override: { test?: DriftTest | undefined; threshold?: number | undefined } }[] = [];
   for (const c of chosen) {
     const kind = isNumeric(logicalType(c.type)) ? 'numeric' : 'categorical';
     const override = opts.overrides?.[c.name] ?? opts.allColumns ?? {};
     const curType = curTypes.get(c.name)!;
+    const nested = nestedType(c.type) ?? nestedType(curType);
+    if (nested) {
+      // Text categories of whole structs or lists would differ between any two samples: never a false drift.
+      const test = override.test ?? 'chisquare';
+      columns.push({ column: c.name, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats: {}, skipped: `nested type ${nested} is not drift-tested` });
+      continue;
+    }
     if (isNumeric(logicalType(curType)) !== (kind === 'numeric')) {
       // A numeric column that now holds text (or the reverse) has drifted by definition; comparing values would only fail.
       const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
@@ -82,12 +93,52 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
       columns.push({ column: c.name, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: true, stats: {}, note });
       continue;
     }
-    columns.push(await columnDrift(engine, c.name, logicalType(c.type), ref, cur, opts.smallReferenceRows ?? 1000, override));
+    tested.push({ name: c.name, type: logicalType(c.type), override });
   }
-  const drifted = columns.filter((c) => c.drifted).length;
-  const driftedShare = columns.length ? drifted / columns.length : 0;
+  // Numeric columns: sorted in batches (one scan per batch and side), then tested one by one.
+  const numeric = tested.filter((t) => isNumeric(t.type));
+  const together = ref.rows + cur.rows <= READ_TOGETHER_MAX_ROWS;
+  const per = Math.min(columnsPerSort(ref.rows), columnsPerSort(cur.rows));
+  const stats = new Map<string, NumericStats>();
+  for (let i = 0; i < numeric.length; i += per) {
+    const names = numeric.slice(i, i + per).map((t) => t.name);
+    try {
+      const [a, b] = together
+        ? await Promise.all([sortedColumns(engine, names, ref), sortedColumns(engine, names, cur)])
+        : [await sortedColumns(engine, names, ref), await sortedColumns(engine, names, cur)];
+      names.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
+    } catch (err) {
+      // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.
+      if (!isConversionError(err)) throw err;
+    }
+  }
+  for (const t of tested) {
+    try {
+      columns.push(await columnDrift(engine, t.name, t.type, ref, cur, opts.smallReferenceRows ?? 1000, t.override, stats.get(t.name)));
+    } catch (err) {
+      if (!isConversionError(err)) throw err;
+      // Validation reports the value with its row (and stops the run); drift cannot measure the column.
+      const test = t.override.test ?? (isNumeric(t.type) ? 'ks' : 'chisquare');
+      const why = (err as Error).message.replace(/^.*?cannot read data: /, '').slice(0, 300);
+      columns.push({ column: t.name, kind: isNumeric(t.type) ? 'numeric' : 'categorical', test, statistic: NaN, pValue: null, threshold: t.override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats: {}, note: `not tested: a value does not fit the column's type (${why})` });
+    }
+    stats.delete(t.name);
+  }
+  columns.sort((x, y) => order.get(x.column)! - order.get(y.column)!);
+  const counted = columns.filter((c) => !c.skipped);
+  const drifted = counted.filter((c) => c.drifted).length;
+  const driftedShare = counted.length ? drifted / counted.length : 0;
   const datasetShareThreshold = opts.datasetShare ?? 0.5;
-  return { reference: ref.location, current: cur.location, columns, driftedShare, datasetShareThreshold, datasetDrift: columns.length > 0 && driftedShare >= datasetShareThreshold };
+  return { reference: ref.location, current: cur.location, columns, driftedShare, datasetShareThreshold, datasetDrift: counted.length > 0 && driftedShare >= datasetShareThreshold };
+}
+
+/** DuckDB could not convert a value to the column's (sniffed) type: bad data, which validation reports. */
+const isConversionError = (err: unknown) => /Conversion Error|Could not convert/.test((err as Error)?.message ?? '');
+
+/** The nested part of a DuckDB type (STRUCT, MAP, UNION, LIST `T[]`, ARRAY `T[n]`), or null for a plain one. */
+export function nestedType(duckType: string): string | null {
+  if (/^(STRUCT|MAP|UNION)\(/.test(duckType) || /\[\d*\]$/.test(duckType)) return duckType.length > 120 ? `${duckType.slice(0, 117)}...` : duckType;
+  return null;
 }
 
 async function columnDrift(
@@ -98,6 +149,7 @@ async function columnDrift(
   cur: Side,
   smallRows: number,
   override: { test?: DriftTest | undefined; threshold?: number | undefined },
+  sorted?: NumericStats,
 ): Promise<ColumnDrift> {
   const kind = isNumeric(type) ? 'numeric' : 'categorical';
   const stats: Record<string, number> = {};
@@ -106,7 +158,7 @@ async function columnDrift(
     return { column, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats, note };
   };
   // A numeric column's sorted values also give its distinct count, so it needs no separate pass.
-  const numeric = kind === 'numeric' ? await numericStats(engine, column, ref, cur, type === 'integer') : null;
+  const numeric = kind === 'numeric' ? (sorted ?? (await numericStats(engine, column, ref, cur, type === 'integer'))) : null;
   const { distinct, nRef, nCur } = numeric ?? (await distinctCount(engine, column, ref, cur));
   if (nRef === 0 || nCur === 0) return untested(`no ${numeric ? 'finite' : 'non-null'} values on one side; not tested`);
   const asDistribution = kind === 'numeric' && distinct > 5;

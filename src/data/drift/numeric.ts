@@ -1,4 +1,4 @@
-import { ident, readerFor, type DataEngine, type DataFormat } from '../engine.js';
+import { ident, type DataEngine, type DataFormat } from '../engine.js';
 import { EXACT_KS_MAX_N, ksExactPValue } from './ks-exact.js';
 import { kolmogorov } from './special.js';
 
@@ -27,11 +27,11 @@ export interface NumericStats {
   curBins: number[];
 }
 
-const READ_TOGETHER_MAX_ROWS = 2_000_000;
+export const READ_TOGETHER_MAX_ROWS = 2_000_000;
 
 export async function rowCount(engine: DataEngine, side: Side): Promise<number> {
   if (side.rows !== undefined) return side.rows;
-  const [r] = await engine.rows(`SELECT count(*) AS n FROM ${readerFor(side.location, side.format)}`, [side.location], side.location);
+  const [r] = await engine.rows(`SELECT count(*) AS n FROM ${await engine.reader(side.location, side.format)}`, [side.location], side.location);
   return Number(r!.n);
 }
 
@@ -42,16 +42,12 @@ export async function rowCount(engine: DataEngine, side: Side): Promise<number> 
 async function sortedFinite(engine: DataEngine, column: string, side: Side & { rows: number }): Promise<{ values: Float64Array; nonFinite: number }> {
   const col = ident(column);
   const all = await engine.doubles(
-    `SELECT ${col}::DOUBLE AS v FROM ${readerFor(side.location, side.format)} WHERE ${col} IS NOT NULL ORDER BY v`,
+    `SELECT ${col}::DOUBLE AS v FROM ${await engine.reader(side.location, side.format)} WHERE ${col} IS NOT NULL ORDER BY v`,
     [side.location],
     side.rows,
     side.location,
   );
-  let start = 0;
-  let end = all.length;
-  while (start < end && !Number.isFinite(all[start]!)) start++;
-  while (end > start && !Number.isFinite(all[end - 1]!)) end--;
-  return { values: all.subarray(start, end), nonFinite: all.length - (end - start) };
+  return finitePart(all);
 }
 
 /** scipy's choice: exact up to 10,000 values per side, else the asymptotic Kolmogorov distribution. */
@@ -76,6 +72,11 @@ export async function numericStats(engine: DataEngine, column: string, refSide: 
   const [a, b] = together
     ? await Promise.all([sortedFinite(engine, column, ref), sortedFinite(engine, column, cur)])
     : [await sortedFinite(engine, column, ref), await sortedFinite(engine, column, cur)];
+  return statsFromSorted(a, b, integer);
+}
+
+/** The statistics of numericStats from both sides' sorted finite values. */
+export function statsFromSorted(a: SortedSide, b: SortedSide, integer: boolean): NumericStats {
   const { ks, wasserstein, distinct } = compareSorted(a.values, b.values);
   const nRef = a.values.length;
   const nCur = b.values.length;
@@ -92,6 +93,53 @@ export async function numericStats(engine: DataEngine, column: string, refSide: 
     refBins,
     curBins,
   };
+}
+
+export interface SortedSide {
+  values: Float64Array;
+  nonFinite: number;
+}
+
+/** Values per batched sort: 8M doubles are 64 MiB in JS, and DuckDB's sort of them stays well inside its memory limit. */
+const BATCH_VALUES = 8_000_000;
+const BATCH_COLUMNS = 500;
+
+/** How many columns of a side with `rows` rows one batched sort reads. */
+export const columnsPerSort = (rows: number) => Math.max(1, Math.min(BATCH_COLUMNS, Math.floor(BATCH_VALUES / Math.max(1, rows))));
+
+/**
+ * Many numeric columns of one side, each sorted, from one scan: the columns are unpivoted into one
+ * stream ordered by (column, value), read as one typed array and cut at each column's count.
+ * Wide data then takes one query per batch instead of one per column (a full CSV parse each).
+ */
+export async function sortedColumns(engine: DataEngine, columns: string[], side: Side & { rows: number }): Promise<SortedSide[]> {
+  if (columns.length === 0) return [];
+  const from = await engine.reader(side.location, side.format);
+  const counts = await engine.rows(`SELECT ${columns.map((c, i) => `count(${ident(c)})::BIGINT AS "n${i}"`).join(', ')} FROM ${from}`, [side.location], side.location);
+  const n = columns.map((_, i) => Number(counts[0]?.[`n${i}`] ?? 0));
+  const total = n.reduce((s, x) => s + x, 0);
+  const all = await engine.doubles(
+    `SELECT v FROM (SELECT unnest([${columns.map((c) => `${ident(c)}::DOUBLE`).join(', ')}]) AS v, unnest(range(${columns.length})) AS k FROM ${from}) WHERE v IS NOT NULL ORDER BY k, v`,
+    [side.location],
+    total,
+    side.location,
+  );
+  const out: SortedSide[] = [];
+  let offset = 0;
+  for (const count of n) {
+    out.push(finitePart(all.subarray(offset, offset + count)));
+    offset += count;
+  }
+  return out;
+}
+
+/** Sorted values without the non-finite ones: DuckDB orders -Infinity first and +Infinity, NaN last. */
+function finitePart(all: Float64Array): SortedSide {
+  let start = 0;
+  let end = all.length;
+  while (start < end && !Number.isFinite(all[start]!)) start++;
+  while (end > start && !Number.isFinite(all[end - 1]!)) end--;
+  return { values: all.subarray(start, end), nonFinite: all.length - (end - start) };
 }
 
 /**
