@@ -86,16 +86,26 @@ export async function runWorkerChaos(opts: ChaosOptions): Promise<ChaosReport> {
   let seed = opts.seed ?? 42;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const kills: ChaosReport['kills'] = [];
-  while (!finished) {
-    await Promise.race([sleep(opts.killEveryMs[0] + rand() * (opts.killEveryMs[1] - opts.killEveryMs[0])), done]);
-    if (finished) break;
-    // What each run was doing when the worker died, from visibility (no worker needed to answer).
-    const stepsNow = await Promise.all(
+  // What each run is doing, from visibility (no worker needed to answer).
+  const stepsOfRuns = () =>
+    Promise.all(
       handles.map(async (h) => {
         const d = await h.describe();
         return d.status.name === 'RUNNING' ? String(d.typedSearchAttributes.get({ name: 'RetrainStep', type: 'KEYWORD' } as never) ?? 'plan') : 'done';
       }),
     );
+  while (!finished) {
+    if (kills.length === 0) {
+      // The first kill lands mid-training, however fast the machine: wait for a run to be training.
+      while (!finished && !(await stepsOfRuns()).includes('train')) await Promise.race([sleep(50), done]);
+    } else {
+      // The second comes before the killed training's heartbeat timeout (3s) can retry it, so no
+      // run can have finished by then; later ones at random.
+      const pause = opts.killEveryMs[0] + rand() * (opts.killEveryMs[1] - opts.killEveryMs[0]);
+      await Promise.race([sleep(kills.length === 1 ? Math.min(pause, 2500) : pause), done]);
+    }
+    if (finished) break;
+    const stepsNow = await stepsOfRuns();
     worker?.kill('SIGKILL');
     await worker;
     kills.push({ at: Date.now() - started, steps: stepsNow });
