@@ -3,21 +3,15 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import { rng as seededRandom } from '../../examples/churn/random.js';
 import { loadConfig } from '../../src/config/load.js';
 import { planModel } from '../../src/config/plan.js';
 import { ConfigError } from '../../src/errors.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 
-/** A small seeded generator (mulberry32), so a failing case can be replayed from its number. */
+/** The example data's seeded generator (mulberry32), so a failing case can be replayed from its number. */
 function rng(seed: number) {
-  let a = seed >>> 0;
-  const next = () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const { next } = seededRandom(seed);
   return { next, int: (n: number) => Math.floor(next() * n), pick: <T>(xs: T[]) => xs[Math.floor(next() * xs.length)]! };
 }
 
