@@ -116,6 +116,16 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
 
 /** The steps every retraining run goes through, in order, before the conditional ones (approval, deploy, watch). */
 const LINEAR_STEPS = ['check', 'validate', 'train', 'evaluate', 'register'];
+const AFTER_REGISTER = ['approval', 'promote', 'deploy', 'watch'];
+/** Position in LINEAR_STEPS; a step past register (approval, promote, deploy, watch) means every linear step ran. */
+const linearRank = (step: string) => (AFTER_REGISTER.includes(step) ? LINEAR_STEPS.length : LINEAR_STEPS.indexOf(step));
+
+/** The linear steps a run passed between two polls that saw `last` and then `step`. */
+export function stepsBetween(last: string, step: string): string[] {
+  const from = linearRank(last) + 1;
+  const to = linearRank(step);
+  return to > from ? LINEAR_STEPS.slice(from, to) : [];
+}
 
 /** Waits for the result, reporting each step as the pipeline enters it. */
 export async function waitWithProgress(
@@ -137,9 +147,7 @@ export async function waitWithProgress(
         // A query answered after the result would report a step the run has already left.
         if (done || step === last) return;
         // Steps passed between two polls ran all the same: the pipeline's first steps always run in this order.
-        const from = LINEAR_STEPS.indexOf(last) + 1;
-        const to = LINEAR_STEPS.indexOf(step);
-        for (const passed of to > from ? LINEAR_STEPS.slice(from, to) : []) onStep(passed);
+        for (const passed of stepsBetween(last, step)) onStep(passed);
         onStep((last = step));
       })
       .catch(() => {})
