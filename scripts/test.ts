@@ -6,7 +6,8 @@
  *   npm test                       all tests on the dev server, then the cluster part
  *   npm test -- test/unit          one folder or file (dev server only)
  *   npm test -- test/integration/controller.test.ts --test-name-pattern=follow-up
- *   npm test -- --node 24          the test files run on another Node.js major (installed once into the cache)
+ *   npm test -- --node 24          NODE_COMPAT_FILES on another Node.js major (installed once into the cache)
+ *   npm test -- --node 24 test     every dev-server test file on that major
  *   npm test -- --cluster [files]  the cluster part only (default: CLUSTER_FILES); also RETRAIN_TEST_CLUSTER=1
  *   RETRAIN_SKIP_CLUSTER=1 npm test   skip the cluster part (CI never sets it; --node runs the dev-server part only)
  */
@@ -40,6 +41,21 @@ const CLUSTER_FILES = [
 ];
 const CLUSTER_ONLY = path.resolve('test/cluster');
 
+/**
+ * What another Node.js major runs by default: the pure tests, and the files that exercise what differs between
+ * majors (the installed package and its bin, spawned CLIs and trainers, the worker's bundle and native bridge,
+ * timers in the controller). The rest checks behaviour already checked on the main run.
+ */
+const NODE_COMPAT_FILES = [
+  'test/unit',
+  'test/integration/package-install.test.ts',
+  'test/integration/pipeline.test.ts',
+  'test/integration/controller.test.ts',
+  'test/integration/cli-ops.test.ts',
+  'test/integration/python-example.test.ts',
+  'test/replay',
+];
+
 function testFiles(target: string): string[] {
   if (statSync(target).isFile()) return [target];
   return readdirSync(target, { recursive: true, encoding: 'utf8' })
@@ -61,7 +77,7 @@ const resolved = targets.map((t) => path.resolve(t));
 const clusterOnly = args.includes('--cluster') || process.env.RETRAIN_TEST_CLUSTER === '1' || (resolved.length > 0 && resolved.every((t) => t.startsWith(CLUSTER_ONLY)));
 const nodeFlags = passThrough.filter((a) => a !== '--cluster');
 // test/cluster needs the cluster: the dev-server pass leaves it out.
-const devFiles = clusterOnly ? [] : (targets.length ? targets : ['test']).flatMap((t) => testFiles(path.resolve(t))).filter((f) => !f.startsWith(CLUSTER_ONLY));
+const devFiles = clusterOnly ? [] : (targets.length ? targets : nodeMajor ? NODE_COMPAT_FILES : ['test']).flatMap((t) => testFiles(path.resolve(t))).filter((f) => !f.startsWith(CLUSTER_ONLY));
 // The cluster part checks the server, not the Node.js release: another --node runs the dev-server part only.
 const clusterFiles = clusterOnly ? (targets.length ? targets : CLUSTER_FILES) : !targets.length && !nodeMajor && process.env.RETRAIN_SKIP_CLUSTER !== '1' ? CLUSTER_FILES : [];
 const node = nodeMajor ? await ensureNode(nodeMajor, say) : process.execPath;
