@@ -1,5 +1,8 @@
-import { Command } from 'commander';
-import { exitCodeFor } from './exit-codes.js';
+import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { PACKAGE_ROOT } from '../install-paths.js';
+import { EXIT, exitCodeFor } from './exit-codes.js';
 
 type Registrar = (program: Command) => void;
 // One module per group of commands, loaded only when one of its commands runs: `retrain history`
@@ -43,7 +46,12 @@ const MODULE_OF: Record<string, keyof typeof load> = {
 
 const program = new Command('retrain')
   .description('Keep ML models fresh with durable Temporal workflows.\nConfig: ./retrain.config.yaml, or set RETRAIN_CONFIG.')
-  .showHelpAfterError();
+  .version((JSON.parse(readFileSync(path.join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string }).version)
+  .showHelpAfterError()
+  .addHelpText('after', `\nExit codes: ${EXIT.ok} ok, ${EXIT.failure} failure, ${EXIT.invalidInput} invalid input (config, data or arguments), ${EXIT.drifted} drift detected.`)
+  // Commander exits 1 on a usage error; a missing argument or unknown option is invalid input (2). Set before the
+  // commands are registered: subcommands copy it when they are created.
+  .exitOverride();
 
 try {
   const command = process.argv.slice(2).find((a) => !a.startsWith('-'));
@@ -51,6 +59,10 @@ try {
   for (const name of wanted) (await load[name]())(program);
   await program.parseAsync(process.argv);
 } catch (err) {
+  if (err instanceof CommanderError) {
+    // Commander has already printed the usage message, or the help (exit code 0 for --help and --version).
+    process.exit(err.exitCode === 0 ? EXIT.ok : EXIT.invalidInput);
+  }
   const code = exitCodeFor(err);
   if (code !== 0 && !(err as Error).message.startsWith('exit ')) process.stderr.write(`error: ${(err as Error).message}\n`);
   process.exitCode = code;
