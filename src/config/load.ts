@@ -2,9 +2,9 @@ import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
-import type { z } from 'zod';
 import { ConfigError } from '../errors.js';
-import { applyEnvOverridesTracked, overrideFor, overrideVariables, type AppliedOverride } from './env-overrides.js';
+import { applyEnvOverridesTracked, overrideVariables, type AppliedOverride } from './env-overrides.js';
+import { describeIssues } from './issue-text.js';
 import { configSchema, type ModelConfig, type RegistryConfig, type TrackingConfig } from './model-schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'retrain.config.yaml';
@@ -69,6 +69,8 @@ function readConfigText(file: string): string {
     buf = readFileSync(file);
   } catch (err) {
     if (err instanceof ConfigError) throw err;
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT')
+      throw new ConfigError(`${file}: no config file here. Create one with \`npx retrain init\`, or point RETRAIN_CONFIG at yours.`, { file });
     throw new ConfigError(`${file}: cannot read config (${(err as Error).message})`, { file });
   }
   // The file may have grown between stat and read.
@@ -150,7 +152,7 @@ function deepFreeze<T>(v: T): T {
 
 export function parseConfig(raw: unknown, file: string, applied: AppliedOverride[] = []): LoadedConfig {
   const result = configSchema.safeParse(raw);
-  if (!result.success) throw new ConfigError(describeIssues(file, raw, result.error.issues, applied), { file });
+  if (!result.success) throw new ConfigError(describeIssues(file, raw, configSchema, result.error.issues, applied), { file });
   const dir = path.dirname(path.resolve(file));
   const cfg = result.data;
   return {
@@ -162,27 +164,6 @@ export function parseConfig(raw: unknown, file: string, applied: AppliedOverride
     tracking: cfg.tracking,
     models: cfg.models,
   };
-}
-
-function describeIssues(file: string, raw: unknown, issues: z.core.$ZodIssue[], applied: AppliedOverride[]): string {
-  const lines = issues.map((issue) => {
-    const where = issue.path.map(String).join('.') || '(top level)';
-    const value = valueAt(raw, issue.path);
-    const shown = value === undefined ? '' : ` (got ${JSON.stringify(value)?.slice(0, 80)})`;
-    const extra = issue.code === 'unrecognized_keys' ? `: ${issue.keys.join(', ')}` : '';
-    const by = overrideFor(applied, issue.path, issue.code === 'unrecognized_keys' ? issue.keys : []);
-    return `  ${where}: ${issue.message}${extra}${shown}${by ? ` (set by ${by})` : ''}`;
-  });
-  return `${file}: invalid config\n${lines.join('\n')}`;
-}
-
-function valueAt(raw: unknown, p: PropertyKey[]): unknown {
-  let cur: unknown = raw;
-  for (const key of p) {
-    if (cur === null || typeof cur !== 'object') return undefined;
-    cur = (cur as Record<PropertyKey, unknown>)[key];
-  }
-  return cur;
 }
 
 export function modelConfig(config: LoadedConfig, name: string): ModelConfig {

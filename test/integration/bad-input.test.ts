@@ -229,7 +229,7 @@ describe('bad-input corpus (test/fixtures/bad)', () => {
       [
         'unknown key',
         (c) => (c.models.m.trigger = { quietPeriodd: '30s' }),
-        /models\.m\.trigger: Unrecognized key.*quietPeriodd/,
+        /models\.m\.trigger: unknown key "quietPeriodd" \(did you mean "quietPeriod"\?\)/,
       ],
       [
         'wrong type',

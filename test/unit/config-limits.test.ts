@@ -93,7 +93,7 @@ describe('env overrides name the variable (issue 13, item 17)', () => {
   });
   it('a schema error caused by an override mentions the variable that set the field', () => {
     assert.throws(() => loadConfig(file, { RETRAIN__CHURN__PROMOTION__FLOOR: 'high' }), isConfigError(/models\.churn\.promotion\.floor: .*\(got "high"\) \(set by RETRAIN__CHURN__PROMOTION__FLOOR\)/));
-    assert.throws(() => loadConfig(file, { RETRAIN__CHURN__TRIGGER__COLDOWN: '1h' }), isConfigError(/models\.churn\.trigger: Unrecognized key.*coldown.*\(set by RETRAIN__CHURN__TRIGGER__COLDOWN\)/i));
+    assert.throws(() => loadConfig(file, { RETRAIN__CHURN__TRIGGER__COLDOWN: '1h' }), isConfigError(/models\.churn\.trigger: unknown key "coldown" \(did you mean "cooldown"\?\).*\(set by RETRAIN__CHURN__TRIGGER__COLDOWN\)/i));
   });
   it('a valid override still applies, case-insensitively', () => {
     assert.equal(loadConfig(file, { RETRAIN__CHURN__PROMOTION__FLOOR: '0.75' }).models.churn!.promotion.floor, 0.75);
