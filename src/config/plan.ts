@@ -44,11 +44,11 @@ export function planModel(config: LoadedConfig, name: string): ModelPlan {
       evaluation: resolve(model.data.evaluation, 'evaluation'),
       ...(model.data.reference ? { reference: resolve(model.data.reference, 'reference') } : {}),
     },
-    train: { ...model.train, workdir: path.resolve(config.dir, model.train.workdir) },
-    evaluate: { ...model.evaluate, workdir: path.resolve(config.dir, model.evaluate.workdir) },
+    train: { ...model.train, ...commandPaths(config.dir, model.train) },
+    evaluate: { ...model.evaluate, ...commandPaths(config.dir, model.evaluate) },
     promotion: {
       ...model.promotion,
-      ...(model.promotion.deploy ? { deploy: { ...model.promotion.deploy, workdir: path.resolve(config.dir, model.promotion.deploy.workdir) } } : {}),
+      ...(model.promotion.deploy ? { deploy: { ...model.promotion.deploy, ...commandPaths(config.dir, model.promotion.deploy) } } : {}),
     },
   };
   const bytes = Buffer.byteLength(JSON.stringify(plan));
@@ -59,4 +59,9 @@ export function planModel(config: LoadedConfig, name: string): ModelPlan {
     );
   }
   return plan;
+}
+
+/** A command's folders, relative to the config file, made absolute. */
+function commandPaths(dir: string, spec: { workdir: string; venv?: string | undefined }): { workdir: string; venv?: string } {
+  return { workdir: path.resolve(dir, spec.workdir), ...(spec.venv ? { venv: path.resolve(dir, spec.venv) } : {}) };
 }

@@ -39,6 +39,9 @@ export const stepsSchema = z
   })
   .prefault({});
 
+/** A Python virtual environment (or conda env) whose bin/ goes first on the command's PATH. */
+const venvPath = z.string().min(1).describe('virtualenv folder, relative to the config file: its bin/ is put first on PATH and VIRTUAL_ENV is set');
+
 export const commandSchema = z.strictObject({
   command: z
     .array(z.string().min(1))
@@ -47,6 +50,7 @@ export const commandSchema = z.strictObject({
   workdir: z.string().default('.').describe('working directory, relative to the config file'),
   env: z.record(z.string(), z.string()).default({}),
   passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]).describe('worker environment variables the command also gets, by name'),
+  venv: venvPath.optional(),
 });
 
 export const trainSchema = commandSchema.extend({
@@ -145,6 +149,7 @@ export const promotionSchema = z.strictObject({
       workdir: z.string().default('.'),
       env: z.record(z.string(), z.string()).default({}),
       passEnv: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'an environment variable name')).default([]),
+      venv: venvPath.optional(),
     })
     .optional(),
   watch: watchSchema.optional().describe('after promotion: re-check and roll back automatically on a breach'),

@@ -1,4 +1,4 @@
-import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
@@ -26,6 +26,8 @@ export interface CommandSpec {
   env: Record<string, string>;
   /** Names of worker environment variables the command also gets (see command-env.ts). */
   passEnv?: string[];
+  /** Absolute path of a virtual environment whose bin/ goes first on PATH. */
+  venv?: string;
 }
 
 export interface RunCommandInput {
@@ -113,6 +115,10 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
     mkdirSync(input.runDir, { recursive: true });
   } catch (err) {
     throw writeError(input.runDir, 'creating the run folder', err);
+  }
+  const venv = input.spec.venv;
+  if (venv && !existsSync(path.join(venv, 'bin'))) {
+    throw new RetrainError(FailureType.Config, `venv ${venv}: no bin/ folder there (create it with \`python3 -m venv ${venv}\`, or fix the path)`, { venv });
   }
   const pidFile = path.join(input.runDir, `${input.logName}.pid`);
   await reapPrevious(pidFile);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -191,5 +191,32 @@ describe('train.params through a file', () => {
     assert.ok(Number.isFinite(r.trainMetrics.auc), JSON.stringify(r.trainMetrics));
     const written = JSON.parse(readFileSync(path.join(path.dirname(r.outputDir), 'params.json'), 'utf8')) as { notes: string };
     assert.equal(written.notes.length, notes.length);
+  });
+});
+
+// Issue 16 item 11: `[python, train.py]` must find the user's venv without hand-editing env.PATH.
+describe('train.venv', () => {
+  const fakeVenv = () => {
+    const venv = path.join(tmp(), '.venv');
+    mkdirSync(path.join(venv, 'bin'), { recursive: true });
+    // A stand-in for the venv's python: says which python ran and what VIRTUAL_ENV it saw.
+    writeFileSync(path.join(venv, 'bin', 'python'), '#!/bin/sh\necho "venv python, VIRTUAL_ENV=$VIRTUAL_ENV"\n', { mode: 0o755 });
+    return venv;
+  };
+
+  it('puts the venv first on PATH and sets VIRTUAL_ENV, so a bare `python` is the venv one', async () => {
+    const venv = fakeVenv();
+    const runDir = tmp();
+    const result = await runCommand({ spec: spec(['python', 'train.py'], { venv }), vars: {}, runDir, logName: 'train', workerEnv: { PATH: '/usr/bin:/bin' } });
+    assert.equal(result.exitCode, 0);
+    assert.match(readFileSync(result.logFile, 'utf8'), new RegExp(`venv python, VIRTUAL_ENV=${venv}`));
+  });
+
+  it('a venv folder without bin/ is a config error naming the folder', async () => {
+    const missing = path.join(tmp(), 'no-venv-here');
+    await assert.rejects(
+      runCommand({ spec: spec(['python', 'train.py'], { venv: missing }), vars: {}, runDir: tmp(), logName: 'train' }),
+      (err: Error & { type?: string }) => err.type === FailureType.Config && err.message.includes(`venv ${missing}: no bin/ folder`),
+    );
   });
 });
