@@ -5,7 +5,8 @@ import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
 import { describe, fingerprint } from '../data/fingerprint.js';
-import { compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
+import type { DataEngine } from '../data/engine.js';
+import { classesIn, compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
@@ -45,6 +46,18 @@ const snapshotFile = (plan: ModelPlan, sha256: string) => path.join(dataDir(plan
 const snapshotsDir = (plan: ModelPlan) => path.join(plan.stateDir, 'snapshots', plan.name);
 /** Unreferenced snapshots (runs that failed before register) are kept this long, then removed. */
 const UNREFERENCED_SNAPSHOT_MS = 7 * 24 * 3600_000;
+
+/**
+ * The classes a classBalance rule expects: the target's `allowed` values, plus the labels in the production model's
+ * training data (its registry copy, when this host has it). Only asked when the rule is configured.
+ */
+async function expectedClasses(engine: DataEngine, plan: ModelPlan, productionSha: string | undefined): Promise<string[]> {
+  if (!plan.validation.classBalance) return [];
+  const allowed = (plan.validation.columns[plan.data.target]?.allowed ?? []).map(String);
+  const trained = productionSha ? snapshotFile(plan, productionSha) : undefined;
+  const seen = trained && existsSync(trained) ? await classesIn(engine, trained, 'parquet', plan.data.target).catch(() => []) : [];
+  return [...new Set([...allowed, ...seen])];
+}
 
 /** Heartbeats while a long copy runs, when inside an activity. */
 function progress(): ((bytes: number) => void) | undefined {
@@ -204,9 +217,9 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async validateData(input: ValidateInput): Promise<ValidationReport> {
       const engine = await deps.engine();
       const location = input.data?.location ?? input.plan.data.current;
-      const report = await validateDataset(engine, location, input.plan);
-      // Schema drift against what production was trained on: caught here, before it trains a broken model.
       const production = await productionModel(input.plan).catch(() => null);
+      const report = await validateDataset(engine, location, input.plan, new Date(), await expectedClasses(engine, input.plan, production?.dataSha256));
+      // Schema drift against what production was trained on: caught here, before it trains a broken model.
       const trained = production ? (await registryFor(input.plan).getVersion(input.plan.name, production.version))?.dataFingerprint.schema : undefined;
       if (trained?.length) {
         const current = await describe(engine, location, input.plan.data.format);

@@ -153,7 +153,12 @@ async function typeFailures(engine: DataEngine, location: string, format: DataFo
 }
 
 /** Runs every configured rule in DuckDB and lists every violation, not just the first. */
-export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date()): Promise<ValidationReport> {
+/**
+ * `expectedClasses`: the label values the production model was trained with (or the target's `allowed`); a class
+ * that disappeared entirely has share 0 and is a classBalance violation, which grouping the current data alone
+ * cannot see.
+ */
+export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date(), expectedClasses: readonly string[] = []): Promise<ValidationReport> {
   const rules = model.validation;
   const from = await engine.reader(location, model.data.format);
   const q = (sql: string, params: unknown[] = []) => engine.rows(sql, [location, ...(params as never[])], location);
@@ -282,6 +287,11 @@ export async function validateDataset(engine: DataEngine, location: string, mode
         add({ rule: 'classBalance', column: model.data.target, expected: `[${min}, ${max ?? 1}]`, observed: `class ${s.class}: ${share.toFixed(4)}` });
       }
     }
+    const seen = new Set(shares.map((s) => String(s.class)));
+    const gone = [...new Set(expectedClasses)].filter((c) => !seen.has(c));
+    if (gone.length > 0) {
+      add({ rule: 'classBalance', column: model.data.target, expected: `every class present (${expectedClasses.length} expected), share in [${rules.classBalance.min}, ${rules.classBalance.max ?? 1}]`, observed: `class${gone.length > 1 ? 'es' : ''} missing: ${gone.slice(0, SAMPLES).join(', ')}${gone.length > SAMPLES ? ', …' : ''} (share 0)`, samples: gone.slice(0, SAMPLES) });
+    }
   }
 
   if (rules.freshness && !unreadable(rules.freshness.column)) {
@@ -296,4 +306,14 @@ export async function validateDataset(engine: DataEngine, location: string, mode
   }
 
   return { location, rows, violations: out, passed: !out.some((v) => v.severity === 'error') };
+}
+
+/** At most this many distinct labels are read as a model's expected classes (a regression target is not a class list). */
+export const MAX_EXPECTED_CLASSES = 1000;
+
+/** The distinct values of the target column in a dataset (e.g. the production model's training snapshot). */
+export async function classesIn(engine: DataEngine, location: string, format: DataFormat, target: string): Promise<string[]> {
+  const from = await engine.reader(location, format);
+  const rows = await engine.rows(`SELECT DISTINCT ${ident(target)}::VARCHAR AS class FROM ${from} WHERE ${ident(target)} IS NOT NULL LIMIT ${MAX_EXPECTED_CLASSES + 1}`, [location], location);
+  return rows.length > MAX_EXPECTED_CLASSES ? [] : rows.map((r) => String(r.class));
 }
