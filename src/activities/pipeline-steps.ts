@@ -8,6 +8,7 @@ import { describe, fingerprint } from '../data/fingerprint.js';
 import type { DataEngine } from '../data/engine.js';
 import { classesIn, compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
+import { rowIdentifierColumns } from '../data/drift/id-columns.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
@@ -155,7 +156,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
         const refSide = { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' } as const;
         const curSide = { location: plan.data.current, format: plan.data.format };
         const predictionColumn = plan.drift.predictionColumn;
-        const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : [])] });
+        const skip = plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey);
+        const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude], skip });
         const checkDir = path.join(runDir(plan.stateDir, plan.name, input.runId), 'check');
         await mkdir(checkDir, { recursive: true });
         const reportFile = path.join(checkDir, 'drift.json');

@@ -100,6 +100,8 @@ export const driftSchema = z
       .record(z.string(), z.strictObject({ test: driftTestName.optional(), threshold: positive.optional() }))
       .default({}),
     predictionColumn: z.string().optional(),
+    exclude: z.array(z.string()).default([]).describe('columns never drift-tested (besides the target and the prediction column)'),
+    testIdColumns: z.boolean().default(false).describe('also test row identifiers (uniqueKey columns and all-distinct integer or string columns)'),
   })
   .prefault({});
 

@@ -61,6 +61,8 @@ export function defaultTest(kind: 'numeric' | 'categorical', refRows: number, di
 
 export interface DriftOptions extends Partial<DriftConfig> {
   exclude?: string[];
+  /** Columns reported but not tested, with the reason (e.g. row identifiers); they do not count in the share. */
+  skip?: Record<string, string>;
   /** Test and threshold for every column without its own override. */
   allColumns?: { test?: DriftTest; threshold?: number };
 }
@@ -79,6 +81,12 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
     const kind = isNumeric(logicalType(c.type)) ? 'numeric' : 'categorical';
     const override = opts.overrides?.[c.name] ?? opts.allColumns ?? {};
     const curType = curTypes.get(c.name)!;
+    const skipWhy = opts.skip?.[c.name];
+    if (skipWhy) {
+      const test = override.test ?? (kind === 'numeric' ? 'ks' : 'chisquare');
+      columns.push({ column: c.name, kind, test, statistic: NaN, pValue: null, threshold: override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats: {}, skipped: skipWhy });
+      continue;
+    }
     const nested = nestedType(c.type) ?? nestedType(curType);
     if (nested) {
       // Text categories of whole structs or lists would differ between any two samples: never a false drift.
