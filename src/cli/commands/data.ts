@@ -81,7 +81,7 @@ export function registerData(program: Command): void {
         const report = await detectDrift(e, side(ref, 'auto'), side(cur, 'auto'), { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share, skip });
         if (o.json) printJson(report);
         else {
-          print(table(['column', 'test', 'statistic', 'p-value', 'threshold', 'drifted'], report.columns.map((c) => [c.column, c.test, fmt(c.statistic), fmt(c.pValue), c.threshold, c.skipped ? 'skipped' : c.drifted ? 'DRIFT' : 'no'])));
+          print(table(['column', 'test', 'statistic', 'p-value', 'threshold', 'drifted'], report.columns.map((c) => [c.column, c.skipped ? '–' : c.test, fmt(c.statistic), fmt(c.pValue), c.skipped ? '' : c.threshold, c.skipped ? 'skipped' : c.drifted ? 'DRIFT' : 'no'])));
           for (const c of report.columns.filter((x) => x.skipped)) print(`  ${c.column}: ${c.skipped}`);
           print(`dataset drift: ${report.datasetDrift ? 'YES' : 'no'} (${fmt(report.driftedShare * 100, 1)}% of columns drifted, threshold ${report.datasetShareThreshold * 100}%)`);
         }
