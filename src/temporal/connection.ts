@@ -75,3 +75,25 @@ export function workflowUrl(target: TemporalTarget, workflowId: string, runId?: 
   const id = encodeURIComponent(workflowId);
   return `${target.uiUrl}/namespaces/${target.namespace}/workflows/${id}${runId ? `/${runId}` : ''}/history`;
 }
+
+/** The Web UI's workflow list filtered by a visibility query, e.g. the rejected runs of one model. */
+export function workflowListUrl(target: TemporalTarget, query: string): string | undefined {
+  if (!target.uiUrl) return undefined;
+  return `${target.uiUrl}/namespaces/${target.namespace}/workflows?query=${encodeURIComponent(query)}`;
+}
+
+/** A visibility query for a model's pipeline runs, optionally with one outcome (search attributes RetrainModel, RetrainOutcome). */
+export function pipelineRunsQuery(model?: string, outcome?: string): string {
+  const quote = (v: string) => `"${v.replace(/["\\]/g, '')}"`;
+  return ['WorkflowType = "retrainPipeline"', ...(model ? [`RetrainModel = ${quote(model)}`] : []), ...(outcome ? [`RetrainOutcome = ${quote(outcome)}`] : [])].join(' AND ');
+}
+
+/** Where the Web UI is, when it can be known without starting anything (TEMPORAL_UI_URL, or a running `retrain dev`). */
+export async function knownUiTarget(stateDir: string, env = process.env): Promise<TemporalTarget | undefined> {
+  try {
+    const target = await resolveTemporal({ start: false, stateDir }, env);
+    return target.uiUrl ? target : undefined;
+  } catch {
+    return undefined;
+  }
+}

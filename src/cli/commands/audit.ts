@@ -9,6 +9,7 @@ import { decideRetrain, EMPTY_MEMORY, type PolicyMemory, type TriggerDecision } 
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { failureEvidence } from '../format-result.js';
 import { fmt, print, printJson, table } from '../output.js';
+import { knownUiTarget, pipelineRunsQuery, workflowListUrl, workflowUrl } from '../../temporal/connection.js';
 
 const reasonsOf = (r: RunRecord) =>
   Object.entries(r.coalesced.byReason)
@@ -104,6 +105,11 @@ export function registerAudit(program: Command): void {
         ),
       );
       print(`${records.length} run(s); \`retrain explain <run>\` tells one run's story`);
+      const ui = await knownUiTarget(config.stateDir);
+      if (ui) {
+        print(`Web UI: ${workflowListUrl(ui, pipelineRunsQuery(model, o.outcome))}`);
+        if (!o.outcome) print(`  rejected runs: ${workflowListUrl(ui, pipelineRunsQuery(model, 'rejected'))}`);
+      }
     });
 
   program
@@ -123,6 +129,9 @@ export function registerAudit(program: Command): void {
       }
       if (o.json) return printJson(found);
       print(explainRecord(found));
+      const ui = await knownUiTarget(config.stateDir);
+      // Temporal keeps the run only for the namespace's retention; the audit record above outlives it.
+      if (ui) print(`Web UI: ${workflowUrl(ui, found.workflowId)} (while Temporal retains it)`);
     });
 
   program

@@ -4,7 +4,7 @@ import { ConfigError } from '../../errors.js';
 import { TRIGGER_REASONS, type TriggerReason } from '../../policy/trigger-reasons.js';
 import { applySchedules, scheduleId } from '../../schedules/apply-schedules.js';
 import { taskQueue } from '../../temporal/task-queues.js';
-import { workflowUrl } from '../../temporal/connection.js';
+import { pipelineRunsQuery, workflowListUrl, workflowUrl } from '../../temporal/connection.js';
 import { controllerStatus, sendTrigger, controllerId } from '../../triggers/send-trigger.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../../triggers/trigger-limits.js';
 import { requestRun } from '../../client.js';
@@ -106,7 +106,7 @@ export function registerTriggers(program: Command): void {
     .description('what each model controller is doing: idle, waiting to coalesce, or running (which step)')
     .option('--json', 'machine-readable output')
     .action(async (model: string | undefined, o: { json?: boolean }) => {
-      await withTemporal(async ({ client, config }) => {
+      await withTemporal(async ({ client, config, target }) => {
         const models = model ? [model] : Object.keys(config.models);
         const rows: { model: string; status: ControllerStatus | null; step: string | null }[] = [];
         for (const m of models) {
@@ -135,6 +135,12 @@ export function registerTriggers(program: Command): void {
             }),
           ),
         );
+        for (const { model: m, status: s } of rows) {
+          const running = s?.running ? workflowUrl(target, s.running.workflowId) : undefined;
+          const runs = workflowListUrl(target, pipelineRunsQuery(m));
+          if (running) print(`${m}: running ${running}`);
+          if (runs) print(`${m}: runs ${runs}`);
+        }
       }, model);
     });
 
