@@ -55,6 +55,17 @@ async function assertNoOverlap(client: Client, workflowIds: string[]): Promise<v
   }
 }
 
+/**
+ * Until the controller's current run has checked on its carried run once and now waits on its
+ * poll timer (the only timer a controller sets while it carries a run), so what happens next is
+ * seen by the poll, not by that first check.
+ */
+const pollTimerSet = (client: Client, model: string) =>
+  until(`${model}: the carried run's poll timer`, async () => {
+    const history = await client.workflow.getHandle(controllerId(model)).fetchHistory();
+    return (history.events ?? []).some((e) => e.timerStartedEventAttributes);
+  });
+
 async function cleanup(client: Client, model: string, open: () => void, ids: Iterable<string>): Promise<void> {
   open();
   await client.workflow.getHandle(controllerId(model)).terminate('test finished').catch(() => {});
@@ -162,6 +173,7 @@ describe('controller carries a running pipeline across continue-as-new (real dev
         assert.equal(done.recent[0]!.triggers.total, 1);
         assert.equal(done.counters.runs, 1);
         await assertNoOverlap(client, done.recent.map((r) => r.workflowId));
+        await recordHistory(client, controllerId(model), 'controller-adopted-run');
       } finally {
         await cleanup(client, model, open, started);
       }
@@ -182,6 +194,7 @@ describe('controller carries a running pipeline across continue-as-new (real dev
           await sendTrigger(client, { model, taskQueue, trigger: { reason: 'new_data', source: 'test' } });
         }
         assert.equal((await status(client, model)).running?.workflowId, first);
+        await pollTimerSet(client, model);
         await client.workflow.getHandle(first).terminate('operator terminates the pipeline');
         open();
         const done = await until(`${model}: the terminated run recorded, the follow-up finished`, async () => {
