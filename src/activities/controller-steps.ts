@@ -37,7 +37,7 @@ export async function describeRun(client: Client, ref: RunRef): Promise<RunState
 /**
  * The oldest running pipeline of a model, by visibility (the RetrainModel search attribute, set at
  * start, or the workflow id prefix). Visibility is eventually consistent: a run started a moment
- * ago may not be listed yet (on the dev server typically under a second).
+ * ago may not be listed yet (on an idle dev server, tens of milliseconds).
  */
 export async function findRunningRun(client: Client, model: string, exclude: string[] = []): Promise<(RunRef & { startedAt: string }) | null> {
   const query =

@@ -470,7 +470,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
    * A controller started without state (first use, or after `temporal workflow terminate`) may
    * find a pipeline of its model still running: pipelines are abandoned when a controller closes.
    * It waits for that run rather than start a second one. Visibility is eventually consistent, so
-   * a pipeline started a moment (about a second on the dev server) before the terminate can be missed.
+   * a pipeline started a moment (tens of milliseconds on an idle dev server) before the terminate can be missed.
    */
   const adopted: string[] = [];
   const adopt = async () => {
