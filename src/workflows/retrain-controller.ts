@@ -422,7 +422,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
 
   const record = (summary: RunSummary) => {
     running = null;
-    state.running = undefined;
+    delete state.running;
     metrics.coalesced.add(summary.triggers.total, { model });
     metrics.runs.add(1, { model, outcome: summary.outcome });
     state.recent = [summary, ...state.recent].slice(0, CONTROLLER_BUDGET.recentRuns);
@@ -484,6 +484,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     if (!found) return;
     adopted.push(found.workflowId);
     state.running = { workflowId: found.workflowId, runId: found.runId, startedAt: found.startedAt, triggers: { total: 0, byReason: {} }, adopted: true };
+    wake = false;
   };
 
   const startRun = async (workflowId: string, startedAt: Date, args: Parameters<typeof retrainPipeline>[0], staticSummary: string): Promise<RunSummary> => {
@@ -520,6 +521,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       return summaryOf(abnormal(workflowId, err));
     }
     state.running = { workflowId, runId: child.firstExecutionRunId, startedAt: startedAt.toISOString(), triggers };
+    wake = false;
     let done: RunFinished | undefined;
     child.result().then(
       (result) => (done = runFinished(workflowId, result)),

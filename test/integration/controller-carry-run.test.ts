@@ -238,4 +238,47 @@ describe('controller carries a running pipeline across continue-as-new (real dev
       }
     });
   });
+
+  it('cancelling the controller while its pipeline is still its child cancels the pipeline', async () => {
+    const model = 'carry-cancel-child';
+    const { p, open } = await gatedProject(model);
+    const started = new Set<string>();
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      try {
+        await sendTrigger(client, { model, taskQueue, trigger: { reason: 'manual', source: 'test', force: true } });
+        const first = await training(client, model);
+        started.add(first);
+        assert.equal((await status(client, model)).counters.continuedAsNew, 0);
+        await client.workflow.getHandle(controllerId(model)).cancel();
+        const end = await until('the pipeline cancelled', async () => {
+          const i = await interval(client, first);
+          return i.status !== 'RUNNING' ? i : null;
+        });
+        assert.equal(end.status, 'CANCELLED');
+      } finally {
+        await cleanup(client, model, open, started);
+      }
+    });
+  });
+
+  it('a pipeline whose controller is gone still completes with its own result', async () => {
+    const model = 'carry-orphan';
+    const { p, open } = await gatedProject(model);
+    const started = new Set<string>();
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      try {
+        await sendTrigger(client, { model, taskQueue, trigger: { reason: 'manual', source: 'test', force: true } });
+        const first = await training(client, model);
+        started.add(first);
+        await client.workflow.getHandle(controllerId(model)).terminate('operator terminates the controller');
+        open();
+        const result = await client.workflow.getHandle(first).result();
+        assert.equal(result.outcome, 'failed');
+        assert.match(result.reason, /TrainingCommandError/);
+        assert.equal((await interval(client, first)).status, 'COMPLETED', 'the failed signal to the gone controller did not fail the run');
+      } finally {
+        await cleanup(client, model, open, started);
+      }
+    });
+  });
 });
