@@ -3,6 +3,7 @@ import type { ActivityDeps } from './deps.js';
 import { createAuditSteps } from './audit-steps.js';
 import { createPipelineSteps } from './pipeline-steps.js';
 import { createTriggerSteps } from './trigger-steps.js';
+import { createControllerSteps } from './controller-steps.js';
 import { createNotifySteps } from './notify-steps.js';
 import { createProductionSteps } from './production-steps.js';
 
@@ -22,7 +23,7 @@ function typedFailures<T extends Record<string, (...args: never[]) => Promise<un
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createNotifySteps(), ...createProductionSteps(deps) });
+  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createControllerSteps(), ...createNotifySteps(), ...createProductionSteps(deps) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

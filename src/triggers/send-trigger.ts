@@ -3,11 +3,12 @@ import { RetrainModel } from '../temporal/search-attributes.js';
 import { taskQueue as defaultTaskQueue } from '../temporal/task-queues.js';
 import { retrainController, statusQuery, triggerSignal, type ControllerStatus } from '../workflows/retrain-controller.js';
 import type { TriggerRequest } from '../workflows/types.js';
+import { controllerWorkflowId } from '../workflows/workflow-ids.js';
 import { ConfigError } from '../errors.js';
 import { TRIGGER_LIMITS, triggerProblem } from './trigger-limits.js';
 
 /** `retrain-controller/churn`: one per model, so Temporal itself guarantees a single controller. */
-export const controllerId = (model: string) => `retrain-controller/${model}`;
+export const controllerId = controllerWorkflowId;
 
 /**
  * Signal-with-start: delivers the trigger to the model's controller, starting it if it is not

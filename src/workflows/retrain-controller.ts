@@ -1,4 +1,7 @@
 import {
+  CancellationScope,
+  ChildWorkflowCancellationType,
+  type ChildWorkflowHandle,
   ParentClosePolicy,
   allHandlersFinished,
   condition,
@@ -6,6 +9,7 @@ import {
   defineQuery,
   defineSignal,
   executeChild,
+  getExternalWorkflowHandle,
   isCancellation,
   log,
   metricMeter,
@@ -13,6 +17,7 @@ import {
   proxyActivities,
   setCurrentDetails,
   setHandler,
+  startChild,
   upsertSearchAttributes,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -22,7 +27,11 @@ import { EMPTY_MEMORY, type PolicyMemory } from '../policy/trigger-policy.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
 import { jsonBytes, TRIGGER_LIMITS, triggerProblem, utf8Bytes } from '../triggers/trigger-limits.js';
 import { countReasons, retrainPipeline } from './retrain-pipeline.js';
+import { runFinished, runFinishedSignal, type RunFinished } from './run-finished.js';
 import type { CoalescedTriggers, PipelineOutcome, TriggerReason, TriggerRequest } from './types.js';
+import { pipelineWorkflowId } from './workflow-ids.js';
+
+export { pipelineWorkflowId };
 
 /**
  * What the controller carries is bounded in bytes, not only in count: it travels as the
@@ -49,6 +58,8 @@ export const CONTROLLER_BUDGET = {
   warnStateBytes: 512 * 1024,
   /** Continue-as-new once the history is this large (bytes), before Temporal's limits. */
   historyBytes: 4 * 1024 * 1024,
+  /** How often a run carried across continue-as-new (or adopted) is checked, in case it ends without signalling. */
+  carriedPollMs: 30_000,
 } as const;
 /** A delivery id is kept this long after its signature expires, for clock skew between gateway and server. */
 const DELIVERY_GRACE_MS = 60_000;
@@ -61,6 +72,21 @@ export interface RunSummary {
   startedAt: string;
   finishedAt: string;
   triggers: CoalescedTriggers;
+  /** A run this controller found running when it started (left by a terminated controller), not one it started. */
+  adopted?: boolean;
+}
+
+/**
+ * The pipeline run in flight, carried into continue-as-new: the controller no longer holds it as
+ * a child, so it waits for its `runFinished` signal and checks on it (describe by id and run id).
+ */
+export interface CarriedRun {
+  workflowId: string;
+  /** The run's first execution run id. */
+  runId: string;
+  startedAt: string;
+  triggers: CoalescedTriggers;
+  adopted?: boolean;
 }
 
 export interface ControllerState {
@@ -78,6 +104,8 @@ export interface ControllerState {
   answered?: [string, string][];
   memory: PolicyMemory;
   recent: RunSummary[];
+  /** The pipeline run in flight when the controller continued-as-new. */
+  running?: CarriedRun;
   counters: {
     received: number;
     duplicates: number;
@@ -129,11 +157,6 @@ export const statusQuery = defineQuery<ControllerStatus>('status');
 /** Which run answers the trigger sent with this requestId (see `requestRun` in src/client.ts). */
 export const runForQuery = defineQuery<RequestStatus, [string]>('runFor');
 
-/** `retrain/churn/2026-03-15T02:00:00.000Z`: what the run is, readable in the Web UI. */
-export function pipelineWorkflowId(model: string, at: Date): string {
-  return `retrain/${model}/${at.toISOString()}`;
-}
-
 /**
  * Counters exported on the worker's Prometheus endpoint when RETRAIN_METRICS_ADDRESS is set;
  * replay-safe. Created inside the workflow: the meter exists only in workflow context, and this
@@ -153,6 +176,20 @@ const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
   retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
   summary: 'read the trigger timing from the config',
+});
+
+// Retries until it answers: a failed activity would fail the controller, and the answer decides
+// whether a second pipeline may start.
+const { describePipeline } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { initialInterval: '1s', maximumInterval: '30s' },
+  summary: 'is the carried pipeline run still running?',
+});
+
+const { findRunningPipeline } = proxyActivities<Activities>({
+  startToCloseTimeout: '30s',
+  retry: { maximumAttempts: 5, initialInterval: '1s', maximumInterval: '10s' },
+  summary: 'is a pipeline of this model still running (left by an earlier controller)?',
 });
 
 const emptyState = (): ControllerState => ({
@@ -225,6 +262,9 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   const state = normalise(input.state ?? emptyState());
   // New controllers also continue-as-new on history bytes; recorded histories replay without it.
   const bounded = patched('controller-bounded-state');
+  // New controllers start pipelines abandoned on close and carry the run in flight into
+  // continue-as-new; recorded histories replay the old executeChild path.
+  const carryRun = patched('controller-carry-run');
   const seen = new Set(state.seenKeys);
   let keyBytes = state.seenKeys.reduce((n, k) => n + keyCost(k), 0);
   let pendingBytes = state.pending.reduce((n, t) => n + jsonBytes(t), 0);
@@ -233,6 +273,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   let runAt: number | null = null;
   let running: ControllerStatus['running'] = null;
   let lastArrival = state.pending.length ? Math.max(...state.pending.map((t) => Date.parse(t.receivedAt!))) : 0;
+  /** The carried run's pipeline said it finished: check on it now rather than at the next poll. */
+  let wake = false;
 
   const answer = (requestId: string | undefined, to: string) => {
     if (!requestId) return;
@@ -319,6 +361,11 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     lastArrival = Date.now();
   });
 
+  // Registered on every path (it issues no command), so a pipeline's report never waits unhandled.
+  setHandler(runFinishedSignal, (report) => {
+    if (state.running && report && typeof report === 'object' && report.workflowId === state.running.workflowId) wake = true;
+  });
+
   setHandler(runForQuery, (requestId) => {
     for (let i = state.answered!.length - 1; i >= 0; i--) {
       const [id, to] = state.answered![i]!;
@@ -373,63 +420,187 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   // Old histories carry no `now`, so this only changes runs that ask for it.
   const nowPending = () => state.pending.some((t) => t.now);
 
-  for (;;) {
-    phase = 'idle';
-    runAt = null;
-    describe();
-    await condition(() => pendingCount() > 0 || historyFull());
-    if (historyFull()) await rollOver();
-
-    const timing = await triggerTiming(model);
-    phase = 'waiting';
-    // Quiet period after the last trigger, but never more than maxWait after the first; force (and now) skip it.
-    const firstArrival = Math.min(...state.pending.map((t) => Date.parse(t.receivedAt!)));
-    while (!forcePending() && !nowPending()) {
-      runAt = Math.min(lastArrival + timing.quietMs, firstArrival + timing.maxWaitMs);
-      const remaining = runAt - Date.now();
-      if (remaining <= 0) break;
-      describe();
-      const before = state.counters.received;
-      await condition(() => state.counters.received !== before || historyFull(), remaining);
-      if (historyFull()) await rollOver();
-    }
-
-    const force = forcePending();
-    const batch = state.pending.splice(0);
-    pendingBytes = 0;
-    const coalesced = addCounts(countReasons(batch), state.overflow);
-    state.overflow = { total: 0, byReason: {} };
-    state.overflowForce = false;
-    const waiters = [...batch.flatMap((t) => (t.requestId ? [t.requestId] : [])), ...state.overflowRequests!.splice(0)];
-    const startedAt = new Date();
-    const workflowId = pipelineWorkflowId(model, startedAt);
-    for (const id of waiters) answer(id, workflowId);
-    const reasons = Object.keys(coalesced.byReason);
-    phase = 'running';
-    runAt = null;
-    running = { workflowId, startedAt: startedAt.toISOString(), triggers: coalesced };
-    describe();
-    state.counters.runs++;
-    let summary: RunSummary;
-    try {
-      const result = await executeChild(retrainPipeline, {
-        workflowId,
-        args: [{ model, triggers: batch, force, memory: state.memory, coalesced }],
-        parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL,
-        staticSummary: `retrain ${model}: ${reasons.join(', ')} (${coalesced.total} trigger${coalesced.total === 1 ? '' : 's'})`,
-      });
-      state.memory = nextMemory(state.memory, result.outcome, result.decision?.breaches ?? null, new Date());
-      summary = { workflowId, outcome: result.outcome, reason: result.reason.slice(0, CONTROLLER_BUDGET.reasonChars), version: 'version' in result ? result.version : null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      // The pipeline reports its own failures as results; reaching here means it was terminated or timed out.
-      summary = { workflowId, outcome: 'failed', reason: `pipeline ended abnormally: ${(err as Error).message}`.slice(0, CONTROLLER_BUDGET.reasonChars), version: null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced };
-    }
+  const record = (summary: RunSummary) => {
     running = null;
-    metrics.coalesced.add(coalesced.total, { model });
+    delete state.running;
+    metrics.coalesced.add(summary.triggers.total, { model });
     metrics.runs.add(1, { model, outcome: summary.outcome });
     state.recent = [summary, ...state.recent].slice(0, CONTROLLER_BUDGET.recentRuns);
-    if (historyFull()) await rollOver();
+  };
+  const settle = (run: CarriedRun, finished: RunFinished) => {
+    state.memory = nextMemory(state.memory, finished.outcome, finished.breaches, new Date());
+    record({
+      workflowId: run.workflowId,
+      outcome: finished.outcome,
+      reason: finished.reason.slice(0, CONTROLLER_BUDGET.reasonChars),
+      version: finished.version,
+      startedAt: run.startedAt,
+      finishedAt: new Date().toISOString(),
+      triggers: run.triggers,
+      ...(run.adopted ? { adopted: true } : {}),
+    });
+  };
+  const abnormal = (workflowId: string, err: unknown): RunFinished => ({
+    workflowId,
+    outcome: 'failed',
+    reason: `pipeline ended abnormally: ${(err as Error).message}`.slice(0, CONTROLLER_BUDGET.reasonChars),
+    version: null,
+    breaches: null,
+  });
+
+  /**
+   * Waits for a run this controller does not hold as a child (carried across continue-as-new, or
+   * adopted): the pipeline's `runFinished` signal wakes it, and a describe every carriedPollMs
+   * catches runs that end without one (terminated, timed out, cancelled, started by older code).
+   * The describe decides, so the next run never starts before this one is closed.
+   */
+  const awaitCarried = async (run: CarriedRun): Promise<RunFinished> => {
+    for (;;) {
+      const seen = await describePipeline({ workflowId: run.workflowId, runId: run.runId });
+      if (seen.state === 'closed') return seen.finished;
+      // Signalled but not closed yet: the pipeline is finishing its last workflow task.
+      const signalled = wake;
+      wake = false;
+      await condition(() => wake || historyFull(), signalled ? 1000 : CONTROLLER_BUDGET.carriedPollMs);
+      if (historyFull()) await rollOver();
+    }
+  };
+
+  /**
+   * A controller started without state (first use, or after `temporal workflow terminate`) may
+   * find a pipeline of its model still running: pipelines are abandoned when a controller closes.
+   * It waits for that run rather than start a second one. Visibility is eventually consistent, so
+   * a pipeline started a moment (tens of milliseconds on an idle dev server) before the terminate can be missed.
+   */
+  const adopted: string[] = [];
+  const adopt = async () => {
+    let found: Awaited<ReturnType<typeof findRunningPipeline>> = null;
+    try {
+      found = await findRunningPipeline({ model, exclude: adopted });
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      log.error('could not ask whether a pipeline of this model still runs; going on without adopting one', { model, error: String(err) });
+    }
+    if (!found) return;
+    adopted.push(found.workflowId);
+    state.running = { workflowId: found.workflowId, runId: found.runId, startedAt: found.startedAt, triggers: { total: 0, byReason: {} }, adopted: true };
+    wake = false;
+  };
+
+  const startRun = async (workflowId: string, startedAt: Date, args: Parameters<typeof retrainPipeline>[0], staticSummary: string): Promise<RunSummary> => {
+    const triggers = args.coalesced!;
+    const summaryOf = (finished: RunFinished): RunSummary => ({ workflowId, outcome: finished.outcome, reason: finished.reason.slice(0, CONTROLLER_BUDGET.reasonChars), version: finished.version, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers });
+    if (!carryRun) {
+      try {
+        const result = await executeChild(retrainPipeline, { workflowId, args: [args], parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL, staticSummary });
+        state.memory = nextMemory(state.memory, result.outcome, result.decision?.breaches ?? null, new Date());
+        return summaryOf(runFinished(workflowId, result));
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        // The pipeline reports its own failures as results; reaching here means it was terminated or timed out.
+        return summaryOf(abnormal(workflowId, err));
+      }
+    }
+    // Abandoned on close, so continue-as-new (and a terminated controller) leaves it running; started
+    // outside the cancellable scope, so only the explicit cancel below (controller cancelled) reaches it.
+    let child: ChildWorkflowHandle<typeof retrainPipeline>;
+    try {
+      child = await CancellationScope.nonCancellable(() =>
+        startChild(retrainPipeline, {
+          workflowId,
+          args: [args],
+          parentClosePolicy: ParentClosePolicy.ABANDON,
+          cancellationType: ChildWorkflowCancellationType.ABANDON,
+          staticSummary,
+          // Set at start, so a controller started after a terminate finds it at once (see adopt).
+          typedSearchAttributes: [{ key: RetrainModel, value: model }],
+        }),
+      );
+    } catch (err) {
+      if (isCancellation(err)) throw err;
+      return summaryOf(abnormal(workflowId, err));
+    }
+    state.running = { workflowId, runId: child.firstExecutionRunId, startedAt: startedAt.toISOString(), triggers };
+    wake = false;
+    let done: RunFinished | undefined;
+    child.result().then(
+      (result) => (done = runFinished(workflowId, result)),
+      (err) => (done = abnormal(workflowId, err)),
+    );
+    await condition(() => done !== undefined || historyFull());
+    if (done === undefined) await rollOver();
+    state.memory = nextMemory(state.memory, done!.outcome, done!.breaches, new Date());
+    return summaryOf(done!);
+  };
+
+  const loop = async (): Promise<never> => {
+    if (carryRun && !input.state) await adopt();
+    for (;;) {
+      if (carryRun && state.running) {
+        const run = state.running;
+        phase = 'running';
+        runAt = null;
+        running = { workflowId: run.workflowId, startedAt: run.startedAt, triggers: run.triggers };
+        describe();
+        settle(run, await awaitCarried(run));
+        if (run.adopted) await adopt();
+        if (historyFull()) await rollOver();
+        continue;
+      }
+      phase = 'idle';
+      runAt = null;
+      describe();
+      await condition(() => pendingCount() > 0 || historyFull());
+      if (historyFull()) await rollOver();
+
+      const timing = await triggerTiming(model);
+      phase = 'waiting';
+      // Quiet period after the last trigger, but never more than maxWait after the first; force (and now) skip it.
+      const firstArrival = Math.min(...state.pending.map((t) => Date.parse(t.receivedAt!)));
+      while (!forcePending() && !nowPending()) {
+        runAt = Math.min(lastArrival + timing.quietMs, firstArrival + timing.maxWaitMs);
+        const remaining = runAt - Date.now();
+        if (remaining <= 0) break;
+        describe();
+        const before = state.counters.received;
+        await condition(() => state.counters.received !== before || historyFull(), remaining);
+        if (historyFull()) await rollOver();
+      }
+
+      const force = forcePending();
+      const batch = state.pending.splice(0);
+      pendingBytes = 0;
+      const coalesced = addCounts(countReasons(batch), state.overflow);
+      state.overflow = { total: 0, byReason: {} };
+      state.overflowForce = false;
+      const waiters = [...batch.flatMap((t) => (t.requestId ? [t.requestId] : [])), ...state.overflowRequests!.splice(0)];
+      const startedAt = new Date();
+      const workflowId = pipelineWorkflowId(model, startedAt);
+      for (const id of waiters) answer(id, workflowId);
+      const reasons = Object.keys(coalesced.byReason);
+      phase = 'running';
+      runAt = null;
+      running = { workflowId, startedAt: startedAt.toISOString(), triggers: coalesced };
+      describe();
+      state.counters.runs++;
+      const staticSummary = `retrain ${model}: ${reasons.join(', ')} (${coalesced.total} trigger${coalesced.total === 1 ? '' : 's'})`;
+      const summary = await startRun(workflowId, startedAt, { model, triggers: batch, force, memory: state.memory, coalesced }, staticSummary);
+      record(summary);
+      if (historyFull()) await rollOver();
+    }
+  };
+
+  try {
+    return await loop();
+  } catch (err) {
+    // Cancelling the controller cancels its run in flight, as REQUEST_CANCEL did for a child.
+    const run = state.running;
+    if (carryRun && run && isCancellation(err)) {
+      await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(run.workflowId, run.runId).cancel()).catch((e: unknown) =>
+        log.warn('could not cancel the running pipeline', { model, workflowId: run.workflowId, error: String(e) }),
+      );
+    }
+    throw err;
   }
 }
 

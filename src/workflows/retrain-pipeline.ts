@@ -29,6 +29,8 @@ import {
 import { parseDurationMs } from '../duration.js';
 import { announcer } from './announcer.js';
 import { approvalGate } from './approval-gate.js';
+import { reportToController, runFinished } from './run-finished.js';
+import { controllerWorkflowId } from './workflow-ids.js';
 import { stepOptions } from './activity-options.js';
 import type {
   ApprovalRecord,
@@ -147,6 +149,11 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.error('audit record not written', { error: String(err), cause: String((err as ActivityFailure).cause ?? '') });
+    }
+    // A controller that continued-as-new (or replaced a terminated one) no longer awaits this run as
+    // its child: tell it by workflow id. Histories from before this replay without the signal.
+    if (info.parent?.workflowId === controllerWorkflowId(input.model) && patched('pipeline-reports-to-controller')) {
+      await reportToController(input.model, runFinished(info.workflowId, result));
     }
     return result;
   };
