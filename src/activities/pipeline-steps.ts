@@ -11,7 +11,9 @@ import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
 import { writeJsonAtomic } from '../registry/json-store.js';
-import { CONTRACT, readMetrics } from '../runner/contract.js';
+import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
+import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
+import { pushModelOut, trainWithDvc } from './dvc-train.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
@@ -240,11 +242,17 @@ export function createPipelineSteps(deps: ActivityDeps) {
         params: JSON.stringify(input.plan.train.params),
         run_id: input.runId,
       };
-      const result = await runStepCommand(FailureType.TrainingCommand, input.plan.train, vars, dir, 'train');
+      const { command, ...spec } = input.plan.train;
+      // train.dvc: `dvc repro <stage>` in an isolated worktree; it leaves the same files a command does.
+      const trained = command
+        ? { result: await runStepCommand(FailureType.TrainingCommand, { ...spec, command }, vars, dir, 'train'), dvc: undefined }
+        : await trainWithDvc(input.plan, vars, dir, outputDir);
       const trainMetrics = await readMetrics(outputDir, 'training command');
+      const tags = await readLineageTags(outputDir, 'training command');
+      const lineage: TrainLineage | undefined = tags || trained.dvc ? { ...(tags ? { tags } : {}), ...(trained.dvc ? { dvc: trained.dvc } : {}) } : undefined;
       // The training host uploads what it made: evaluation and registration may run on other hosts.
       const artifact = await registryFor(input.plan).stageArtifact(input.plan.name, input.runId, vars.model_dir);
-      return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: result.durationMs };
+      return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: trained.result.durationMs, ...(lineage ? { lineage } : {}) };
     },
 
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
@@ -330,7 +338,21 @@ export function createPipelineSteps(deps: ActivityDeps) {
         codeVersion: (await codeVersion([path.dirname(input.plan.configFile), input.plan.train.workdir, input.plan.evaluate.workdir])).label ?? undefined,
         ...(dvc ? { dvc } : {}),
         ...(inputs ? { inputsSha256: inputs.sha256, inputs } : {}),
+        ...(input.lineage ? { lineage: input.lineage } : {}),
       });
+    },
+
+    /** train.dvc.push: `dvc push` of a promoted version's model out, recorded in its lineage. */
+    async pushDvcModel(input: { plan: ModelPlan; runId: string; version: number }): Promise<DvcPush> {
+      const registry = registryFor(input.plan);
+      const v = await registry.getVersion(input.plan.name, input.version);
+      const trained = v?.lineage?.dvc;
+      if (!trained) throw new RetrainError(FailureType.Registry, `model ${input.plan.name} v${input.version} has no train.dvc lineage to push`);
+      // A retry after the push landed but before it was recorded pushes again: dvc push is idempotent.
+      const dir = runDir(input.plan.stateDir, input.plan.name, v.runId);
+      const pushed = await pushModelOut(input.plan, trained, path.join(dir, 'train', 'dvc.lock'), runDir(input.plan.stateDir, input.plan.name, input.runId));
+      await registry.recordDvcPush(input.plan.name, input.version, pushed);
+      return pushed;
     },
 
     async promoteVersion(input: PromoteInput): Promise<SetAliasResult> {
