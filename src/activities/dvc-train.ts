@@ -24,7 +24,7 @@ const git = (cwd: string, ...args: string[]) =>
   execa('git', ['-C', cwd, ...args], { env: gitEnv(), extendEnv: false, reject: false, timeout: 60_000, stdin: 'ignore' });
 
 /** Runs the DVC CLI for a short bookkeeping call (config, checkout, remote list), not the training. */
-const dvc = (cwd: string, ...args: string[]) =>
+export const dvc = (cwd: string, ...args: string[]) =>
   execa(dvcBinary(), args, { cwd, env: { ...gitEnv(), ...DVC_ENV }, extendEnv: false, reject: false, timeout: 10 * 60_000, stdin: 'ignore', all: true });
 
 const logWarn = (msg: string, fields: Record<string, unknown>) => {
@@ -74,7 +74,7 @@ async function removeWorktree(repo: string, dir: string): Promise<void> {
 }
 
 /** The worktree's DVC uses the user's cache (`dvc cache dir` there), so outs are not copied twice and `dvc push` finds them. */
-async function shareCache(userRoot: string, wtRoot: string): Promise<void> {
+export async function shareCache(userRoot: string, wtRoot: string): Promise<void> {
   const dir = await dvc(userRoot, 'cache', 'dir');
   const cache = dir.exitCode === 0 && dir.stdout.trim() ? dir.stdout.trim() : path.join(userRoot, '.dvc', 'cache');
   const set = await dvc(wtRoot, 'config', '--local', 'cache.dir', cache);

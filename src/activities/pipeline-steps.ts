@@ -14,6 +14,7 @@ import { writeJsonAtomic } from '../registry/json-store.js';
 import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
 import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
 import { pushModelOut, trainWithDvc } from './dvc-train.js';
+import { planWithRefreshedData, refreshStageData } from './dvc-refresh.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
@@ -98,8 +99,9 @@ export function createPipelineSteps(deps: ActivityDeps) {
    * took the snapshot takes its own copy of the configured data, and trains only when it holds
    * the very bytes the run decided on (same sha256); otherwise it fails and says why.
    */
-  async function snapshotHere(plan: ModelPlan, snap: SnapshotRef, runId: string): Promise<string> {
+  async function snapshotHere(configured: ModelPlan, snap: SnapshotRef, runId: string): Promise<string> {
     if (existsSync(snap.location.replace(/[*?[{].*$/, ''))) return snap.location;
+    const plan = planWithRefreshedData(configured);
     const engine = await deps.engine();
     const local = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: runId, dataRoots: plan.dataRoots });
     if (local.fingerprint.sha256 !== snap.sha256) {
@@ -129,7 +131,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     async checkData(input: CheckInput): Promise<CheckResult> {
-      const { plan } = input;
+      // data.dvc.refresh: a stage-produced data path is brought up to date first (isolated worktree).
+      const plan = await refreshStageData(input.plan, runDir(input.plan.stateDir, input.plan.name, input.runId));
       const engine = await deps.engine();
       const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots);
       // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
@@ -179,7 +182,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       }
       const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
       const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
-      const inputs = await inputsCheck(plan, production?.version ?? null);
+      const inputs = await inputsCheck(input.plan, production?.version ?? null);
       return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, predictionDrift, performance, newRows, ...inputs };
     },
 
@@ -188,7 +191,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
      * Validate, train, lineage and the version's fingerprint all use it, never the mutable source.
      */
     async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot> {
-      const { plan } = input;
+      const plan = planWithRefreshedData(input.plan);
       const engine = await deps.engine();
       const onProgress = progress();
       const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.runId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}) });

@@ -219,4 +219,12 @@ export const dataSchema = z.strictObject({
   reference: z.string().optional().describe('default: the data the production model was trained on'),
   target: z.string().min(1),
   format: z.enum(['auto', 'csv', 'parquet', 'json']).default('auto'),
+  dvc: z
+    .strictObject({
+      refresh: z
+        .enum(['none', 'pull', 'repro'])
+        .default('none')
+        .describe('when current is a dvc.lock stage out, bring it up to date before the check: dvc pull, or dvc repro --pull, in an isolated worktree'),
+    })
+    .optional(),
 });

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { stringify } from 'yaml';
+import { generate } from '../../examples/churn/generate.js';
 import { listRunRecords } from '../../src/audit/audit-log.js';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { dvcBinary } from '../../src/lineage/dvc.js';
@@ -160,5 +161,46 @@ describe('train.dvc: dvc repro in an isolated worktree (real git, real DVC, real
       assert.ok(failed.outcome === 'failed' && failed.error.message.includes('stage broke'), failed.outcome === 'failed' ? failed.error.message : '');
       await untouched('after a failed stage');
     });
+  });
+
+  it('data.dvc.refresh: repro brings a stage-produced data path up to date before the check, in a worktree; check, validate and training read the new rows', async () => {
+    const p = await makeProject({ data: { current: 'data/prepared.csv', dvc: { refresh: 'repro' } }, trigger: { minNewRows: 1 } }, 300, 'churn-dvc-refresh');
+    const git = (...a: string[]) => execa('git', ['-C', p.dir, ...a]);
+    const dvc = (...a: string[]) => execa(DVC, a, { cwd: p.dir, env: DVC_ENV });
+    await git('init', '-q', '-b', 'main');
+    await git('config', 'user.email', 'test@example.com');
+    await git('config', 'user.name', 'test');
+    await dvc('init', '-q');
+    await dvc('remote', 'add', '-d', 'local', mkdtempSync(path.join(tmpdir(), 'dvc-remote-')));
+    writeFileSync(path.join(p.dir, '.gitignore'), '.retrain/\nretrain.config.yaml\n');
+    writeFileSync(path.join(p.dir, 'dvc.yaml'), stringify({ stages: { prepare: { cmd: 'cp data/current.csv data/prepared.csv', deps: ['data/current.csv'], outs: ['data/prepared.csv'] } } }));
+    await dvc('add', '-q', 'data/current.csv');
+    await dvc('repro', '-q', 'prepare');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'pipeline');
+    const registry = new LocalRegistry(path.join(p.dir, '.retrain', 'registry'));
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const run = (triggers: TriggerRequest[], force: boolean) =>
+        client.workflow.execute(retrainPipeline, { taskQueue, workflowId: `retrain/${p.model}/test-${Date.now()}`, args: [{ model: p.model, triggers, force }] });
+      const r1 = await run([{ reason: 'manual', source: 'test' }], true);
+      assert.equal(r1.outcome, 'promoted', r1.reason);
+      assert.equal(r1.dataFingerprint?.rows, 300);
+
+      // A new raw data version, committed; nobody ran the pipeline, so the user's prepared.csv and dvc.lock are stale.
+      await generate({ rows: 500, seed: 7, shift: 0, out: path.join(p.dataDir, 'current.csv') });
+      await dvc('add', '-q', 'data/current.csv');
+      await git('commit', '-q', '-am', 'raw data v2');
+      const staleLock = readFileSync(path.join(p.dir, 'dvc.lock'), 'utf8');
+      const stalePrepared = readFileSync(path.join(p.dataDir, 'prepared.csv'), 'utf8');
+      const r2 = await run([{ reason: 'new_data', source: 'test' }], false);
+      assert.ok(r2.outcome === 'promoted' || r2.outcome === 'rejected', `${r2.outcome}: ${r2.reason}`);
+      assert.equal(r2.dataFingerprint?.rows, 500, 'the check saw the reproduced data, not the stale file');
+      const v2 = (await registry.listVersions(p.model))[1]!;
+      assert.equal(v2.dataFingerprint.rows, 500, 'validation and training used the reproduced data');
+      assert.equal(readFileSync(path.join(p.dataDir, 'prepared.csv'), 'utf8'), stalePrepared, "the user's stage output is untouched");
+      assert.equal(readFileSync(path.join(p.dir, 'dvc.lock'), 'utf8'), staleLock, "the user's dvc.lock is untouched");
+    });
+    assert.equal((await git('status', '--porcelain', '--untracked-files=all')).stdout, '');
+    assert.deepEqual((await git('worktree', 'list', '--porcelain')).stdout.split('\n').filter((l) => l.startsWith('worktree ')), [`worktree ${p.dir}`]);
   });
 });
