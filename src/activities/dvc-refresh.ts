@@ -6,7 +6,7 @@ import { FailureType, RetrainError } from '../errors.js';
 import { findDvcEntry } from '../lineage/dvc.js';
 import { gitState } from '../lineage/git.js';
 import { redact } from '../redact.js';
-import { dvc, inWorktree, shareCache } from './dvc-train.js';
+import { dvc, heartbeating, inWorktree, shareCache } from './dvc-train.js';
 
 /** Where a model's refreshed stage output is kept: `<stateDir>/dvc-data/<model>/<out path in the repo>`. */
 const refreshRoot = (plan: ModelPlan) => path.join(plan.stateDir, 'dvc-data', plan.name);
@@ -55,7 +55,7 @@ export async function refreshStageData(plan: ModelPlan, runDirectory: string): P
   const wt = path.join(runDirectory, 'dvc-refresh-worktree');
   const outRel = path.relative(repo.repo, path.join(entry.root, entry.outPath));
   const root = refreshRoot(plan);
-  await inWorktree(repo.repo, repo.commit, wt, async () => {
+  await heartbeating('check', () => inWorktree(repo.repo, repo.commit, wt, async () => {
     const wtRoot = path.join(wt, path.relative(repo.repo, entry.root));
     await shareCache(entry.root, wtRoot);
     const args = refresh === 'pull' ? ['pull', entry.outPath] : ['repro', '--pull', entry.stage!];
@@ -77,6 +77,6 @@ export async function refreshStageData(plan: ModelPlan, runDirectory: string): P
     // data.current may be a glob or file inside the out folder: the same path under the copy.
     const current = path.join(outRel, path.relative(path.join(entry.root, entry.outPath), plan.data.current));
     writeFileSync(path.join(root, MARKER), JSON.stringify({ current, commit: repo.commit, mode: refresh, at: new Date().toISOString() }));
-  });
+  }));
   return planWithRefreshedData(plan);
 }

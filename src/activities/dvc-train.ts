@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import type { ModelPlan } from '../config/plan.js';
@@ -34,6 +34,26 @@ const logWarn = (msg: string, fields: Record<string, unknown>) => {
     process.stderr.write(`${msg} ${JSON.stringify(fields)}\n`);
   }
 };
+
+/**
+ * Heartbeats while `fn` runs, inside an activity: the worktree, `dvc checkout` and copies before and
+ * after `dvc repro` can outlast the train step's heartbeat timeout on large data.
+ */
+export async function heartbeating<T>(step: string, fn: () => Promise<T>): Promise<T> {
+  let ctx: Context | null = null;
+  try {
+    ctx = Context.current();
+  } catch {
+    return fn();
+  }
+  const started = Date.now();
+  const timer = setInterval(() => ctx?.heartbeat({ step, elapsedMs: Date.now() - started }), 5_000);
+  try {
+    return await fn();
+  } finally {
+    clearInterval(timer);
+  }
+}
 
 /** Where the model's DVC project and git repository are, and which dvc.yaml and stage it trains. */
 async function locate(plan: ModelPlan, cfg: DvcTrainConfig) {
@@ -113,7 +133,7 @@ export async function trainWithDvc(plan: ModelPlan, vars: Record<string, string>
     logWarn('train.dvc trains the commit, not uncommitted changes', { model: plan.name, commit: repo.commit, uncommitted });
   }
   const wt = path.join(runDirectory, 'dvc-worktree');
-  return inWorktree(repo.repo, repo.commit, wt, async () => {
+  return heartbeating('train', () => inWorktree(repo.repo, repo.commit, wt, async () => {
     const inWt = (abs: string) => path.join(wt, path.relative(repo.repo, abs));
     const wtRoot = inWt(root);
     const wtYamlDir = path.dirname(inWt(dvcYaml));
@@ -204,7 +224,7 @@ export async function trainWithDvc(plan: ModelPlan, vars: Record<string, string>
         ...(singleItem ? { singleItem } : {}),
       },
     };
-  });
+  }));
 }
 
 /**

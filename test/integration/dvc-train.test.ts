@@ -203,4 +203,37 @@ describe('train.dvc: dvc repro in an isolated worktree (real git, real DVC, real
     assert.equal((await git('status', '--porcelain', '--untracked-files=all')).stdout, '');
     assert.deepEqual((await git('worktree', 'list', '--porcelain')).stdout.split('\n').filter((l) => l.startsWith('worktree ')), [`worktree ${p.dir}`]);
   });
+
+  it('data.dvc.refresh: pull checks out what the committed dvc.lock names, from the remote, instead of a stale workspace file', async () => {
+    const p = await makeProject({ data: { current: 'data/prepared.csv', dvc: { refresh: 'pull' } } }, 300, 'churn-dvc-pull');
+    const git = (...a: string[]) => execa('git', ['-C', p.dir, ...a]);
+    const dvc = (...a: string[]) => execa(DVC, a, { cwd: p.dir, env: DVC_ENV });
+    await git('init', '-q', '-b', 'main');
+    await git('config', 'user.email', 'test@example.com');
+    await git('config', 'user.name', 'test');
+    await dvc('init', '-q');
+    await dvc('remote', 'add', '-d', 'local', mkdtempSync(path.join(tmpdir(), 'dvc-remote-')));
+    writeFileSync(path.join(p.dir, '.gitignore'), '.retrain/\nretrain.config.yaml\n');
+    writeFileSync(path.join(p.dir, 'dvc.yaml'), stringify({ stages: { prepare: { cmd: 'cp data/current.csv data/prepared.csv', deps: ['data/current.csv'], outs: ['data/prepared.csv'] } } }));
+    await dvc('add', '-q', 'data/current.csv');
+    await dvc('repro', '-q', 'prepare');
+    const stale = readFileSync(path.join(p.dataDir, 'prepared.csv'));
+    // The pipeline ran elsewhere (CI) on new data, pushed and committed; this workspace still has the old out.
+    await generate({ rows: 500, seed: 7, shift: 0, out: path.join(p.dataDir, 'current.csv') });
+    await dvc('add', '-q', 'data/current.csv');
+    await dvc('repro', '-q', 'prepare');
+    await dvc('push', '-q');
+    await git('add', '-A');
+    await git('commit', '-q', '-m', 'pipeline, data v2');
+    await execa('rm', ['-rf', path.join(p.dir, '.dvc', 'cache')]);
+    await execa('chmod', ['u+w', path.join(p.dataDir, 'prepared.csv')]);
+    writeFileSync(path.join(p.dataDir, 'prepared.csv'), stale);
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const r = await client.workflow.execute(retrainPipeline, { taskQueue, workflowId: `retrain/${p.model}/test-${Date.now()}`, args: [{ model: p.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }] });
+      assert.equal(r.outcome, 'promoted', r.reason);
+      assert.equal(r.dataFingerprint?.rows, 500, 'the check read the pulled out, not the stale workspace file');
+    });
+    assert.deepEqual(readFileSync(path.join(p.dataDir, 'prepared.csv')), stale, "the user's workspace file is untouched");
+    assert.equal((await git('status', '--porcelain', '--untracked-files=all')).stdout, '');
+  });
 });
