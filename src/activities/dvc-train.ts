@@ -110,6 +110,16 @@ async function lockedOut(lockFile: string, stage: string, out: string) {
   return o;
 }
 
+/**
+ * Where `dvc repro`/`dvc push` run in the worktree, and the target: the stage as configured, from
+ * train.workdir's place in the worktree (the target is relative to it); from the dvc.yaml folder
+ * with the bare stage name when train.workdir is outside the repository.
+ */
+function targetIn(plan: ModelPlan, repo: string, wt: string, wtYamlDir: string, stage: string): { cwd: string; target: string } {
+  const rel = path.relative(repo, plan.train.workdir);
+  return rel.startsWith('..') || path.isAbsolute(rel) ? { cwd: wtYamlDir, target: stage } : { cwd: path.join(wt, rel), target: plan.train.dvc!.stage };
+}
+
 export interface DvcTrainResult {
   result: RunCommandResult;
   dvc: DvcTraining;
@@ -177,9 +187,10 @@ export async function trainWithDvc(plan: ModelPlan, vars: Record<string, string>
       await writeFile(paramsFile, stringify(setParams(current, plan.train.params)));
     }
 
+    const at = targetIn(plan, repo.repo, wt, wtYamlDir, target.stage);
     const spec = {
-      command: [dvcBinary(), 'repro', ...(singleItem ? ['--single-item'] : []), cfg.stage],
-      workdir: wtYamlDir,
+      command: [dvcBinary(), 'repro', ...(singleItem ? ['--single-item'] : []), at.target],
+      workdir: at.cwd,
       env: { ...DVC_ENV, ...plan.train.env },
       passEnv: plan.train.passEnv,
     };
@@ -248,9 +259,9 @@ export async function pushModelOut(plan: ModelPlan, trained: DvcTraining, savedL
     const list = await dvc(wtRoot, 'remote', 'list');
     const url = list.stdout.split('\n').map((l) => l.trim().split(/\s+/)).find(([name]) => name === remote)?.[1];
     if (!url) throw new ConfigError(`${plan.configFile}: models.${plan.name}.train.dvc.remote: no DVC remote named "${remote}" (remotes: ${list.stdout.split('\n').map((l) => l.split(/\s+/)[0]).filter(Boolean).join(', ') || 'none'})`, { field: 'train.dvc.remote' });
-    const stageTarget = target.file === 'dvc.yaml' ? target.stage : cfg.stage;
-    const pushed = await dvc(wtYamlDir, 'push', '-r', remote, stageTarget);
-    if (pushed.exitCode !== 0) throw new Error(`dvc push -r ${remote} ${stageTarget} failed (exit ${pushed.exitCode}): ${redact(pushed.all?.slice(-2000) ?? '')}`);
+    const at = targetIn(plan, trained.repo, wt, wtYamlDir, target.stage);
+    const pushed = await dvc(at.cwd, 'push', '-r', remote, at.target);
+    if (pushed.exitCode !== 0) throw new Error(`dvc push -r ${remote} ${at.target} failed (exit ${pushed.exitCode}): ${redact(pushed.all?.slice(-2000) ?? '')}`);
     // A remote URL may carry credentials (https://user:token@…): masked before it is recorded.
     return { remote, url: redact(url), md5: trained.model.md5, at: new Date().toISOString() };
   });
