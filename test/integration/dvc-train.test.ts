@@ -14,6 +14,9 @@ import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
 import { EVALUATE, makeProject, type TestProject } from '../helpers/project.js';
 import { withWorker } from '../helpers/temporal.js';
+import { startMlflow } from '../helpers/mlflow.js';
+import { loadConfig } from '../../src/config/load.js';
+import { openRegistry } from '../../src/registry/open.js';
 import type { TriggerRequest } from '../../src/workflows/types.js';
 
 const DVC = dvcBinary();
@@ -235,5 +238,34 @@ describe('train.dvc: dvc repro in an isolated worktree (real git, real DVC, real
     });
     assert.deepEqual(readFileSync(path.join(p.dataDir, 'prepared.csv')), stale, "the user's workspace file is untouched");
     assert.equal((await git('status', '--porcelain', '--untracked-files=all')).stdout, '');
+  });
+
+  it('the MLflow backend records the DVC training lineage and its push in retrain.dvc_train, and reads them back', async () => {
+    const mlflow = await startMlflow();
+    try {
+      const p = await makeProject({}, 300, 'churn-dvc-train-mlflow');
+      p.writeConfig({ train: { command: undefined, dvc: { stage: 'train', push: true }, workdir: '.', params: {} } });
+      writeFileSync(p.configFile, `${readFileSync(p.configFile, 'utf8')}registry:\n  backend: mlflow\n  mlflow:\n    trackingUri: ${mlflow.uri}\n`);
+      const repo = await dvcPipelineRepo(p);
+      await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+        const r = await client.workflow.execute(retrainPipeline, { taskQueue, workflowId: `retrain/${p.model}/test-${Date.now()}`, args: [{ model: p.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }] });
+        assert.equal(r.outcome, 'promoted', r.reason);
+      });
+      const res = await fetch(`${mlflow.uri}/api/2.0/mlflow/model-versions/get?${new URLSearchParams({ name: p.model, version: '1' })}`);
+      const { model_version: mv } = (await res.json()) as { model_version: { tags: { key: string; value: string }[] } };
+      const tags = Object.fromEntries(mv.tags.map((t) => [t.key, t.value]));
+      const dvcTrain = JSON.parse(tags['retrain.dvc_train'] ?? '{}') as { commit?: string; model?: { md5: string }; push?: { remote: string; md5: string } };
+      assert.equal(dvcTrain.commit, await repo.head());
+      assert.equal(dvcTrain.push?.remote, 'local');
+      assert.equal(dvcTrain.push?.md5, dvcTrain.model?.md5);
+      assert.equal(tags['lineage.trainer'], 'dvc-stage-fixture');
+      assert.ok(existsSync(remoteObject(repo.remote, dvcTrain.model!.md5)));
+      const v = await openRegistry(loadConfig(p.configFile)).getVersion(p.model, 1);
+      assert.equal(v?.lineage?.dvc?.push?.remote, 'local');
+      assert.equal(v?.lineage?.tags?.trainer, 'dvc-stage-fixture');
+      assert.equal(await repo.porcelain(), '');
+    } finally {
+      await mlflow.stop();
+    }
   });
 });
