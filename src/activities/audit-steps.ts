@@ -4,6 +4,7 @@ import { writeRunRecord, type RunRecord } from '../audit/audit-log.js';
 import type { LoadedConfig } from '../config/load.js';
 import { codeVersion } from '../lineage/git.js';
 import { dvcLineage, type DvcLineage } from '../lineage/dvc.js';
+import type { TrainLineage } from '../lineage/train-lineage.js';
 import { tagVersionOutcome, trackDecision, type TrackingTarget } from '../tracking/mlflow-tracking.js';
 import { runDir, type ActivityDeps } from './deps.js';
 
@@ -27,18 +28,18 @@ function trackingTarget(config: LoadedConfig, model: string, env = process.env):
  * The DVC lineage a record names: the registered version's (read when its data was frozen), else
  * what DVC says about the checked data now. Never fails the record: a broken `.dvc` file is logged.
  */
-async function runDvcLineage(deps: ActivityDeps, config: LoadedConfig, record: RunRecord): Promise<DvcLineage | null> {
+async function runDvcLineage(deps: ActivityDeps, config: LoadedConfig, record: RunRecord): Promise<{ dvc: DvcLineage | null; lineage?: TrainLineage }> {
   try {
     const result = record.result;
     if ('version' in result && typeof result.version === 'number') {
       const v = await deps.registry(config).getVersion(record.model, result.version);
-      if (v) return v.dvc ?? null;
+      if (v) return { dvc: v.dvc ?? null, ...(v.lineage ? { lineage: v.lineage } : {}) };
     }
     const data = record.dataLocation ?? config.models[record.model]?.data.current;
-    return data ? await dvcLineage(path.resolve(config.dir, data)) : null;
+    return { dvc: data ? await dvcLineage(path.resolve(config.dir, data)) : null };
   } catch (err) {
     log.warn('DVC lineage not recorded', { workflowId: record.workflowId, error: (err as Error).message });
-    return null;
+    return { dvc: null };
   }
 }
 
@@ -54,8 +55,8 @@ export function createAuditSteps(deps: ActivityDeps) {
       const model = config.models[record.model];
       const dirs = [config.dir, ...(model ? [model.train.workdir, model.evaluate.workdir].map((w) => path.resolve(config.dir, w)) : [])];
       const code = await codeVersion(dirs);
-      const dvc = await runDvcLineage(deps, config, record);
-      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...(dvc ? { dvc } : {}) };
+      const { dvc, lineage } = await runDvcLineage(deps, config, record);
+      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}) };
       const file = await writeRunRecord(config.stateDir, full);
       const result = record.result;
       const registryUri = config.registry.mlflow.trackingUri ?? process.env.MLFLOW_TRACKING_URI;

@@ -13,7 +13,10 @@ import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
 import { writeJsonAtomic } from '../registry/json-store.js';
-import { CONTRACT, readMetrics } from '../runner/contract.js';
+import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
+import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
+import { pushModelOut, trainWithDvc } from './dvc-train.js';
+import { planWithRefreshedData, refreshStageData } from './dvc-refresh.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
@@ -110,8 +113,9 @@ export function createPipelineSteps(deps: ActivityDeps) {
    * took the snapshot takes its own copy of the configured data, and trains only when it holds
    * the very bytes the run decided on (same sha256); otherwise it fails and says why.
    */
-  async function snapshotHere(plan: ModelPlan, snap: SnapshotRef, runId: string): Promise<string> {
+  async function snapshotHere(configured: ModelPlan, snap: SnapshotRef, runId: string): Promise<string> {
     if (existsSync(snap.location.replace(/[*?[{].*$/, ''))) return snap.location;
+    const plan = planWithRefreshedData(configured);
     const engine = await deps.engine();
     const local = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: runId, dataRoots: plan.dataRoots });
     if (local.fingerprint.sha256 !== snap.sha256) {
@@ -141,7 +145,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     async checkData(input: CheckInput): Promise<CheckResult> {
-      const { plan } = input;
+      // data.dvc.refresh: a stage-produced data path is brought up to date first (isolated worktree).
+      const plan = await refreshStageData(input.plan, runDir(input.plan.stateDir, input.plan.name, input.runId));
       const engine = await deps.engine();
       const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots);
       // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
@@ -192,7 +197,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       }
       const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
       const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
-      const inputs = await inputsCheck(plan, production?.version ?? null);
+      const inputs = await inputsCheck(input.plan, production?.version ?? null);
       return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, predictionDrift, performance, newRows, ...inputs };
     },
 
@@ -201,7 +206,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
      * Validate, train, lineage and the version's fingerprint all use it, never the mutable source.
      */
     async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot> {
-      const { plan } = input;
+      const plan = planWithRefreshedData(input.plan);
       const engine = await deps.engine();
       const onProgress = progress();
       const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.runId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}) });
@@ -255,11 +260,17 @@ export function createPipelineSteps(deps: ActivityDeps) {
         params: JSON.stringify(input.plan.train.params),
         run_id: input.runId,
       };
-      const result = await runStepCommand(FailureType.TrainingCommand, input.plan.train, vars, dir, 'train');
+      const { command, ...spec } = input.plan.train;
+      // train.dvc: `dvc repro <stage>` in an isolated worktree; it leaves the same files a command does.
+      const trained = command
+        ? { result: await runStepCommand(FailureType.TrainingCommand, { ...spec, command }, vars, dir, 'train'), dvc: undefined }
+        : await trainWithDvc(input.plan, vars, dir, outputDir);
       const trainMetrics = await readMetrics(outputDir, 'training command');
+      const tags = await readLineageTags(outputDir, 'training command');
+      const lineage: TrainLineage | undefined = tags || trained.dvc ? { ...(tags ? { tags } : {}), ...(trained.dvc ? { dvc: trained.dvc } : {}) } : undefined;
       // The training host uploads what it made: evaluation and registration may run on other hosts.
       const artifact = await registryFor(input.plan).stageArtifact(input.plan.name, input.runId, vars.model_dir);
-      return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: result.durationMs };
+      return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: trained.result.durationMs, ...(lineage ? { lineage } : {}) };
     },
 
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
@@ -345,7 +356,21 @@ export function createPipelineSteps(deps: ActivityDeps) {
         codeVersion: (await codeVersion([path.dirname(input.plan.configFile), input.plan.train.workdir, input.plan.evaluate.workdir])).label ?? undefined,
         ...(dvc ? { dvc } : {}),
         ...(inputs ? { inputsSha256: inputs.sha256, inputs } : {}),
+        ...(input.lineage ? { lineage: input.lineage } : {}),
       });
+    },
+
+    /** train.dvc.push: `dvc push` of a promoted version's model out, recorded in its lineage. */
+    async pushDvcModel(input: { plan: ModelPlan; runId: string; version: number }): Promise<DvcPush> {
+      const registry = registryFor(input.plan);
+      const v = await registry.getVersion(input.plan.name, input.version);
+      const trained = v?.lineage?.dvc;
+      if (!trained) throw new RetrainError(FailureType.Registry, `model ${input.plan.name} v${input.version} has no train.dvc lineage to push`);
+      // A retry after the push landed but before it was recorded pushes again: dvc push is idempotent.
+      const dir = runDir(input.plan.stateDir, input.plan.name, v.runId);
+      const pushed = await pushModelOut(input.plan, trained, path.join(dir, 'train', 'dvc.lock'), runDir(input.plan.stateDir, input.plan.name, input.runId));
+      await registry.recordDvcPush(input.plan.name, input.version, pushed);
+      return pushed;
     },
 
     async promoteVersion(input: PromoteInput): Promise<SetAliasResult> {

@@ -11,6 +11,7 @@ import type { Metrics } from '../runner/contract.js';
 import type { Evidence } from '../policy/trigger-policy.js';
 import type { PairedComparison } from '../stats/paired.js';
 import type { ArtifactRef } from '../registry/registry.js';
+import type { TrainLineage } from '../lineage/train-lineage.js';
 
 export interface ProductionModel {
   version: number;
@@ -66,6 +67,8 @@ export interface TrainResult {
   artifact?: ArtifactRef;
   trainMetrics: Metrics;
   durationMs: number;
+  /** The trainer's lineage.json tags and, for train.dvc, the stage, commit and model md5. */
+  lineage?: TrainLineage;
 }
 
 export interface EvaluateInput {
@@ -100,6 +103,8 @@ export interface RegisterCandidateInput {
   triggers: string[];
   /** Lineage (Parquet copy, profile) is read from here; `fingerprint` is then the snapshot's. */
   data?: SnapshotRef;
+  /** What the training step recorded (TrainResult.lineage). */
+  lineage?: TrainLineage;
 }
 
 export interface PromoteInput {

@@ -1,4 +1,5 @@
 import type { DvcLineage } from '../lineage/dvc.js';
+import type { TrainLineage } from '../lineage/train-lineage.js';
 import { mkdir, readdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TriggerDecision } from '../policy/trigger-policy.js';
@@ -32,6 +33,8 @@ export interface RunRecord {
   code?: GitState[];
   /** Where DVC tracks the data the run checked or trained on (absent when DVC does not). */
   dvc?: DvcLineage;
+  /** The version's training lineage: lineage.json tags, and the train.dvc stage, commit and model md5. */
+  lineage?: TrainLineage;
   configFile: string | null;
   /** The decision's MLflow run, when `tracking.mlflow` is configured (or why it could not be written). */
   tracking?: { mlflowRunId: string } | { error: string };

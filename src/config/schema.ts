@@ -53,13 +53,39 @@ export const commandSchema = z.strictObject({
   venv: venvPath.optional(),
 });
 
+/** A DVC stage or `path/to/dvc.yaml:stage`: never an option (`-…`), never a shell word. */
+const dvcStageName = z
+  .string()
+  .min(1)
+  .max(250)
+  .regex(/^[A-Za-z0-9_.][A-Za-z0-9_./@:-]*$/, 'a DVC stage name, or path/to/dvc.yaml:stage (letters, digits, _ . / @ : -)');
+
+export const dvcTrainSchema = z.strictObject({
+  stage: dvcStageName.describe('`dvc repro <stage>` trains, in an isolated git worktree at the recorded commit'),
+  model: z
+    .string()
+    .min(1)
+    .max(500)
+    .refine((p) => !p.startsWith('/') && !p.split('/').includes('..'), 'a path relative to the dvc.yaml folder')
+    .optional()
+    .describe("the stage out holding the model; default: the stage's only out that is not a metrics or plots file"),
+  push: z.boolean().default(false).describe('after promotion, `dvc push` the model out and record where it went'),
+  remote: z.string().min(1).max(200).regex(/^[A-Za-z0-9_.-]+$/, 'a DVC remote name').optional().describe('default: the repository\'s default remote'),
+});
+
 export const trainSchema = commandSchema.extend({
-  params: z.record(z.string(), z.unknown()).default({}).describe('passed to the command as JSON'),
+  command: commandSchema.shape.command.optional(),
+  dvc: dvcTrainSchema.optional(),
+  params: z.record(z.string(), z.unknown()).default({}).describe('passed to the command as JSON; with train.dvc, written into params.yaml'),
   inputs: z
     .array(z.string().min(1).max(500).refine((g) => !g.startsWith('/') && !g.split('/').includes('..'), 'a glob relative to the config file, inside its folder'))
     .max(50)
     .default([])
     .describe('globs (relative to the config) of files that decide the result; a change retrains'),
+}).superRefine((t, ctx) => {
+  if (Boolean(t.command) === Boolean(t.dvc)) {
+    ctx.addIssue({ code: 'custom', message: `set exactly one of train.command (a training command) or train.dvc (a DVC stage), got ${t.command ? 'both' : 'neither'}` });
+  }
 });
 
 export const columnRuleSchema = z.strictObject({
@@ -200,4 +226,12 @@ export const dataSchema = z.strictObject({
   reference: z.string().optional().describe('default: the data the production model was trained on'),
   target: z.string().min(1),
   format: z.enum(['auto', 'csv', 'parquet', 'json']).default('auto'),
+  dvc: z
+    .strictObject({
+      refresh: z
+        .enum(['none', 'pull', 'repro'])
+        .default('none')
+        .describe('when current is a dvc.lock stage out, bring it up to date before the check: dvc pull, or dvc repro --pull, in an isolated worktree'),
+    })
+    .optional(),
 });

@@ -6,6 +6,7 @@ import { RetrainError, FailureType } from '../errors.js';
 import { hashDirectory } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
 import { withOwnTemp } from './temp-files.js';
+import type { DvcPush } from '../lineage/train-lineage.js';
 import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 interface ModelIndex {
@@ -146,6 +147,18 @@ export class LocalRegistry implements Registry {
       const v = index.versions.find((x) => x.version === version);
       if (!v) throw new RetrainError(FailureType.Registry, `model ${model} has no version ${version}`);
       v.rolledBack = mark;
+      await writeJsonAtomic(this.indexFile(model), index);
+      return v;
+    });
+  }
+
+  async recordDvcPush(model: string, version: number, push: DvcPush): Promise<ModelVersion> {
+    return withDirLock(this.modelDir(model), async () => {
+      const index = await this.read(model);
+      const v = index.versions.find((x) => x.version === version);
+      if (!v) throw new RetrainError(FailureType.Registry, `model ${model} has no version ${version}`);
+      if (!v.lineage?.dvc) throw new RetrainError(FailureType.Registry, `model ${model} v${version} was not trained by train.dvc: nothing to record a dvc push for`);
+      v.lineage.dvc.push = push;
       await writeJsonAtomic(this.indexFile(model), index);
       return v;
     });

@@ -1,5 +1,6 @@
 import type { InputsDigest } from '../lineage/inputs.js';
 import type { DvcLineage } from '../lineage/dvc.js';
+import type { DvcPush, DvcTraining } from '../lineage/train-lineage.js';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
@@ -30,6 +31,10 @@ export const TAG = {
   inputs: 'retrain.inputs',
   /** JSON {at, by, reason, runId}: production was rolled away from this version; never restored automatically. */
   rolledBack: 'retrain.rolled_back',
+  /** JSON DvcTraining: the train.dvc stage, commit, model out md5 and, once pushed, where it went. */
+  dvcTrain: 'retrain.dvc_train',
+  /** Prefix of the trainer's lineage.json tags: `lineage.<key>`. */
+  lineagePrefix: 'lineage.',
 } as const;
 
 // MLflow refuses longer model-version tag values.
@@ -212,6 +217,8 @@ export class MlflowRegistry implements Registry {
       ...(input.inputsSha256 ? { [TAG.inputsSha256]: input.inputsSha256 } : {}),
       // An inputs map too long for a tag is left out: a changed sha256 then names no file, but still retrains.
       ...(input.inputs && JSON.stringify(input.inputs).length <= MAX_TAG_VALUE ? { [TAG.inputs]: JSON.stringify(input.inputs) } : {}),
+      ...(input.lineage?.dvc ? { [TAG.dvcTrain]: clip(JSON.stringify(input.lineage.dvc), MAX_TAG_VALUE) } : {}),
+      ...Object.fromEntries(Object.entries(input.lineage?.tags ?? {}).map(([k, v]) => [`${TAG.lineagePrefix}${k}`, v])),
     };
     // A retry that died between create and return finds the version by tag above; this lock
     // keeps two workers on one machine from both creating it.
@@ -312,6 +319,15 @@ export class MlflowRegistry implements Registry {
     return (await this.getVersion(model, version))!;
   }
 
+  async recordDvcPush(model: string, version: number, push: DvcPush): Promise<ModelVersion> {
+    const v = await this.getVersion(model, version);
+    if (!v) throw new RetrainError(FailureType.Registry, `model ${model} has no version ${version} in MLflow at ${this.base}`);
+    if (!v.lineage?.dvc) throw new RetrainError(FailureType.Registry, `model ${model} v${version} was not trained by train.dvc: nothing to record a dvc push for`);
+    const value = clip(JSON.stringify({ ...v.lineage.dvc, push }), MAX_TAG_VALUE);
+    await this.call('POST', 'model-versions/set-tag', { name: model, version: String(version), key: TAG.dvcTrain, value });
+    return (await this.getVersion(model, version))!;
+  }
+
   /** Downloads the version's files once into the cache (by content hash) and returns the folder. */
   async localArtifact(version: ModelVersion): Promise<string> {
     const dest = path.join(this.stateFolder(version.model), 'artifacts', version.artifact.sha256 || `v${version.version}`);
@@ -403,5 +419,13 @@ function toModelVersion(v: MlflowVersion): ModelVersion {
     ...(tags[TAG.dvc] ? { dvc: json<DvcLineage>(TAG.dvc, { repo: '', path: '', file: tags[TAG.dvcFile] ?? '', md5: tags[TAG.dvcMd5] ?? '' }) } : {}),
     ...(tags[TAG.inputsSha256] ? { inputsSha256: tags[TAG.inputsSha256], inputs: json<InputsDigest>(TAG.inputs, { sha256: tags[TAG.inputsSha256] ?? '', files: {} }) } : {}),
     ...(tags[TAG.rolledBack] ? { rolledBack: json<RollbackMark>(TAG.rolledBack, { at: '', by: 'unknown', reason: tags[TAG.rolledBack] ?? '' }) } : {}),
+    ...lineageFromTags(tags, json<DvcTraining | null>(TAG.dvcTrain, null)),
   };
+}
+
+/** The version's TrainLineage from its `lineage.<key>` and `retrain.dvc_train` tags. */
+function lineageFromTags(tags: Record<string, string>, dvc: DvcTraining | null): Pick<ModelVersion, 'lineage'> {
+  const own = Object.entries(tags).filter(([k]) => k.startsWith(TAG.lineagePrefix)).map(([k, v]) => [k.slice(TAG.lineagePrefix.length), v] as const);
+  if (!own.length && !dvc) return {};
+  return { lineage: { ...(own.length ? { tags: Object.fromEntries(own) } : {}), ...(dvc ? { dvc } : {}) } };
 }

@@ -1,6 +1,7 @@
 import type { InputsDigest } from '../lineage/inputs.js';
 import type { DvcLineage } from '../lineage/dvc.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
+import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
 
 export interface ModelVersion {
   model: string;
@@ -21,6 +22,8 @@ export interface ModelVersion {
   /** sha256 of the inputs besides data and params (params.yaml, dvc.lock deps, train.inputs), when the model has any. */
   inputsSha256?: string;
   inputs?: InputsDigest;
+  /** The trainer's lineage.json tags, and for train.dvc the stage, commit and model md5 (and its dvc push). */
+  lineage?: TrainLineage;
 }
 
 /**
@@ -85,6 +88,8 @@ export interface Registry {
   aliasHistory(model: string): Promise<AliasMove[]>;
   /** Declares a version bad (production was rolled away from it); idempotent, the latest mark wins. */
   markRolledBack(model: string, version: number, mark: RollbackMark): Promise<ModelVersion>;
+  /** Records where `dvc push` sent a version's model out (train.dvc.push); idempotent, the latest wins. */
+  recordDvcPush(model: string, version: number, push: DvcPush): Promise<ModelVersion>;
   /** A local folder holding the version's files (downloaded once when the backend is remote). */
   localArtifact(version: ModelVersion): Promise<string>;
   /**

@@ -157,6 +157,9 @@ export async function decisionRun(record: RunRecord, model: ModelConfig | undefi
     ...(commit ? { [TRACKING_TAG.gitCommit]: commit } : {}),
     ...(record.codeVersion ? { [TRACKING_TAG.codeVersion]: clip(record.codeVersion, 8000) } : {}),
     ...('version' in result ? { [TRACKING_TAG.version]: String(result.version) } : {}),
+    // The trainer's lineage.json tags, under the same names as on the model version.
+    ...Object.fromEntries(Object.entries(record.lineage?.tags ?? {}).map(([k, v]) => [`lineage.${k}`, v])),
+    ...(record.lineage?.dvc ? { 'retrain.dvc_stage': record.lineage.dvc.stage, 'retrain.dvc_model_md5': record.lineage.dvc.model.md5 } : {}),
   };
   return { params, metrics, tags };
 }

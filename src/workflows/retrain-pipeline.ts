@@ -88,6 +88,7 @@ function steps(plan: ModelPlan, runId: string) {
     promote: proxy('promote', `promote ${plan.name} candidate to production`).promoteVersion,
     deploy: proxy('promote', `run the ${plan.name} deploy hook`).deployVersion,
     score: proxy('evaluate', `score ${plan.name} production on the evaluation data`).scoreVersion,
+    pushDvc: proxy('promote', `dvc push the ${plan.name} model out`).pushDvcModel,
   };
 }
 
@@ -220,6 +221,8 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       metrics: scores.candidate,
       triggers,
       ...onData,
+      // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
+      ...(trained.lineage && patched('train-lineage') ? { lineage: trained.lineage } : {}),
     });
     upsertSearchAttributes([{ key: RetrainCandidateVersion, value: version.version }]);
     const productionVersion = production?.version ?? null;
@@ -258,6 +261,20 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
         // Compensation: production goes back to what it was before this run moved it.
         await restoreProduction({ plan, runId, version: productionVersion, expected: version.version, actor: 'pipeline (compensation)', reason: `deploy hook failed for v${version.version}` });
         throw err;
+      }
+    }
+
+    // train.dvc.push: the promoted model out goes to the DVC remote. Production has moved already, so
+    // a failed push is said in the outcome's reason, not turned into a failed run.
+    let pushNote = '';
+    if (plan.train.dvc?.push && version.lineage?.dvc && patched('dvc-push')) {
+      try {
+        const pushed = await act.pushDvc({ plan, runId, version: version.version });
+        pushNote = `; dvc push ${pushed.md5} to ${pushed.remote}`;
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        const cause = err instanceof ActivityFailure ? err.cause : err;
+        pushNote = `; dvc push failed: ${((cause as Error)?.message ?? String(cause)).split('\n')[0]}`;
       }
     }
 
@@ -300,7 +317,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
         return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rolled_back', version: version.version, previousVersion: productionVersion, metrics, watched, reason });
       }
     }
-    return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason: verdict.reason, ...approved });
+    return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason: `${verdict.reason}${pushNote}`, ...approved });
   } catch (err) {
     if (isCancellation(err)) throw err;
     const cause = err instanceof ActivityFailure ? err.cause : err;

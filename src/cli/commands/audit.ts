@@ -5,6 +5,7 @@ import { planModel } from '../../config/plan.js';
 import { parseDurationMs } from '../../duration.js';
 import { ConfigError } from '../../errors.js';
 import type { DvcLineage } from '../../lineage/dvc.js';
+import type { TrainLineage } from '../../lineage/train-lineage.js';
 import { decideRetrain, EMPTY_MEMORY, type PolicyMemory, type TriggerDecision } from '../../policy/trigger-policy.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { failureEvidence } from '../format-result.js';
@@ -54,7 +55,21 @@ export function explainRecord(r: RunRecord): string {
   }
   out.push(`code version ${r.codeVersion ?? 'unknown'}, config ${r.configFile ?? 'unknown'}`);
   if (r.dvc) out.push(dvcLine(r.dvc));
+  if (r.lineage) out.push(...lineageLines(r.lineage));
   return out.join('\n');
+}
+
+/** The training lineage: the train.dvc stage, commit and model md5 (and its push), then lineage.json tags. */
+export function lineageLines(l: TrainLineage): string[] {
+  const out: string[] = [];
+  const d = l.dvc;
+  if (d) {
+    out.push(`dvc train: stage ${d.stage} at commit ${d.commit.slice(0, 12)}${d.singleItem ? ' (--single-item)' : ''}, model ${d.model.path} md5 ${d.model.md5}${d.uncommitted?.length ? ` — uncommitted changes not trained: ${d.uncommitted.join(', ')}` : ''}`);
+    if (d.push) out.push(`  dvc push: ${d.model.md5} to remote ${d.push.remote}${d.push.url ? ` (${d.push.url})` : ''} at ${d.push.at}`);
+  }
+  const tags = Object.entries(l.tags ?? {});
+  if (tags.length) out.push(`lineage: ${tags.map(([k, v]) => `${k}=${v}`).join(', ')}`);
+  return out;
 }
 
 /** One line naming what DVC tracks: md5, entry, commit, and whether `dvc checkout` gives these bytes back. */

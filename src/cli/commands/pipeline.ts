@@ -97,6 +97,14 @@ export function registerPipeline(program: Command): void {
         print('\nDVC lineage (restore with `retrain reproduce <model> <version>`):');
         print(table(['version', 'dvc md5', 'entry', 'commit'], tracked.map((v) => [v.version, v.dvc!.md5, v.dvc!.stage ? `${v.dvc!.file}:${v.dvc!.stage}` : v.dvc!.file, v.dvc!.commit?.slice(0, 12) ?? 'none'])));
       }
+      const trained = versions.filter((v) => v.lineage);
+      if (trained.length) {
+        print('\nTraining lineage (lineage.json tags; train.dvc stage, commit, model md5, push):');
+        print(table(['version', 'dvc stage', 'commit', 'model md5', 'pushed to', 'tags'], trained.map((v) => {
+          const d = v.lineage!.dvc;
+          return [v.version, d?.stage ?? '', d?.commit.slice(0, 12) ?? '', d?.model.md5 ?? '', d?.push ? d.push.remote : '', Object.entries(v.lineage!.tags ?? {}).map(([k, x]) => `${k}=${x}`).join(', ')];
+        })));
+      }
       const moves = await registry.aliasHistory(model);
       if (moves.length) {
         print(`\n${alias} history:`);
