@@ -62,6 +62,7 @@ function progress(): ((bytes: number) => void) | undefined {
 /** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
   const registryFor = (_plan: ModelPlan) => deps.registry(deps.config());
+  const cacheFor = (plan: ModelPlan) => (deps.statCache ?? statCacheFor)(plan.stateDir);
 
   async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
     const registry = registryFor(plan);
@@ -132,7 +133,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async checkData(input: CheckInput): Promise<CheckResult> {
       const { plan } = input;
       const engine = await deps.engine();
-      const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots, { cache: statCacheFor(plan.stateDir) });
+      const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
       // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
       if (fp.rows === 0) {
         throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
@@ -284,7 +285,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
       const { plan } = input;
       const engine = await deps.engine();
-      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format, plan.dataRoots, { cache: statCacheFor(plan.stateDir) });
+      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
       const registry = registryFor(plan);
       // References are fetched by this host; the old local-path inputs stay readable for runs started before them.
       const candidateDir = input.candidate ? await registry.fetchArtifact(plan.name, input.candidate) : input.candidateDir;
