@@ -6,7 +6,8 @@
  * every check did) and no stat cache (every byte hashed, rows counted).
  */
 import { createHash } from 'node:crypto';
-import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, createReadStream, existsSync, mkdtempSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { parse, stringify } from 'yaml';
@@ -160,7 +161,10 @@ export async function benchSkipCheck(checks: number, gib: number, say: (l: strin
       const raw = await seconds(() => rawSha256(file));
       let rows = 0;
       const uncached = await seconds(async () => (rows = (await fingerprint(engine, file)).rows));
-      // The file was written more than 2 s before this hash starts (the runs above took longer), so it is kept.
+      // Only a file last written more than 2 s before its hash began is kept (the race window).
+      const st = statSync(file);
+      const settle = Math.max(st.mtimeMs, st.ctimeMs) + 2100 - Date.now();
+      if (settle > 0) await sleep(settle);
       const cache = new StatCache(path.join(dir, '.retrain', 'cache', 'fingerprints.jsonl'));
       await fingerprint(engine, file, 'auto', undefined, { cache });
       const times: number[] = [];
