@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { loadConfig, type LoadedConfig } from '../config/load.js';
 import { DataEngine } from '../data/engine.js';
+import type { StatCache } from '../data/stat-cache.js';
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
 
@@ -13,6 +14,8 @@ export interface ActivityDeps {
   config: () => LoadedConfig;
   registry: (config: LoadedConfig) => Registry;
   engine: () => Promise<DataEngine>;
+  /** The fingerprint stat cache of a state folder (default: statCacheFor); undefined hashes every byte (benchmarks' baseline). */
+  statCache?: (stateDir: string) => StatCache | undefined;
 }
 
 export function defaultDeps(configFile: string): ActivityDeps {

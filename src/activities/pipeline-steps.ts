@@ -24,6 +24,8 @@ import { runStepCommand } from './command-step.js';
 import { codeVersion } from '../lineage/git.js';
 import { dvcLineage } from '../lineage/dvc.js';
 import { changedInputs, inputsDigest } from '../lineage/inputs.js';
+import { planEvidence, type CostlyEvidence, type NotComputed } from '../policy/trigger-policy.js';
+import { statCacheFor } from '../data/stat-cache.js';
 import { runDir, type ActivityDeps } from './deps.js';
 import type {
   CheckInput,
@@ -50,6 +52,7 @@ const snapshotFile = (plan: ModelPlan, sha256: string) => path.join(dataDir(plan
 const snapshotsDir = (plan: ModelPlan) => path.join(plan.stateDir, 'snapshots', plan.name);
 /** Unreferenced snapshots (runs that failed before register) are kept this long, then removed. */
 const UNREFERENCED_SNAPSHOT_MS = 7 * 24 * 3600_000;
+const COSTLY: CostlyEvidence[] = ['drift', 'prediction_drift', 'score'];
 
 /**
  * The classes a classBalance rule expects: the target's `allowed` values, plus the labels in the production model's
@@ -76,6 +79,7 @@ function progress(): ((bytes: number) => void) | undefined {
 /** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
   const registryFor = (_plan: ModelPlan) => deps.registry(deps.config());
+  const cacheFor = (plan: ModelPlan) => (deps.statCache ?? statCacheFor)(plan.stateDir);
 
   async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
     const registry = registryFor(plan);
@@ -148,33 +152,69 @@ export function createPipelineSteps(deps: ActivityDeps) {
       // data.dvc.refresh: a stage-produced data path is brought up to date first (isolated worktree).
       const plan = await refreshStageData(input.plan, runDir(input.plan.stateDir, input.plan.name, input.runId));
       const engine = await deps.engine();
-      const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots);
+      const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
       // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
       if (fp.rows === 0) {
         throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
       }
       const production = await productionModel(plan);
+      const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
+      const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
+      // The inputs (params.yaml, dvc.lock deps, train.inputs) are the user's files, not the refreshed data copy.
+      const inputs = await inputsCheck(input.plan, production?.version ?? null);
+      const cheap: CheckResult = { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift: null, predictionDrift: null, performance: null, newRows, ...inputs };
+
+      // The cheap evidence first; drift and scoring only when a configured rule needs them and the decision is open.
       const reference = plan.data.reference ?? (production ? snapshotFile(plan, production.dataSha256) : undefined);
+      const haveReference = reference !== undefined && existsSync(reference.replace(/[*?[{].*$/, ''));
+      const predictionColumn = plan.drift.predictionColumn;
+      const t = plan.trigger;
+      const baseline = production?.metrics[plan.promotion.metric];
+      const readers: Record<CostlyEvidence, boolean> = {
+        drift: t.dataDrift || t.driftColumns.length > 0,
+        prediction_drift: Boolean(t.predictionDrift && predictionColumn),
+        score: t.performanceFloor !== undefined || (t.maxRelativeDrop !== undefined && baseline !== undefined && baseline !== 0),
+      };
+      const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null };
+      const usable = COSTLY.filter((w) => readers[w] && available[w]);
+      const wanted = input.decision ? planEvidence(plan.trigger, cheap, input.decision.context, input.decision.memory, usable) : { all: true, need: [] };
+      // `all` is what every check computed before: drift whenever there is a reference, a score whenever a performance rule is set.
+      const wantsPerformance = t.performanceFloor !== undefined || t.maxRelativeDrop !== undefined;
+      const want = (w: CostlyEvidence) => available[w] && ((wanted.all && (w !== 'score' || wantsPerformance)) || wanted.need.includes(w));
+      const notComputed: NotComputed[] = [];
+      for (const w of COSTLY) {
+        if (want(w)) continue;
+        if (!available[w]) {
+          if (readers[w] && w !== 'score') notComputed.push({ what: w, why: 'no reference data (set data.reference, or production\'s training snapshot is missing)', kind: 'unavailable' });
+        } else if (!readers[w]) {
+          if (w !== 'score') notComputed.push({ what: w, why: 'no trigger rule uses it', kind: 'unused' });
+          else if (wantsPerformance) notComputed.push({ what: w, why: `production recorded no non-zero ${plan.promotion.metric} to measure a relative drop from`, kind: 'unused' });
+        } else {
+          notComputed.push({ what: w, why: wanted.decidedBy ?? 'not needed for the decision', kind: 'decided' });
+        }
+      }
+
       let drift: CheckResult['drift'] = null;
       let predictionDrift: CheckResult['predictionDrift'] = null;
-      if (reference && existsSync(reference.replace(/[*?[{].*$/, ''))) {
+      if (reference && (want('drift') || want('prediction_drift'))) {
         const refSide = { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' } as const;
         const curSide = { location: plan.data.current, format: plan.data.format };
-        const predictionColumn = plan.drift.predictionColumn;
-        const skip = plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey);
-        const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude], skip });
         const checkDir = path.join(runDir(plan.stateDir, plan.name, input.runId), 'check');
         await mkdir(checkDir, { recursive: true });
-        const reportFile = path.join(checkDir, 'drift.json');
-        await writeFile(reportFile, JSON.stringify(report, null, 2));
-        drift = {
-          datasetDrift: report.datasetDrift,
-          driftedShare: report.driftedShare,
-          datasetShareThreshold: report.datasetShareThreshold,
-          driftedColumns: report.columns.filter((c) => c.drifted).map((c) => c.column),
-          reportFile,
-        };
-        if (predictionColumn) {
+        if (want('drift')) {
+          const skip = plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey);
+          const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude], skip });
+          const reportFile = path.join(checkDir, 'drift.json');
+          await writeFile(reportFile, JSON.stringify(report, null, 2));
+          drift = {
+            datasetDrift: report.datasetDrift,
+            driftedShare: report.driftedShare,
+            datasetShareThreshold: report.datasetShareThreshold,
+            driftedColumns: report.columns.filter((c) => c.drifted).map((c) => c.column),
+            reportFile,
+          };
+        }
+        if (predictionColumn && want('prediction_drift')) {
           const p = await detectDrift(engine, refSide, curSide, { ...plan.drift, columns: [predictionColumn], datasetShare: 1 });
           const col = p.columns[0];
           if (col) {
@@ -185,8 +225,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       }
       // Performance evidence: production scored on today's evaluation data vs the value it was promoted with.
       let performance: CheckResult['performance'] = null;
-      const wantsPerformance = plan.trigger.performanceFloor !== undefined || plan.trigger.maxRelativeDrop !== undefined;
-      if (production && wantsPerformance) {
+      if (production && want('score')) {
         const metrics = await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
         const metric = plan.promotion.metric;
         const current = metrics[metric];
@@ -195,10 +234,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         }
         performance = { metric, direction: plan.promotion.direction, current, baseline: production.metrics[metric] ?? null };
       }
-      const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
-      const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
-      const inputs = await inputsCheck(input.plan, production?.version ?? null);
-      return { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift, predictionDrift, performance, newRows, ...inputs };
+      return { ...cheap, drift, predictionDrift, performance, ...(notComputed.length ? { notComputed } : {}) };
     },
 
     /**
@@ -276,7 +312,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
       const { plan } = input;
       const engine = await deps.engine();
-      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format, plan.dataRoots);
+      const evalFp = await fingerprint(engine, plan.data.evaluation, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
       const registry = registryFor(plan);
       // References are fetched by this host; the old local-path inputs stay readable for runs started before them.
       const candidateDir = input.candidate ? await registry.fetchArtifact(plan.name, input.candidate) : input.candidateDir;

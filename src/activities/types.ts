@@ -8,7 +8,7 @@ export interface SnapshotRef {
   sha256: string;
 }
 import type { Metrics } from '../runner/contract.js';
-import type { Evidence } from '../policy/trigger-policy.js';
+import type { Evidence, NotComputed, PolicyMemory, TriggerContext } from '../policy/trigger-policy.js';
 import type { PairedComparison } from '../stats/paired.js';
 import type { ArtifactRef } from '../registry/registry.js';
 import type { TrainLineage } from '../lineage/train-lineage.js';
@@ -26,6 +26,11 @@ export interface ProductionModel {
 export interface CheckInput {
   plan: ModelPlan;
   runId: string;
+  /**
+   * The context the workflow will decide in (same nowMs): with it the check computes drift and
+   * scores only when the decision needs them. Without it (runs started before), it computes all.
+   */
+  decision?: { context: TriggerContext; memory: PolicyMemory };
 }
 
 export interface CheckResult {
@@ -45,6 +50,8 @@ export interface CheckResult {
   inputsUnchanged?: boolean;
   /** Which of those inputs changed (at most 20 names). */
   inputsChanged?: string[];
+  /** Evidence not computed, and why (e.g. no score because data and params are unchanged). */
+  notComputed?: NotComputed[];
 }
 
 export interface TrainInput {

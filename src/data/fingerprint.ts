@@ -6,6 +6,7 @@ import type { DataEngine, DataFormat } from './engine.js';
 import { diagnoseCsv } from './csv-diagnose.js';
 import { duplicateColumns, readCsvHeader, parquetTopLevelNames } from './header.js';
 import { isInside, realPath } from '../config/paths.js';
+import { datasetKey, sameStamp, type StatCache } from './stat-cache.js';
 
 export interface ColumnSchema {
   name: string;
@@ -45,27 +46,78 @@ export async function datasetFiles(engine: DataEngine, location: string, roots?:
   return files;
 }
 
-/** sha256 over every file's bytes in sorted order, streamed; plus row count and schema from DuckDB, read meanwhile. */
-export async function fingerprint(engine: DataEngine, location: string, format: DataFormat = 'auto', roots?: readonly string[]): Promise<DataFingerprint> {
+/**
+ * sha256 over every file's bytes in sorted order, streamed; plus row count and schema from DuckDB,
+ * read meanwhile. With a stat cache, files whose stamps are trusted are not read again, and a
+ * dataset whose files all hit takes its row count from the cache too; schema and duplicate
+ * columns are always checked (cheap: header and metadata only).
+ */
+export async function fingerprint(
+  engine: DataEngine,
+  location: string,
+  format: DataFormat = 'auto',
+  roots?: readonly string[],
+  opts: { cache?: StatCache } = {},
+): Promise<DataFingerprint> {
   const files = await datasetFiles(engine, location, roots);
+  const cache = opts.cache;
+  const stamps = cache ? await Promise.all(files.map((f) => cache.stamp(f).catch(() => null))) : [];
+  const known = cache && stamps.every(Boolean) ? await Promise.all(stamps.map((s) => cache.fileSha(s!))) : [];
+  const key = known.length && known.every(Boolean) ? datasetKey(format, stamps.map((s, i) => ({ path: s!.path, sha256: known[i]! }))) : undefined;
+  const hit = key ? await cache!.dataset(key) : undefined;
+  if (hit) {
+    const schema = await describe(engine, location, format);
+    return { sha256: hit.sha256, files: files.length, bytes: stamps.reduce((n, s) => n + Number(s!.size), 0), rows: hit.rows, schema };
+  }
   // The hash streams meanwhile; the two queries run one after the other, since on a wide CSV each
   // holds a buffer per column and two at once can exceed DuckDB's memory limit.
-  const hashing = hashFiles(files);
+  const hashing = hashFiles(files, cache, known);
   hashing.catch(() => {});
   const schema = await describe(engine, location, format);
   const [count] = await engine.rows(`SELECT count(*)::BIGINT AS n FROM ${await engine.reader(location, format)}`, [location], location);
-  const { sha256, bytes } = await hashing;
-  return { sha256, files: files.length, bytes, rows: Number(count?.n ?? 0), schema };
+  const { sha256, bytes, perFile } = await hashing;
+  const rows = Number(count?.n ?? 0);
+  if (cache && perFile) {
+    // Kept only when every file was stable while it was hashed (else perFile is null).
+    await cache.putDataset(datasetKey(format, perFile), { sha256, rows });
+    await cache.flush();
+  }
+  return { sha256, files: files.length, bytes, rows, schema };
 }
 
-async function hashFiles(files: string[]): Promise<{ sha256: string; bytes: number }> {
+/**
+ * The dataset's sha256 (over the files in order) and, with a cache, each file's own sha256 for
+ * its entry. One file: both are the same hash. Several: a file the cache already knows is hashed
+ * once (into the dataset's hash); the others twice, since sha256 cannot be resumed midway.
+ */
+async function hashFiles(files: string[], cache?: StatCache, known: (string | undefined)[] = []): Promise<{ sha256: string; bytes: number; perFile: { path: string; sha256: string }[] | null }> {
   const hash = createHash('sha256');
   let bytes = 0;
-  for (const file of files) {
+  let perFile: { path: string; sha256: string }[] | null = cache ? [] : null;
+  for (const [i, file] of files.entries()) {
+    const before = cache ? await cache.stamp(file).catch(() => null) : null;
+    const hashedAt = cache?.nowNs() ?? 0n;
+    const own = files.length > 1 && !known[i] ? createHash('sha256') : null;
     bytes += (await stat(file)).size;
-    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+    for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) {
+      hash.update(chunk as Buffer);
+      own?.update(chunk as Buffer);
+    }
+    if (!cache || !before || !perFile) {
+      perFile = null;
+      continue;
+    }
+    const after = await cache.stamp(file).catch(() => null);
+    if (!after || !sameStamp(before, after)) {
+      perFile = null; // changed while being read: the hash matches no one state of it
+      continue;
+    }
+    const sha = known[i] ?? own?.copy().digest('hex') ?? hash.copy().digest('hex');
+    // Declined when the file was written too recently to be trusted later; the next check re-hashes it.
+    if (!known[i]) await cache.putFile(before, after, sha, hashedAt);
+    perFile.push({ path: before.path, sha256: sha });
   }
-  return { sha256: hash.digest('hex'), bytes };
+  return { sha256: hash.digest('hex'), bytes, perFile };
 }
 
 export async function describe(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<ColumnSchema[]> {

@@ -14,6 +14,31 @@ export interface Evidence {
   /** params.yaml, dvc.lock deps and train.inputs globs equal production's; missing (older results) counts as unchanged. */
   inputsUnchanged?: boolean;
   inputsChanged?: string[];
+  /** Evidence the check left out, and why (absent in results from before checks were lazy). */
+  notComputed?: NotComputed[];
+}
+
+/** The evidence that costs real work: a drift report over both datasets, or scoring production (a child process). */
+export type CostlyEvidence = 'drift' | 'prediction_drift' | 'score';
+
+export interface NotComputed {
+  what: CostlyEvidence;
+  why: string;
+  /**
+   * decided: the cheap rules decided a skip, whatever it would have said; unused: no configured
+   * rule reads it; unavailable: it cannot be had (no reference data).
+   */
+  kind: 'decided' | 'unused' | 'unavailable';
+}
+
+/** What the check step computes beyond the cheap evidence (fingerprint, production, params, inputs, rows). */
+export interface EvidencePlan {
+  /** Everything, as eager checks did: forced runs and runs the cheap rules already send to retrain keep their full record. */
+  all: boolean;
+  /** Otherwise only these, each read by a configured rule while the decision is still open. */
+  need: CostlyEvidence[];
+  /** When the cheap evidence already decided a skip: that decision's reason. */
+  decidedBy?: string;
 }
 
 /** What the controller remembers between runs so a noisy metric does not thrash. */
@@ -42,6 +67,8 @@ export interface TriggerDecision {
   rules: RuleResult[];
   /** The breach count to remember after this decision. */
   breaches: number;
+  /** Evidence the check did not compute, and why; absent when everything was computed. */
+  notComputed?: NotComputed[];
 }
 
 export interface TriggerContext {
@@ -144,7 +171,24 @@ export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: n
  * then the evidence rules with their memory (consecutive breaches, then cooldown).
  */
 export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContext, memory: PolicyMemory): TriggerDecision {
-  const rules = evaluateRules(policy, e, ctx.nowMs);
+  const deferred = e.notComputed?.some((n) => n.kind === 'decided') ?? false;
+  const decision = decideFrom(policy, e, ctx, memory, evaluateRules(policy, e, ctx.nowMs), deferred);
+  return e.notComputed?.length ? { ...decision, notComputed: e.notComputed } : decision;
+}
+
+/** Time left in the cooldown after the last retrain (or production's creation), 0 when none. */
+function cooldownLeft(policy: TriggerPolicyConfig, production: { createdAt: string }, memory: PolicyMemory, nowMs: number): { leftMs: number; sinceMs: number } {
+  const cooldownMs = parseDurationMs(policy.cooldown);
+  const last = Math.max(memory.lastRetrainAt ? Date.parse(memory.lastRetrainAt) : -Infinity, Date.parse(production.createdAt));
+  const sinceMs = nowMs - last;
+  return { leftMs: cooldownMs > 0 && sinceMs < cooldownMs ? cooldownMs - sinceMs : 0, sinceMs };
+}
+
+/**
+ * `deferred`: the costly evidence was left out because the cheap rules decided (see planEvidence);
+ * then a cooldown that holds whatever fires is said to be the reason, not "no rule fired".
+ */
+function decideFrom(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContext, memory: PolicyMemory, rules: RuleResult[], deferred: boolean): TriggerDecision {
   const fired = rules.filter((r) => r.fired);
   const decide = (retrain: boolean, reason: string, breaches = memory.breaches): TriggerDecision => ({ retrain, reason, rules, breaches });
 
@@ -159,7 +203,11 @@ export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: Tri
   // Like a params change: the files that decide the result differ, so today's model is not what they would train.
   if (e.inputsUnchanged === false) return decide(true, `inputs changed: ${e.inputsChanged?.length ? e.inputsChanged.join(', ') : 'unknown'}`, 0);
 
+  const cooldown = cooldownLeft(policy, e.production, memory, ctx.nowMs);
   if (fired.length === 0) {
+    if (deferred && cooldown.leftMs > 0 && policy.consecutiveBreaches <= 1) {
+      return decide(false, `cooldown: last retrain ${ago(cooldown.sinceMs)} ago, cooldown ${policy.cooldown}; evidence rules not evaluated`);
+    }
     const checked = rules.length ? rules.map((r) => r.detail).join('; ') : 'no evidence rules configured';
     return decide(false, `no rule fired: ${checked}`, 0);
   }
@@ -168,10 +216,29 @@ export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: Tri
   if (breaches < policy.consecutiveBreaches) {
     return decide(false, `breach ${breaches} of ${policy.consecutiveBreaches} needed: ${because}`, breaches);
   }
-  const cooldownMs = parseDurationMs(policy.cooldown);
-  const last = Math.max(memory.lastRetrainAt ? Date.parse(memory.lastRetrainAt) : -Infinity, Date.parse(e.production.createdAt));
-  if (cooldownMs > 0 && ctx.nowMs - last < cooldownMs) {
-    return decide(false, `cooldown: last retrain ${ago(ctx.nowMs - last)} ago, cooldown ${policy.cooldown}; would retrain: ${because}`, breaches);
+  if (cooldown.leftMs > 0) {
+    return decide(false, `cooldown: last retrain ${ago(cooldown.sinceMs)} ago, cooldown ${policy.cooldown}; would retrain: ${because}`, breaches);
   }
   return decide(true, because, 0);
+}
+
+/**
+ * Which costly evidence the decision needs, given the cheap evidence (costly fields null) and the
+ * costly evidence a configured rule reads and that can be had (`usable`). The decision depends on
+ * the costly rules only through whether any of them fires, so it is decided when "none fires" and
+ * "one fires" give the same retrain/skip and the same breach count (which decides nothing when
+ * one breach is enough). Pure, so the check activity and `retrain check` plan alike.
+ */
+export function planEvidence(policy: TriggerPolicyConfig, cheap: Evidence, ctx: TriggerContext, memory: PolicyMemory, usable: CostlyEvidence[]): EvidencePlan {
+  if (ctx.force) return { all: true, need: [] };
+  const rules = evaluateRules(policy, cheap, ctx.nowMs);
+  const none = decideFrom(policy, cheap, ctx, memory, rules, true);
+  if (usable.length === 0) return none.retrain ? { all: true, need: [] } : { all: false, need: [], decidedBy: none.reason };
+  const hit: RuleResult = { rule: 'data_drift', fired: true, measured: '', threshold: '', detail: 'a costly rule' };
+  const one = decideFrom(policy, cheap, ctx, memory, [...rules, hit], false);
+  const counted = (d: TriggerDecision) => (policy.consecutiveBreaches <= 1 ? 0 : d.breaches);
+  if (none.retrain === one.retrain && counted(none) === counted(one)) {
+    return none.retrain ? { all: true, need: [] } : { all: false, need: [], decidedBy: none.reason };
+  }
+  return { all: false, need: usable };
 }

@@ -118,6 +118,8 @@ export async function decisionRun(record: RunRecord, model: ModelConfig | undefi
     }
   }
   for (const rule of record.decision?.rules ?? []) params[safeKey(`rule.${rule.rule}.threshold`)] = clip(String(rule.threshold), 500);
+  // Evidence the check left out (a skip decided by the cheap rules): say why, so a missing metric is not a mystery.
+  for (const n of record.decision?.notComputed ?? []) params[safeKey(`not_computed.${n.what}`)] = clip(`${n.kind}: ${n.why}`, 500);
 
   const metrics: Record<string, number> = {};
   const put = (k: string, v: unknown) => {

@@ -167,15 +167,15 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const act = steps(plan, runId);
 
     enter('check');
-    check = await act.check({ plan, runId });
+    const memory = input.memory ?? EMPTY_MEMORY;
+    // The check is told the context the decision is made in (the same clock reading), so it can
+    // leave out drift and scoring the decision does not need; older histories replay the eager check.
+    const lazyCheck = patched('lazy-check');
+    const context = { reasons: triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
+    check = await act.check(lazyCheck ? { plan, runId, decision: { context, memory } } : { plan, runId });
     fingerprint = check.fingerprint;
     upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
-    decision = decideRetrain(
-      plan.trigger,
-      check,
-      { reasons: triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() },
-      input.memory ?? EMPTY_MEMORY,
-    );
+    decision = decideRetrain(plan.trigger, check, lazyCheck ? context : { ...context, nowMs: Date.now() }, memory);
     if (!decision.retrain) {
       return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'skipped', reason: `skipped: ${decision.reason}` });
     }

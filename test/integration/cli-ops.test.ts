@@ -36,6 +36,9 @@ describe('retrain CLI against the dev server (spawned as a user runs it)', () =>
       assert.equal((check.decision as { retrain: boolean }).retrain, false, 'data and params unchanged: would skip');
       const human = await retrain('check', 'cli-ops', '--dry-run');
       assert.match(human.stdout, /would skip/);
+      // The skip needed no drift report, and the dry run says so, as a run's record would.
+      assert.deepEqual((check.decision as { notComputed?: { what: string }[] }).notComputed?.map((n) => n.what), ['drift']);
+      assert.match(human.stdout, /not computed drift +data and params unchanged since production v1/);
 
       const triggered = await json('trigger', 'cli-ops', '--reason', 'business_change', '--force', '--wait');
       assert.ok(['promoted', 'rejected'].includes(String(triggered.outcome)), String(triggered.reason));

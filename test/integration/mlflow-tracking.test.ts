@@ -70,7 +70,11 @@ print(json.dumps(out))`)) as Run[];
     assert.equal(skipped.tags['retrain.outcome'], 'skipped');
     assert.ok(skipped.metrics['production.auc']! > 0.55, "production's metrics before the decision");
     assert.equal(skipped.metrics['new_rows'], 0);
-    assert.ok('drift.share' in skipped.metrics && skipped.artifacts.includes('check/drift.json'), 'the drift check and its report');
+    // The skip was decided by unchanged data: no drift report and no score, and the run says why.
+    assert.ok(!('drift.share' in skipped.metrics) && !skipped.artifacts.includes('check/drift.json'), 'no drift computed for a decided skip');
+    assert.match(skipped.params['not_computed.drift']!, /^decided: data and params unchanged since production v1/);
+    assert.match(skipped.params['not_computed.score']!, /^decided: data and params unchanged since production v1/);
+    assert.ok(!('production.current.auc' in skipped.metrics), 'production was not scored');
 
     const version = (await pythonClient(`v = c.get_model_version("${model}", "1")\nprint(json.dumps(v.tags))`)) as Record<string, string>;
     assert.equal(version['retrain.outcome'], 'promoted', 'the registered version says what came of it');

@@ -20,6 +20,7 @@ const reasonsOf = (r: RunRecord) =>
 function decisionLines(d: TriggerDecision): string[] {
   const lines = [`decision: ${d.retrain ? 'retrain' : 'skip'} — ${d.reason}`];
   for (const r of d.rules) lines.push(`  ${r.fired ? '✔ fired ' : '· quiet '} ${r.rule.padEnd(18)} ${r.detail}`);
+  for (const n of d.notComputed ?? []) lines.push(`  ∅ not computed ${n.what.padEnd(18)} ${n.why}`);
   return lines;
 }
 
@@ -163,10 +164,12 @@ export function registerAudit(program: Command): void {
       const { defaultDeps } = await import('../../activities/deps.js');
       const { createPipelineSteps } = await import('../../activities/pipeline-steps.js');
       const deps = defaultDeps(configFile);
-      const check = await createPipelineSteps(deps).checkData({ plan, runId: `check/${new Date().toISOString()}` });
-      (await deps.engine()).close();
+      // The same context for the check and the decision: the check then computes only what the decision needs, as a run would.
       const memory = await rememberedPolicyState(config.stateDir, model);
-      const decision = decideRetrain(plan.trigger, check, { reasons: [o.reason], force: false, explicit: plan.trigger.explicitReasons, nowMs: Date.now() }, memory);
+      const context = { reasons: [o.reason], force: false, explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
+      const check = await createPipelineSteps(deps).checkData({ plan, runId: `check/${new Date().toISOString()}`, decision: { context, memory } });
+      (await deps.engine()).close();
+      const decision = decideRetrain(plan.trigger, check, context, memory);
       if (o.json) return printJson({ model, check, memory, decision });
       print(`${model}: data ${check.fingerprint.sha256.slice(0, 12)} (${check.fingerprint.rows} rows), production ${check.production ? `v${check.production.version}` : 'none'}`);
       for (const line of decisionLines(decision)) print(line);
