@@ -25,6 +25,25 @@ export default tseslint.config(
     },
   },
   {
+    // Outside the sandbox, workflow code is not loaded: start workflows by name and talk to them through messages.ts.
+    files: ['src/**/*.ts'],
+    ignores: ['src/workflows/**'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/workflows/*', '!**/workflows/messages.js', '!**/workflows/workflow-ids.js'],
+              allowTypeImports: true,
+              message: 'Import signals, queries and updates from workflows/messages.js and ids from workflows/workflow-ids.js; start workflows by name (type-only import of the function).',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // The Temporal sandbox: workflow code is deterministic and does no I/O.
     files: ['src/workflows/**/*.ts'],
     rules: {
@@ -34,7 +53,7 @@ export default tseslint.config(
           paths: nodeBuiltins.map((name) => ({ name, message: 'Node built-ins are not allowed in workflow code; do I/O in an activity.' })),
           patterns: [
             { group: ['@temporalio/activity', '@temporalio/client', '@temporalio/worker'], message: 'Not allowed in workflow code.' },
-            { group: ['**/activities/*', '!**/activities/index.js', '!**/activities/types.js'], allowTypeImports: true, message: 'Import activity types only.' },
+            { group: ['**/activities/*'], allowTypeImports: true, message: 'Import activity types only.' },
           ],
         },
       ],

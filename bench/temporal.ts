@@ -18,7 +18,8 @@ import { stringify } from 'yaml';
 import { defaultDeps } from '../src/activities/deps.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
 import { controllerId, sendTrigger } from '../src/triggers/send-trigger.js';
-import { retrainController, retrainPipeline, statusQuery } from '../src/workflows/index.js';
+import { retrainController, retrainPipeline } from '../src/workflows/index.js';
+import { statusQuery } from '../src/workflows/messages.js';
 import { createWorker, WORKFLOWS_PATH } from '../src/worker.js';
 
 export interface TemporalEnv {

@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { controllerStatus } from './triggers/send-trigger.js';
 import { taskQueue } from './temporal/task-queues.js';
-import { approveUpdate, moveProduction, pendingApprovalQuery, rejectUpdate, type PendingApproval } from './workflows/index.js';
+import type { moveProduction } from './workflows/move-production.js';
+import { approveUpdate, pendingApprovalQuery, rejectUpdate, type PendingApproval } from './workflows/messages.js';
 import type { ApprovalInput, ApprovalRecord, MoveProductionInput, MoveProductionResult } from './workflows/types.js';
 
 export interface WaitingRun {
@@ -56,7 +57,7 @@ export class ApprovalNotFound extends Error {
 /** Starts the rollback/promote workflow and waits for it. */
 export async function runMoveProduction(client: Client, input: MoveProductionInput): Promise<{ workflowId: string; result: MoveProductionResult }> {
   const workflowId = `retrain-${input.kind}/${input.model}/${new Date().toISOString()}`;
-  const handle = await client.workflow.start(moveProduction, {
+  const handle = await client.workflow.start<typeof moveProduction>('moveProduction', {
     workflowId,
     taskQueue: taskQueue(),
     args: [input],

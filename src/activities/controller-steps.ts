@@ -1,7 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import type { PipelineResult } from '../workflows/types.js';
-import { RUN_FINISHED_REASON_CHARS, runFinished, type RunFinished } from '../workflows/run-finished.js';
+import { RUN_FINISHED_REASON_CHARS, runFinished, type RunFinished } from '../workflows/messages.js';
 import { pipelineWorkflowIdPrefix } from '../workflows/workflow-ids.js';
 
 /** A pipeline run the controller waits for without holding it as a child. */

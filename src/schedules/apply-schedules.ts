@@ -3,7 +3,6 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { LoadedConfig } from '../config/load.js';
 import type { ModelConfig } from '../config/model-schema.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
-import { scheduledTrigger } from '../workflows/scheduled-trigger.js';
 
 const PREFIX = 'retrain-schedule/';
 export const scheduleId = (model: string) => `${PREFIX}${model}`;
@@ -36,7 +35,8 @@ export function desiredSchedule(model: string, schedule: NonNullable<ModelConfig
     policies,
     action: {
       type: 'startWorkflow' as const,
-      workflowType: scheduledTrigger,
+      // By name: the schedule stores the type's name; no workflow code is loaded here.
+      workflowType: 'scheduledTrigger',
       workflowId: `${scheduleId(model)}/tick`,
       taskQueue,
       args: [{ model }] as [{ model: string }],

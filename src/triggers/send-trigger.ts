@@ -1,7 +1,8 @@
 import type { Client } from '@temporalio/client';
 import { RetrainModel } from '../temporal/search-attributes.js';
 import { taskQueue as defaultTaskQueue } from '../temporal/task-queues.js';
-import { retrainController, statusQuery, triggerSignal, type ControllerStatus } from '../workflows/retrain-controller.js';
+import type { ControllerStatus, retrainController } from '../workflows/retrain-controller.js';
+import { statusQuery, triggerSignal } from '../workflows/messages.js';
 import type { TriggerRequest } from '../workflows/types.js';
 import { controllerWorkflowId } from '../workflows/workflow-ids.js';
 import { ConfigError } from '../errors.js';
@@ -25,7 +26,7 @@ export async function sendTrigger(
   if (problem) {
     throw new ConfigError(`trigger ${problem.field}: ${problem.message}`, { field: problem.field, limits: TRIGGER_LIMITS });
   }
-  const handle = await client.workflow.signalWithStart(retrainController, {
+  const handle = await client.workflow.signalWithStart<typeof retrainController, [TriggerRequest]>('retrainController', {
     workflowId: controllerId(input.model),
     taskQueue: input.taskQueue ?? defaultTaskQueue(),
     args: [{ model: input.model, ...(input.maxHistoryEvents ? { maxHistoryEvents: input.maxHistoryEvents } : {}) }],

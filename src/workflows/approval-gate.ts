@@ -1,21 +1,9 @@
-import { condition, defineQuery, defineUpdate, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { condition, setCurrentDetails, setHandler } from '@temporalio/workflow';
+import { approveUpdate, pendingApprovalQuery, rejectUpdate, type PendingApproval } from './messages.js';
 import type { ModelPlan } from '../config/plan.js';
 import { parseDurationMs } from '../duration.js';
 import type { ApprovalInput, ApprovalRecord } from './types.js';
 
-/** What a pipeline waiting for approval is waiting on; null when it is not waiting. */
-export interface PendingApproval {
-  model: string;
-  version: number;
-  reason: string;
-  metrics: Record<string, number>;
-  production: Record<string, number> | null;
-  since: string;
-  deadline: string;
-}
-export const pendingApprovalQuery = defineQuery<PendingApproval | null>('pendingApproval');
-export const approveUpdate = defineUpdate<ApprovalRecord, [ApprovalInput]>('approve');
-export const rejectUpdate = defineUpdate<ApprovalRecord, [ApprovalInput]>('reject');
 
 /**
  * A person approves or rejects the exact candidate version through an Update; the validator

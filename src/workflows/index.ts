@@ -1,5 +1,5 @@
-export { retrainPipeline, pipelineStepQuery } from './retrain-pipeline.js';
-export { pendingApprovalQuery, approveUpdate, rejectUpdate, type PendingApproval } from './approval-gate.js';
-export { retrainController, triggerSignal, statusQuery } from './retrain-controller.js';
+// The workflow functions the worker registers (and the bundle's entry). Signals, queries and updates: messages.ts.
+export { retrainPipeline } from './retrain-pipeline.js';
+export { retrainController } from './retrain-controller.js';
 export { scheduledTrigger } from './scheduled-trigger.js';
 export { moveProduction } from './move-production.js';

@@ -6,8 +6,6 @@ import {
   allHandlersFinished,
   condition,
   continueAsNew,
-  defineQuery,
-  defineSignal,
   executeChild,
   getExternalWorkflowHandle,
   isCancellation,
@@ -27,7 +25,7 @@ import { EMPTY_MEMORY, type PolicyMemory } from '../policy/trigger-policy.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
 import { jsonBytes, TRIGGER_LIMITS, triggerProblem, utf8Bytes } from '../triggers/trigger-limits.js';
 import { countReasons, retrainPipeline } from './retrain-pipeline.js';
-import { runFinished, runFinishedSignal, type RunFinished } from './run-finished.js';
+import { runFinished, runFinishedSignal, runForQuery, statusQuery, triggerSignal, type RunFinished } from './messages.js';
 import type { CoalescedTriggers, PipelineOutcome, TriggerReason, TriggerRequest } from './types.js';
 import { pipelineWorkflowId } from './workflow-ids.js';
 
@@ -152,10 +150,6 @@ export interface ControllerStatus {
   stateBytes: number;
 }
 
-export const triggerSignal = defineSignal<[TriggerRequest]>('trigger');
-export const statusQuery = defineQuery<ControllerStatus>('status');
-/** Which run answers the trigger sent with this requestId (see `requestRun` in src/client.ts). */
-export const runForQuery = defineQuery<RequestStatus, [string]>('runFor');
 
 /**
  * Counters exported on the worker's Prometheus endpoint when RETRAIN_METRICS_ADDRESS is set;

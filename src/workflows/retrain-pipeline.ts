@@ -1,7 +1,6 @@
 import {
   ActivityFailure,
   ApplicationFailure,
-  defineQuery,
   isCancellation,
   log,
   patched,
@@ -29,7 +28,8 @@ import {
 import { parseDurationMs } from '../duration.js';
 import { announcer } from './announcer.js';
 import { approvalGate } from './approval-gate.js';
-import { reportToController, runFinished } from './run-finished.js';
+import { reportToController } from './run-finished.js';
+import { pipelineStepQuery, runFinished } from './messages.js';
 import { controllerWorkflowId } from './workflow-ids.js';
 import { stepOptions } from './activity-options.js';
 import type {
@@ -47,7 +47,6 @@ export function countReasons(triggers: TriggerRequest[]): CoalescedTriggers {
   return { total: triggers.length, byReason };
 }
 
-export const pipelineStepQuery = defineQuery<PipelineStep>('step');
 
 // Undoing a promotion must not give up: production may not stay on a model whose deploy failed.
 const { promoteVersion: restoreProduction } = proxyActivities<Activities>({

@@ -1,35 +1,6 @@
-import { defineSignal, getExternalWorkflowHandle, isCancellation, log } from '@temporalio/workflow';
-import type { PipelineOutcome, PipelineResult } from './types.js';
+import { getExternalWorkflowHandle, isCancellation, log } from '@temporalio/workflow';
+import { runFinishedSignal, type RunFinished } from './messages.js';
 import { controllerWorkflowId } from './workflow-ids.js';
-
-/**
- * What a pipeline run tells its controller when it ends, and what the controller learns about a
- * run it no longer awaits as a child (after continue-as-new, or adopted after a restart). Small
- * and bounded: it travels as a signal and is carried into the run summary.
- */
-export interface RunFinished {
-  workflowId: string;
-  outcome: PipelineOutcome;
-  /** At most RUN_FINISHED_REASON_CHARS characters. */
-  reason: string;
-  version: number | null;
-  /** The trigger policy's consecutive-breach count, when the check step ran. */
-  breaches: number | null;
-}
-
-export const RUN_FINISHED_REASON_CHARS = 1000;
-
-export const runFinishedSignal = defineSignal<[RunFinished]>('runFinished');
-
-export function runFinished(workflowId: string, result: PipelineResult): RunFinished {
-  return {
-    workflowId,
-    outcome: result.outcome,
-    reason: result.reason.slice(0, RUN_FINISHED_REASON_CHARS),
-    version: 'version' in result ? result.version : null,
-    breaches: result.decision?.breaches ?? null,
-  };
-}
 
 /**
  * Signals the model's controller by workflow id only, so it reaches its latest run (the one that

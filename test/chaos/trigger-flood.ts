@@ -7,7 +7,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { listRunRecords } from '../../src/audit/audit-log.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
-import { triggerSignal, type ControllerStatus } from '../../src/workflows/retrain-controller.js';
+import { type ControllerStatus } from '../../src/workflows/retrain-controller.js';
+import { triggerSignal } from '../../src/workflows/messages.js';
 import type { TriggerReason } from '../../src/workflows/types.js';
 
 export interface FloodOptions {

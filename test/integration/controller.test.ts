@@ -12,7 +12,7 @@ import { loadConfig } from '../../src/config/load.js';
 import { applySchedules } from '../../src/schedules/apply-schedules.js';
 import { findTemporalCli, PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
-import { pipelineStepQuery } from '../../src/workflows/index.js';
+import { pipelineStepQuery } from '../../src/workflows/messages.js';
 import type { ControllerStatus } from '../../src/workflows/retrain-controller.js';
 import type { TriggerReason } from '../../src/workflows/types.js';
 import { fixtureCommand, makeProject, type TestProject } from '../helpers/project.js';

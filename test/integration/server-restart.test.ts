@@ -12,7 +12,8 @@ import { applySchedules, scheduleId } from '../../src/schedules/apply-schedules.
 import { connectClient, connectNative } from '../../src/temporal/connection.js';
 import { startDevServer } from '../../src/temporal/dev-server.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
-import { approveUpdate, pendingApprovalQuery, retrainPipeline } from '../../src/workflows/index.js';
+import { retrainPipeline } from '../../src/workflows/index.js';
+import { approveUpdate, pendingApprovalQuery } from '../../src/workflows/messages.js';
 import { createWorker, WORKFLOWS_PATH } from '../../src/worker.js';
 import { until } from '../helpers/wait.js';
 import { makeProject } from '../helpers/project.js';

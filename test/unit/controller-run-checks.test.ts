@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { describeRun, findRunningRun } from '../../src/activities/controller-steps.js';
-import { RUN_FINISHED_REASON_CHARS, runFinished } from '../../src/workflows/run-finished.js';
+import { RUN_FINISHED_REASON_CHARS, runFinished } from '../../src/workflows/messages.js';
 import type { PipelineResult } from '../../src/workflows/types.js';
 
 /** Just enough of a Client for the controller's two checks. */

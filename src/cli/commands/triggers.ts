@@ -8,7 +8,7 @@ import { pipelineRunsQuery, workflowListUrl, workflowUrl } from '../../temporal/
 import { controllerStatus, sendTrigger, controllerId } from '../../triggers/send-trigger.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../../triggers/trigger-limits.js';
 import { requestRun } from '../../client.js';
-import { pendingApprovalQuery, pipelineStepQuery } from '../../workflows/index.js';
+import { pendingApprovalQuery, pipelineStepQuery } from '../../workflows/messages.js';
 import type { ControllerStatus } from '../../workflows/retrain-controller.js';
 import { withTemporal } from '../temporal-context.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
