@@ -4,6 +4,7 @@ import { taskQueue } from './temporal/task-queues.js';
 import type { moveProduction } from './workflows/move-production.js';
 import { approveUpdate, pendingApprovalQuery, rejectUpdate, type PendingApproval } from './workflows/messages.js';
 import type { ApprovalInput, ApprovalRecord, MoveProductionInput, MoveProductionResult } from './workflows/types.js';
+import { moveProductionWorkflowId } from './workflows/workflow-ids.js';
 
 export interface WaitingRun {
   workflowId: string;
@@ -56,7 +57,7 @@ export class ApprovalNotFound extends Error {
 
 /** Starts the rollback/promote workflow and waits for it. */
 export async function runMoveProduction(client: Client, input: MoveProductionInput): Promise<{ workflowId: string; result: MoveProductionResult }> {
-  const workflowId = `retrain-${input.kind}/${input.model}/${new Date().toISOString()}`;
+  const workflowId = moveProductionWorkflowId(input.kind, input.model, new Date());
   const handle = await client.workflow.start<typeof moveProduction>('moveProduction', {
     workflowId,
     taskQueue: taskQueue(),

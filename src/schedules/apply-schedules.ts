@@ -3,9 +3,8 @@ import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type Schedul
 import type { LoadedConfig } from '../config/load.js';
 import type { ModelConfig } from '../config/model-schema.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
+import { SCHEDULE_ID_PREFIX, scheduleId, scheduledTickWorkflowId } from '../workflows/workflow-ids.js';
 
-const PREFIX = 'retrain-schedule/';
-export const scheduleId = (model: string) => `${PREFIX}${model}`;
 
 const OVERLAP: Record<NonNullable<ModelConfig['schedule']>['overlap'], ScheduleOverlapPolicy> = {
   skip: ScheduleOverlapPolicy.SKIP,
@@ -37,7 +36,7 @@ export function desiredSchedule(model: string, schedule: NonNullable<ModelConfig
       type: 'startWorkflow' as const,
       // By name: the schedule stores the type's name; no workflow code is loaded here.
       workflowType: 'scheduledTrigger',
-      workflowId: `${scheduleId(model)}/tick`,
+      workflowId: scheduledTickWorkflowId(model),
       taskQueue,
       args: [{ model }] as [{ model: string }],
       memo: { retrainSpec: hash },
@@ -64,7 +63,7 @@ async function currentHash(client: Client, id: string): Promise<string | null | 
 
 async function listedScheduleIds(client: Client): Promise<string[]> {
   const ids: string[] = [];
-  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(PREFIX)) ids.push(s.scheduleId);
+  for await (const s of client.schedule.list()) if (s.scheduleId.startsWith(SCHEDULE_ID_PREFIX)) ids.push(s.scheduleId);
   return ids;
 }
 
@@ -97,7 +96,7 @@ export async function applySchedules(client: Client, config: LoadedConfig, opts:
   }
   for (const id of await listedScheduleIds(client)) {
     if (wanted.has(id) || (await currentHash(client, id)) === undefined) continue;
-    const model = id.slice(PREFIX.length);
+    const model = id.slice(SCHEDULE_ID_PREFIX.length);
     changes.push({ model, scheduleId: id, change: 'delete', detail: 'no schedule in config' });
     if (!opts.dryRun) {
       await client.schedule

@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { freePort } from '../../src/temporal/ports.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
-import { scheduleId } from '../../src/schedules/apply-schedules.js';
+import { scheduleId } from '../../src/workflows/workflow-ids.js';
 import { controllerId } from '../../src/triggers/send-trigger.js';
 import { bundleFileForSpawnedWorkers } from '../helpers/bundle-file.js';
 import { makeProject } from '../helpers/project.js';
