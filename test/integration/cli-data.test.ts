@@ -1,7 +1,9 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { execa } from 'execa';
+import { parse, stringify } from 'yaml';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { makeProject } from '../helpers/project.js';
 
@@ -44,6 +46,21 @@ describe('retrain data … (spawned as a user runs it)', () => {
     assert.ok(report.violations.some((v: { column: string; rule: string }) => v.column === 'monthly_charges' && v.rule === 'range'));
   });
 
+  // Issue 16 item 6: `config validate` said "valid" for all three; check would fail (or ignore the rule) at run time.
+  it('config validate runs the path and column rules check runs: outside the data roots, a missing file, a rule for a missing column', async () => {
+    const p = await makeProject({ validation: { columns: { no_such_column: { max: 1 } } }, drift: { columns: ['tenure_months', 'gone_col'] } });
+    const clean = await retrain(['config', 'validate'], { RETRAIN_CONFIG: makeValidConfig(p) });
+    assert.equal(clean.exitCode, 0, clean.stdout + clean.stderr);
+    const r = await retrain(['config', 'validate', '--json'], { RETRAIN_CONFIG: p.configFile });
+    assert.equal(r.exitCode, 2, r.stdout + r.stderr);
+    const problems = (JSON.parse(r.stdout) as { problems: { field: string; value: string }[] }).problems;
+    assert.deepEqual(problems.map((x) => `${x.field}=${x.value}`).sort(), ['models.churn.drift.columns=gone_col', 'models.churn.validation.columns.no_such_column=no_such_column']);
+    p.writeConfig({ data: { current: '../../outside.csv', evaluation: 'data/missing.csv' } });
+    const paths = await retrain(['config', 'validate'], { RETRAIN_CONFIG: p.configFile });
+    assert.equal(paths.exitCode, 2);
+    assert.match(paths.stdout, /models\.churn\.data.*outside\.csv|outside the data roots|dataRoots/);
+  });
+
   it('an invalid config names the file, the field and the value', async () => {
     const p = await makeProject({ promotion: { metric: 'auc', direction: 'upwards' } });
     const r = await retrain(['config', 'validate'], { RETRAIN_CONFIG: p.configFile });
@@ -53,3 +70,14 @@ describe('retrain data … (spawned as a user runs it)', () => {
     assert.match(r.stderr, /"upwards"/);
   });
 });
+
+/** The same project's config without the two bad rules. */
+function makeValidConfig(p: { configFile: string }): string {
+  const text = readFileSync(p.configFile, 'utf8');
+  const cfg = parse(text) as { models: { churn: { validation: { columns: Record<string, unknown> }; drift: { columns?: string[] } } } };
+  delete cfg.models.churn.validation.columns.no_such_column;
+  delete cfg.models.churn.drift.columns;
+  const file = p.configFile.replace(/\.yaml$/, '.valid.yaml');
+  writeFileSync(file, stringify(cfg));
+  return file;
+}

@@ -116,9 +116,25 @@ export function registerPipeline(program: Command): void {
     .command('config')
     .description('configuration helpers')
     .command('validate')
-    .description('validate retrain.config.yaml (or $RETRAIN_CONFIG) and print the models it defines')
-    .action(() => {
+    .description('validate retrain.config.yaml (or $RETRAIN_CONFIG): the schema, then what check would fail on (paths inside dataRoots, files present, columns the rules name)')
+    .option('--json', 'machine-readable output')
+    .action(async (o: { json?: boolean }) => {
       const config = loadConfig(configPathFromEnv());
-      print(`${config.file}: valid; models: ${Object.keys(config.models).join(', ')}`);
+      const { DataEngine } = await import('../../data/engine.js');
+      const { deepCheck } = await import('../../config/deep-check.js');
+      const engine = await DataEngine.open();
+      let problems;
+      try {
+        problems = await deepCheck(engine, config);
+      } finally {
+        engine.close();
+      }
+      if (o.json) printJson({ file: config.file, models: Object.keys(config.models), valid: problems.length === 0, problems });
+      else if (problems.length === 0) print(`${config.file}: valid; models: ${Object.keys(config.models).join(', ')}`);
+      else {
+        print(`${config.file}: ${problems.length} problem(s)`);
+        for (const p of problems) print(`  ${p.field}${p.value ? ` (${p.value})` : ''}: ${p.problem}`);
+      }
+      if (problems.length) throw new ExitSignal(EXIT.invalidInput);
     });
 }
