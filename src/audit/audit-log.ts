@@ -41,7 +41,8 @@ export interface RunRecord {
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
-const modelDir = (stateDir: string, model: string) => path.join(stateDir, 'audit', safe(model));
+/** A model's folder in the audit trail: its run records, their reports, and its timeline page. */
+export const modelDir = (stateDir: string, model: string) => path.join(stateDir, 'audit', safe(model));
 
 /** Where a run's record is kept; its HTML report sits next to it (`reportFileOf`). */
 export const runRecordFile = (stateDir: string, record: Pick<RunRecord, 'model' | 'startedAt' | 'workflowId'>) =>

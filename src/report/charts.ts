@@ -153,7 +153,7 @@ export function timeBars(points: (TimePoint & { title: string; color?: string })
 ${frame}
 <text x="${plot.left - 4}" y="${plot.top + 8}" font-size="10" text-anchor="end">${esc(format(max))}</text>
 <text x="${plot.left - 4}" y="${base}" font-size="10" text-anchor="end">0</text>
-<text x="${plot.left + 4}" y="${plot.top + 8}" font-size="10">${esc(label)}</text>
+<text x="${plot.left + plot.width}" y="${plot.top + 8}" font-size="10" text-anchor="end">${esc(label)}</text>
 ${bars.join('')}
 </svg>`;
 }

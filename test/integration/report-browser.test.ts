@@ -36,11 +36,12 @@ describe('HTML reports in a real browser (headless Chromium, network off)', () =
     assert.ok(existsSync(runReport), 'recordRun wrote report.html next to the record');
 
     // The CLI: the run report again (by part of its id), the timeline, explain's pointer, the ad-hoc drift page.
-    const env = { RETRAIN_CONFIG: p.configFile, TEMPORAL_ADDRESS: '127.0.0.1:9' };
+    const env = { RETRAIN_CONFIG: p.configFile, TEMPORAL_ADDRESS: '127.0.0.1:9', TEMPORAL_UI_URL: 'http://127.0.0.1:9' };
     const again = path.join(p.dir, 'again.html');
     const byCli = await retrain(['report', workflowId.slice(-14), '--out', again], env);
     assert.equal(byCli.exitCode, 0, byCli.stderr);
     assert.equal(byCli.stdout.trim(), again);
+    assert.ok(readFileSync(again, 'utf8').includes(`href="http://127.0.0.1:9/namespaces/default/workflows/${encodeURIComponent(workflowId)}/${record.temporalRunId}/history"`), 'links the run in the Web UI');
     const timeline = path.join(p.dir, 'timeline.html');
     const tl = await retrain(['report', 'churn', '--timeline', '--out', timeline], env);
     assert.equal(tl.exitCode, 0, tl.stderr);

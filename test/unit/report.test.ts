@@ -13,6 +13,7 @@ import { esc } from '../../src/report/html.js';
 import { evidenceFromHistory } from '../../src/report/run-evidence.js';
 import { renderRunReport } from '../../src/report/run-report.js';
 import { currentChampion, renderTimeline } from '../../src/report/timeline.js';
+import { buildRunReport } from '../../src/report/write-report.js';
 
 const EVIL_COLUMN = '<script>alert(1)</script>';
 const EVIL_REASON = 'bad </svg><img src=x onerror=alert(2)> "quoted" & more';
@@ -101,6 +102,12 @@ describe('HTML reports', () => {
     assert.match(html, /training took 4\.2 s/);
     assert.ok(html.includes(esc(JSON.stringify([EVIL_REASON]))), 'validation samples');
     assert.equal(html.match(/<rect /g)?.length, 2 * 25, 'one reference and one current bar per bin');
+  });
+
+  it('links the run in the Temporal Web UI and its MLflow run when tracked', async () => {
+    const html = await buildRunReport(record({ tracking: { mlflowRunId: 'abc123' } }), { temporalUi: 'http://ui:8233/', namespace: 'prod', mlflowUri: 'http://mlflow:5000' });
+    assert.match(html, /href="http:\/\/ui:8233\/namespaces\/prod\/workflows\/retrain%2Fchurn%2F0\/run-1\/history"/);
+    assert.match(html, /href="http:\/\/mlflow:5000\/#\/runs\/abc123">MLflow run/);
   });
 
   it('a 20-column report (10M rows per side) weighs well under 2 MB', () => {

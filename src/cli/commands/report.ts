@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { findRunRecord, listRunRecords, reportFileOf, runRecordFile, type RunRecord } from '../../audit/audit-log.js';
+import { findRunRecord, listRunRecords, modelDir, reportFileOf, runRecordFile, type RunRecord } from '../../audit/audit-log.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { renderTimeline } from '../../report/timeline.js';
@@ -59,7 +59,7 @@ export function registerReport(program: Command): void {
       if (o.timeline) {
         const model = modelConfig(config, target);
         const records = await listRunRecords(config.stateDir, target);
-        file = path.resolve(o.out ?? path.join(path.dirname(runRecordFile(config.stateDir, { model: target, startedAt: '', workflowId: '' })), 'timeline.html'));
+        file = path.resolve(o.out ?? path.join(modelDir(config.stateDir, target), 'timeline.html'));
         await writeHtmlAtomic(file, renderTimeline({ model: target, records, metric: model.promotion.metric }));
       } else {
         let found = await findRunRecord(config.stateDir, target);
