@@ -29,6 +29,15 @@ if (process.env.RETRAIN_SKIP_CLUSTER === '1') {
   }
 }
 
+// Debian's Chromium renders the HTML reports in the browser test (test/integration/report-browser.test.ts).
+try {
+  const { ensureChromium } = await import('../src/report/chromium.js');
+  say(`chromium: ${await ensureChromium(say)}`);
+} catch (err) {
+  say(`chromium unavailable (${(err as Error).message.split('\n')[0]}); the report browser test will fail`);
+  process.exitCode = 1;
+}
+
 const venv = path.join(TOOLS_DIR, 'py');
 const python = path.join(venv, 'bin', 'python');
 const packages = ['scikit-learn', 'pandas', 'numpy', 'scipy', 'pyarrow'];

@@ -1,11 +1,13 @@
 import path from 'node:path';
-import { log } from '@temporalio/activity';
+import { Context, log } from '@temporalio/activity';
 import { writeRunRecord, type RunRecord } from '../audit/audit-log.js';
 import type { LoadedConfig } from '../config/load.js';
 import { codeVersion } from '../lineage/git.js';
 import { dvcLineage, type DvcLineage } from '../lineage/dvc.js';
 import type { TrainLineage } from '../lineage/train-lineage.js';
 import { tagVersionOutcome, trackDecision, type TrackingTarget } from '../tracking/mlflow-tracking.js';
+import { evidenceFromHistory, type RunEvidence } from '../report/run-evidence.js';
+import { writeRunReport } from '../report/write-report.js';
 import { runDir, type ActivityDeps } from './deps.js';
 
 /** Where decisions are tracked in MLflow, or null when `tracking.mlflow` is not configured. */
@@ -43,6 +45,34 @@ async function runDvcLineage(deps: ActivityDeps, config: LoadedConfig, record: R
   }
 }
 
+/**
+ * What the run's steps returned beyond its result (validation report, training time, paired
+ * comparison), read from its own history through the worker's client. Never fails the record.
+ */
+async function runEvidence(record: RunRecord): Promise<RunEvidence | null> {
+  try {
+    const history = await Context.current().client.workflow.getHandle(record.workflowId, record.temporalRunId).fetchHistory();
+    return evidenceFromHistory(history);
+  } catch (err) {
+    log.warn('run evidence not read from history', { workflowId: record.workflowId, error: (err as Error).message });
+    return null;
+  }
+}
+
+/** The run's HTML report next to its record; a failure to write it costs a warning, not the record. */
+async function report(file: string, record: RunRecord, config: LoadedConfig): Promise<string> {
+  try {
+    await writeRunReport(file, record, {
+      temporalUi: process.env.TEMPORAL_UI_URL,
+      namespace: process.env.TEMPORAL_NAMESPACE || 'default',
+      mlflowUri: config.tracking.mlflow?.trackingUri ?? config.registry.mlflow.trackingUri ?? process.env.MLFLOW_TRACKING_URI,
+    });
+  } catch (err) {
+    log.warn('run report not written', { workflowId: record.workflowId, error: (err as Error).message });
+  }
+  return file;
+}
+
 export function createAuditSteps(deps: ActivityDeps) {
   return {
     /**
@@ -56,7 +86,8 @@ export function createAuditSteps(deps: ActivityDeps) {
       const dirs = [config.dir, ...(model ? [model.train.workdir, model.evaluate.workdir].map((w) => path.resolve(config.dir, w)) : [])];
       const code = await codeVersion(dirs);
       const { dvc, lineage } = await runDvcLineage(deps, config, record);
-      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}) };
+      const evidence = await runEvidence(record);
+      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}), ...(evidence ? { evidence } : {}) };
       const file = await writeRunRecord(config.stateDir, full);
       const result = record.result;
       const registryUri = config.registry.mlflow.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
@@ -65,14 +96,16 @@ export function createAuditSteps(deps: ActivityDeps) {
         await tagVersionOutcome({ uri: registryUri, ...(token ? { token } : {}) }, record.model, result.version, result.outcome);
       }
       const target = trackingTarget(config, record.model);
-      if (!target) return file;
+      if (!target) return report(file, full, config);
+      let tracked: RunRecord;
       try {
         const mlflowRunId = await trackDecision(target, full, model, runDir(config.stateDir, record.model, record.workflowId));
-        return await writeRunRecord(config.stateDir, { ...full, tracking: { mlflowRunId } });
+        tracked = { ...full, tracking: { mlflowRunId } };
       } catch (err) {
         log.warn('MLflow tracking run not written', { workflowId: record.workflowId, error: (err as Error).message });
-        return writeRunRecord(config.stateDir, { ...full, tracking: { error: (err as Error).message.slice(0, 500) } });
+        tracked = { ...full, tracking: { error: (err as Error).message.slice(0, 500) } };
       }
+      return report(await writeRunRecord(config.stateDir, tracked), tracked, config);
     },
   };
 }

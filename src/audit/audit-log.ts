@@ -5,6 +5,7 @@ import path from 'node:path';
 import type { TriggerDecision } from '../policy/trigger-policy.js';
 import type { GitState } from '../lineage/git.js';
 import { readJson, writeJsonAtomic } from '../registry/json-store.js';
+import type { RunEvidence } from '../report/run-evidence.js';
 import type { CheckSummary, CoalescedTriggers, PipelineResult, TriggerRequest } from '../workflows/types.js';
 
 /**
@@ -38,16 +39,23 @@ export interface RunRecord {
   configFile: string | null;
   /** The decision's MLflow run, when `tracking.mlflow` is configured (or why it could not be written). */
   tracking?: { mlflowRunId: string } | { error: string };
+  /** The validation report, training time and paired comparison, read from the run's history (absent before 0.3). */
+  evidence?: RunEvidence;
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');
-const modelDir = (stateDir: string, model: string) => path.join(stateDir, 'audit', safe(model));
+/** A model's folder in the audit trail: its run records, their reports, and its timeline page. */
+export const modelDir = (stateDir: string, model: string) => path.join(stateDir, 'audit', safe(model));
+
+/** Where a run's record is kept; its HTML report sits next to it (`reportFileOf`). */
+export const runRecordFile = (stateDir: string, record: Pick<RunRecord, 'model' | 'startedAt' | 'workflowId'>) =>
+  path.join(modelDir(stateDir, record.model), `${safe(record.startedAt)}__${safe(record.workflowId)}.json`);
+export const reportFileOf = (recordFile: string) => recordFile.replace(/\.json$/, '.html');
 
 /** Idempotent: a retried write replaces the same file with the same content. */
 export async function writeRunRecord(stateDir: string, record: RunRecord): Promise<string> {
-  const dir = modelDir(stateDir, record.model);
-  await mkdir(dir, { recursive: true });
-  const file = path.join(dir, `${safe(record.startedAt)}__${safe(record.workflowId)}.json`);
+  await mkdir(modelDir(stateDir, record.model), { recursive: true });
+  const file = runRecordFile(stateDir, record);
   await writeJsonAtomic(file, record);
   return file;
 }

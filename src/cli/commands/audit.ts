@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
-import { findRunRecord, listRunRecords, type RunRecord } from '../../audit/audit-log.js';
+import { existsSync } from 'node:fs';
+import { findRunRecord, listRunRecords, reportFileOf, runRecordFile, type RunRecord } from '../../audit/audit-log.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { planModel } from '../../config/plan.js';
 import { parseDurationMs } from '../../duration.js';
@@ -145,6 +146,8 @@ export function registerAudit(program: Command): void {
       }
       if (o.json) return printJson(found);
       print(explainRecord(found));
+      const report = reportFileOf(runRecordFile(config.stateDir, found));
+      print(existsSync(report) ? `report: ${report}` : `report: not written yet; \`retrain report ${found.workflowId}\` writes it`);
       const ui = await knownUiTarget(config.stateDir);
       // Temporal keeps the run only for the namespace's retention; the audit record above outlives it.
       if (ui) print(`Web UI: ${workflowUrl(ui, found.workflowId)} (while Temporal retains it)`);

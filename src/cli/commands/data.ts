@@ -4,7 +4,7 @@ import { loadConfig, configPathFromEnv } from '../../config/load.js';
 import { planModel } from '../../config/plan.js';
 import { DataEngine, type DataFormat } from '../../data/engine.js';
 import { rowIdentifierColumns } from '../../data/drift/id-columns.js';
-import { detectDrift, type DriftTest } from '../../data/drift/detect.js';
+import { detectDrift, type DriftReport, type DriftTest } from '../../data/drift/detect.js';
 import { fingerprint } from '../../data/fingerprint.js';
 import { profile } from '../../data/profile.js';
 import { validateDataset } from '../../data/validate.js';
@@ -72,13 +72,15 @@ export function registerData(program: Command): void {
     .option('--threshold <x>', 'threshold for --test', Number)
     .option('--share <x>', 'dataset drift when this share of columns drifted', Number, 0.5)
     .option('--test-ids', 'also test row identifiers (all-distinct integer or string columns), skipped by default')
+    .option('--html <file>', 'also write the drift section of the run report (histograms, frequency bars) to this file')
     .option('--json', 'machine-readable output')
-    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; testIds?: boolean; json?: boolean }) =>
+    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; testIds?: boolean; html?: string; json?: boolean }) =>
       withEngine(async (e) => {
         const columns = o.columns?.split(',').map((c) => c.trim());
         const override = { ...(o.test ? { test: o.test } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
         const skip = o.testIds ? {} : await rowIdentifierColumns(e, side(ref, 'auto'));
         const report = await detectDrift(e, side(ref, 'auto'), side(cur, 'auto'), { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share, skip });
+        if (o.html) await writeDriftHtml(o.html, report, !o.json);
         if (o.json) printJson(report);
         else {
           print(table(['column', 'test', 'statistic', 'p-value', 'threshold', 'drifted'], report.columns.map((c) => [c.column, c.skipped ? '–' : c.test, fmt(c.statistic), fmt(c.pValue), c.skipped ? '' : c.threshold, c.skipped ? 'skipped' : c.drifted ? 'DRIFT' : 'no'])));
@@ -88,4 +90,12 @@ export function registerData(program: Command): void {
         if (report.datasetDrift) throw new ExitSignal(EXIT.drifted);
       }),
     );
+}
+
+/** `--html`: the drift section as its own page; loaded only when asked for. */
+async function writeDriftHtml(file: string, report: DriftReport, say: boolean): Promise<void> {
+  const { renderDriftPage } = await import('../../report/drift-section.js');
+  const { writeHtmlAtomic } = await import('../../report/write-report.js');
+  await writeHtmlAtomic(path.resolve(file), renderDriftPage(report));
+  if (say) process.stderr.write(`drift report: ${path.resolve(file)}\n`);
 }

@@ -4,6 +4,7 @@ import { ident, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { categoryCounts } from './categorical.js';
+import { categoricalHistogram, numericHistogram, type DriftHistogram } from './histogram.js';
 import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, sortedColumns, statsFromSorted, type NumericStats, type Side } from './numeric.js';
 import { chi2Sf, normTwoSided } from './special.js';
 
@@ -40,6 +41,8 @@ export interface ColumnDrift {
   note?: string;
   /** Why the column was not tested (a nested type); such columns do not count in the drifted share. */
   skipped?: string;
+  /** The binned counts the test compared (absent in reports written before 0.3): the HTML report draws them. */
+  histogram?: DriftHistogram;
 }
 
 export interface DriftReport {
@@ -172,8 +175,15 @@ async function columnDrift(
   const asDistribution = kind === 'numeric' && distinct > 5;
   if (!asDistribution && distinct > MAX_CATEGORIES) return untested(`${distinct} categories (an id?); not tested`);
   // Numeric columns with more than a handful of values are compared as distributions, not categories.
-  if (asDistribution) Object.assign(stats, numericRecord(numeric!));
-  else Object.assign(stats, categoricalStats(await categoryCounts(engine, column, ref, cur)));
+  let histogram: DriftHistogram | undefined;
+  if (asDistribution) {
+    Object.assign(stats, numericRecord(numeric!));
+    histogram = numericHistogram(numeric!);
+  } else {
+    const counts = await categoryCounts(engine, column, ref, cur);
+    Object.assign(stats, categoricalStats(counts));
+    histogram = categoricalHistogram(counts);
+  }
   const test = override.test ?? defaultTest(kind, nRef, distinct, smallRows);
   const threshold = override.threshold ?? DEFAULT_THRESHOLD[test];
   const isP = P_VALUE_TESTS.has(test);
@@ -187,6 +197,7 @@ async function columnDrift(
     threshold,
     drifted: isP ? value < threshold : value >= threshold,
     stats,
+    ...(histogram ? { histogram } : {}),
   };
 }
 

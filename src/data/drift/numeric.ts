@@ -25,6 +25,9 @@ export interface NumericStats {
   /** Counts per bin for PSI and Jensen-Shannon, binned as Evidently bins a numeric column. */
   refBins: number[];
   curBins: number[];
+  /** What the bins cover, for the report's histograms: equal-width bins' edges (one more than bins), or each bin's value. */
+  binEdges?: number[];
+  binValues?: number[];
 }
 
 export const READ_TOGETHER_MAX_ROWS = 2_000_000;
@@ -80,7 +83,7 @@ export function statsFromSorted(a: SortedSide, b: SortedSide, integer: boolean):
   const { ks, wasserstein, distinct } = compareSorted(a.values, b.values);
   const nRef = a.values.length;
   const nCur = b.values.length;
-  const { refBins, curBins } = nRef && nCur ? evidentlyBins(a.values, b.values, integer) : { refBins: [], curBins: [] };
+  const { refBins, curBins, edges, values } = nRef && nCur ? evidentlyBins(a.values, b.values, integer) : { refBins: [], curBins: [] };
   return {
     nRef,
     nCur,
@@ -92,6 +95,8 @@ export function statsFromSorted(a: SortedSide, b: SortedSide, integer: boolean):
     wasserstein,
     refBins,
     curBins,
+    ...(edges ? { binEdges: edges } : {}),
+    ...(values ? { binValues: values } : {}),
   };
 }
 
@@ -147,20 +152,22 @@ function finitePart(all: Float64Array): SortedSide {
  * equal-width bins over both sides, as many as numpy's Sturges rule gives for the combined size;
  * otherwise one bin per distinct value.
  */
-export function evidentlyBins(a: Float64Array, b: Float64Array, integer: boolean): { refBins: number[]; curBins: number[] } {
+export function evidentlyBins(a: Float64Array, b: Float64Array, integer: boolean): { refBins: number[]; curBins: number[]; edges?: number[]; values?: number[] } {
   if (countDistinct(a) <= 20) return countsPerValue(a, b);
   const lo = Math.min(a[0]!, b[0]!);
   const hi = Math.max(a[a.length - 1]!, b[b.length - 1]!);
   let width = (hi - lo) / (Math.log2(a.length + b.length) + 1);
   if (integer && width < 1) width = 1; // numpy never makes an integer bin narrower than 1
   const bins = Math.ceil((hi - lo) / width);
-  return { refBins: histogram(a, lo, hi, bins), curBins: histogram(b, lo, hi, bins) };
+  const edges = Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi : lo + (k * (hi - lo)) / bins));
+  return { refBins: histogram(a, lo, hi, bins), curBins: histogram(b, lo, hi, bins), edges };
 }
 
 /** Counts of every distinct value over both sides, in ascending order. */
-function countsPerValue(a: Float64Array, b: Float64Array): { refBins: number[]; curBins: number[] } {
+function countsPerValue(a: Float64Array, b: Float64Array): { refBins: number[]; curBins: number[]; values: number[] } {
   const refBins: number[] = [];
   const curBins: number[] = [];
+  const values: number[] = [];
   let i = 0;
   let j = 0;
   while (i < a.length || j < b.length) {
@@ -170,8 +177,9 @@ function countsPerValue(a: Float64Array, b: Float64Array): { refBins: number[]; 
     while (j < b.length && b[j] === v) j++;
     refBins.push(i - i0);
     curBins.push(j - j0);
+    values.push(v);
   }
-  return { refBins, curBins };
+  return { refBins, curBins, values };
 }
 
 /**

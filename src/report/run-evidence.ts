@@ -1,0 +1,48 @@
+import { defaultPayloadConverter, type Payload } from '@temporalio/common';
+import type { History } from '@temporalio/common/lib/proto-utils.js';
+import type { ValidationReport } from '../data/validate.js';
+import type { PairedComparison } from '../stats/paired.js';
+
+/**
+ * What a run's steps returned that the pipeline result does not carry: the validation report (with
+ * sample values), the training time and the paired comparison. Read from the run's own history by
+ * the audit activity, so the record keeps them after Temporal's retention and no workflow changes.
+ */
+export interface RunEvidence {
+  validation?: ValidationReport;
+  trainDurationMs?: number;
+  comparison?: PairedComparison;
+  evaluationSha256?: string;
+}
+
+const decode = (p: Payload | null | undefined): unknown => (p ? defaultPayloadConverter.fromPayload(p) : undefined);
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
+
+/** The evidence in one pipeline history; steps that never ran (or older histories) leave their field out. */
+export function evidenceFromHistory(history: History): RunEvidence {
+  const scheduled = new Map<string, string>();
+  const out: RunEvidence = {};
+  for (const e of history.events ?? []) {
+    const s = e.activityTaskScheduledEventAttributes;
+    if (s) scheduled.set(String(e.eventId), s.activityType?.name ?? '');
+    const done = e.activityTaskCompletedEventAttributes;
+    if (done) {
+      const name = scheduled.get(String(done.scheduledEventId));
+      const value = decode(done.result?.payloads?.[0]);
+      if (!isObject(value)) continue;
+      if (name === 'validateData' && Array.isArray(value.violations)) out.validation = value as unknown as ValidationReport;
+      if (name === 'trainCandidate' && typeof value.durationMs === 'number') out.trainDurationMs = value.durationMs;
+      if (name === 'evaluateModels') {
+        if (isObject(value.comparison)) out.comparison = value.comparison as unknown as PairedComparison;
+        if (typeof value.evaluationSha256 === 'string') out.evaluationSha256 = value.evaluationSha256;
+      }
+    }
+    const failed = e.activityTaskFailedEventAttributes;
+    if (failed && scheduled.get(String(failed.scheduledEventId)) === 'validateData') {
+      // A failed validation carries its whole report (every violation with samples) as the failure's details.
+      const details = decode(failed.failure?.applicationFailureInfo?.details?.payloads?.[0]);
+      if (isObject(details) && isObject(details.report) && Array.isArray(details.report.violations)) out.validation = details.report as unknown as ValidationReport;
+    }
+  }
+  return out;
+}
