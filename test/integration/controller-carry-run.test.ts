@@ -67,6 +67,14 @@ const pollTimerSet = (client: Client, model: string) =>
     return (history.events ?? []).some((e) => e.timerStartedEventAttributes);
   });
 
+/** Small triggers until the controller has continued-as-new at least once (its maxHistoryEvents is small). */
+async function floodUntilRolledOver(client: Client, model: string, taskQueue: string): Promise<void> {
+  for (let i = 0; !((await status(client, model)).counters.continuedAsNew >= 1); i++) {
+    assert.ok(i < 200, 'the controller continued-as-new while running');
+    await sendTrigger(client, { model, taskQueue, trigger: { reason: 'new_data', source: 'test' } });
+  }
+}
+
 async function cleanup(client: Client, model: string, open: () => void, ids: Iterable<string>): Promise<void> {
   open();
   await client.workflow.getHandle(controllerId(model)).terminate('test finished').catch(() => {});
@@ -190,10 +198,7 @@ describe('controller carries a running pipeline across continue-as-new (real dev
         await sendTrigger(client, { model, taskQueue, trigger: { reason: 'manual', source: 'test', force: true }, maxHistoryEvents: 40 });
         const first = await training(client, model);
         started.add(first);
-        for (let i = 0; !((await status(client, model)).counters.continuedAsNew >= 1); i++) {
-          assert.ok(i < 200, 'the controller continued-as-new while running');
-          await sendTrigger(client, { model, taskQueue, trigger: { reason: 'new_data', source: 'test' } });
-        }
+        await floodUntilRolledOver(client, model, taskQueue);
         assert.equal((await status(client, model)).running?.workflowId, first);
         await pollTimerSet(client, model);
         await client.workflow.getHandle(first).terminate('operator terminates the pipeline');
@@ -223,10 +228,7 @@ describe('controller carries a running pipeline across continue-as-new (real dev
         await sendTrigger(client, { model, taskQueue, trigger: { reason: 'manual', source: 'test', force: true }, maxHistoryEvents: 40 });
         const first = await training(client, model);
         started.add(first);
-        for (let i = 0; !((await status(client, model)).counters.continuedAsNew >= 1); i++) {
-          assert.ok(i < 200, 'the controller continued-as-new while running');
-          await sendTrigger(client, { model, taskQueue, trigger: { reason: 'new_data', source: 'test' } });
-        }
+        await floodUntilRolledOver(client, model, taskQueue);
         await client.workflow.getHandle(controllerId(model)).cancel();
         const end = await until('the pipeline cancelled', async () => {
           const i = await interval(client, first);

@@ -81,6 +81,19 @@ export function dvcLine(d: DvcLineage): string {
   return `dvc: ${d.path} md5 ${d.md5}${d.nfiles !== undefined ? ` (${d.nfiles} files)` : ''} in ${entry} at commit ${d.commit?.slice(0, 12) ?? 'none'}${caveats.length ? ` — ${caveats.join(', ')}` : ''}`;
 }
 
+/** The one run record a workflow id (or part of one) names; exit 2 saying why when none or several match. */
+export function oneRecord(found: RunRecord | RunRecord[] | null, run: string): RunRecord {
+  if (!found) {
+    process.stderr.write(`no recorded run matches "${run}"; list runs with \`retrain history\`\n`);
+    throw new ExitSignal(EXIT.invalidInput);
+  }
+  if (Array.isArray(found)) {
+    process.stderr.write(`"${run}" matches ${found.length} runs; be more specific:\n${found.map((r) => `  ${r.workflowId}`).join('\n')}\n`);
+    throw new ExitSignal(EXIT.invalidInput);
+  }
+  return found;
+}
+
 export function registerAudit(program: Command): void {
   program
     .command('history [model]')
@@ -135,15 +148,7 @@ export function registerAudit(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (run: string, o: { json?: boolean }) => {
       const config = loadConfig(configPathFromEnv());
-      const found = await findRunRecord(config.stateDir, run);
-      if (!found) {
-        process.stderr.write(`no recorded run matches "${run}"; list runs with \`retrain history\`\n`);
-        throw new ExitSignal(EXIT.invalidInput);
-      }
-      if (Array.isArray(found)) {
-        process.stderr.write(`"${run}" matches ${found.length} runs; be more specific:\n${found.map((r) => `  ${r.workflowId}`).join('\n')}\n`);
-        throw new ExitSignal(EXIT.invalidInput);
-      }
+      const found = oneRecord(await findRunRecord(config.stateDir, run), run);
       if (o.json) return printJson(found);
       print(explainRecord(found));
       const report = reportFileOf(runRecordFile(config.stateDir, found));

@@ -1,13 +1,13 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import type { Command } from 'commander';
-import { findRunRecord, listRunRecords, modelDir, reportFileOf, runRecordFile, type RunRecord } from '../../audit/audit-log.js';
+import { findRunRecord, listRunRecords, modelDir, reportFileOf, runRecordFile } from '../../audit/audit-log.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { ConfigError } from '../../errors.js';
 import { renderTimeline } from '../../report/timeline.js';
 import { buildRunReport, writeHtmlAtomic, type ReportLinks } from '../../report/write-report.js';
-import { EXIT, ExitSignal } from '../exit-codes.js';
 import { print } from '../output.js';
+import { oneRecord } from './audit.js';
 
 /** Links for the page: the Web UI of TEMPORAL_UI_URL or of the running dev server; never starts one. */
 async function links(stateDir: string, mlflowUri: string | undefined): Promise<ReportLinks> {
@@ -32,18 +32,6 @@ function open(file: string): void {
   const child = spawn(cmd, [file], { detached: true, stdio: 'ignore' });
   child.on('error', (err) => process.stderr.write(`could not open ${file}: ${err.message}\n`));
   child.unref();
-}
-
-function oneRecord(found: RunRecord | RunRecord[] | null, run: string): RunRecord {
-  if (!found) {
-    process.stderr.write(`no recorded run matches "${run}"; list runs with \`retrain history\`\n`);
-    throw new ExitSignal(EXIT.invalidInput);
-  }
-  if (Array.isArray(found)) {
-    process.stderr.write(`"${run}" matches ${found.length} runs; be more specific:\n${found.map((r) => `  ${r.workflowId}`).join('\n')}\n`);
-    throw new ExitSignal(EXIT.invalidInput);
-  }
-  return found;
 }
 
 export function registerReport(program: Command): void {
