@@ -1,0 +1,85 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { triggerPolicySchema } from '../../src/config/model-schema.js';
+import { decideRetrain, type Evidence } from '../../src/policy/trigger-policy.js';
+import { advance, initialState, type Partition } from '../../src/backtest/replay.js';
+import { parseOrder } from '../../src/backtest/partitions.js';
+import { RetrainError } from '../../src/errors.js';
+
+const DAY = 86_400_000;
+const T0 = Date.parse('2000-01-01T00:00:00Z');
+// Twelve monthly partitions; drift (share of drifted columns) rises, falls and rises again.
+const shares = [0.1, 0.6, 0.7, 0.8, 0.2, 0.9, 0.9, 0.9, 0.1, 0.6, 0.6, 0.6];
+const partitions: Partition[] = shares.map((_, i) => ({ index: i, file: `p${i}.parquet`, at: new Date(T0 + i * 30 * DAY).toISOString() }));
+const evidenceFor = (p: number, production: { version: number; createdAt: string }): Evidence => ({
+  dataUnchanged: false,
+  paramsUnchanged: true,
+  production,
+  drift: { datasetDrift: shares[p]! >= 0.5, driftedShare: shares[p]!, datasetShareThreshold: 0.5, driftedColumns: [] },
+  predictionDrift: null,
+  performance: null,
+  newRows: 10 * p,
+});
+
+describe('backtest replay', () => {
+  for (const cfg of [
+    { dataDrift: true },
+    { dataDrift: true, consecutiveBreaches: 2 },
+    { dataDrift: true, cooldown: '45d' },
+    { dataDrift: true, consecutiveBreaches: 2, cooldown: '75d', maxModelAge: '100d' },
+    { dataDrift: false, minNewRows: 50, cooldown: '31d' },
+  ]) {
+    it(`its decisions equal decideRetrain run partition by partition by hand (${JSON.stringify(cfg)})`, () => {
+      const policy = triggerPolicySchema.parse(cfg);
+      // The replay.
+      let state = initialState(partitions[0]!);
+      const replayed = [];
+      for (const p of partitions.slice(1)) {
+        const { decision, next } = advance(policy, state, evidenceFor(p.index, state.production), p);
+        replayed.push({ retrain: decision.retrain, reason: decision.reason, breaches: decision.breaches });
+        state = next;
+      }
+      // By hand: the controller's memory rules written out (a retrain resets breaches and stamps its time).
+      let lastRetrainAt: string | null = null;
+      let breaches = 0;
+      let production = { version: 1, createdAt: partitions[0]!.at };
+      const byHand = [];
+      for (const p of partitions.slice(1)) {
+        const d = decideRetrain(policy, evidenceFor(p.index, production), { reasons: ['schedule'], force: false, explicit: [], nowMs: Date.parse(p.at) }, { lastRetrainAt, breaches });
+        byHand.push({ retrain: d.retrain, reason: d.reason, breaches: d.breaches });
+        breaches = d.breaches;
+        if (d.retrain) {
+          lastRetrainAt = p.at;
+          production = { version: production.version + 1, createdAt: p.at };
+        }
+      }
+      assert.deepEqual(replayed, byHand);
+      assert.ok(byHand.some((d) => d.retrain), 'the scenario fires at least once');
+      assert.ok(byHand.some((d) => !d.retrain), 'and skips at least once');
+    });
+  }
+
+  it('the memory matters: consecutive breaches and cooldown change when it fires', () => {
+    const fired = (cfg: Record<string, unknown>) => {
+      const policy = triggerPolicySchema.parse(cfg);
+      let state = initialState(partitions[0]!);
+      const at: number[] = [];
+      for (const p of partitions.slice(1)) {
+        const { decision, next } = advance(policy, state, evidenceFor(p.index, state.production), p);
+        if (decision.retrain) at.push(p.index);
+        state = next;
+      }
+      return at;
+    };
+    assert.deepEqual(fired({ dataDrift: true }), [1, 2, 3, 5, 6, 7, 9, 10, 11]);
+    assert.deepEqual(fired({ dataDrift: true, consecutiveBreaches: 2 }), [2, 6, 10]);
+    assert.deepEqual(fired({ dataDrift: true, cooldown: '45d' }), [2, 5, 7, 9, 11]);
+  });
+
+  it('--order and --step: bad values are typed config errors naming the flag and value', () => {
+    assert.deepEqual(parseOrder('column:ts'), { by: 'column', column: 'ts' });
+    assert.deepEqual(parseOrder('name', '7d'), { by: 'name', step: '7d' });
+    assert.throws(() => parseOrder('size'), (e: unknown) => e instanceof RetrainError && e.type === 'ConfigError' && /--order: .*"size"/.test(e.message));
+    assert.throws(() => parseOrder('name', 'monthly'), (e: unknown) => e instanceof RetrainError && /--step: .*"monthly"/.test(e.message));
+  });
+});
