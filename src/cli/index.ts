@@ -17,6 +17,7 @@ const load = {
   init: async (): Promise<Registrar> => (await import('./commands/init.js')).registerInit,
   cluster: async (): Promise<Registrar> => (await import('./commands/cluster.js')).registerCluster,
   reproduce: async (): Promise<Registrar> => (await import('./commands/reproduce.js')).registerReproduce,
+  backtest: async (): Promise<Registrar> => (await import('./commands/backtest.js')).registerBacktest,
 };
 const MODULE_OF: Record<string, keyof typeof load> = {
   data: 'data',
@@ -42,6 +43,7 @@ const MODULE_OF: Record<string, keyof typeof load> = {
   setup: 'cluster',
   cluster: 'cluster',
   reproduce: 'reproduce',
+  backtest: 'backtest',
 };
 
 const program = new Command('retrain')
