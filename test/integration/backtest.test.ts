@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { loadConfig } from '../../src/config/load.js';
 import { planModel } from '../../src/config/plan.js';
@@ -11,7 +12,10 @@ import { backtestWorkflow, retrainPipeline } from '../../src/workflows/index.js'
 import type { BacktestInput, BacktestResult } from '../../src/workflows/backtest.js';
 import { generate } from '../../examples/churn/generate.js';
 import { makeProject, type TestProject } from '../helpers/project.js';
-import { withWorker } from '../helpers/temporal.js';
+import { randomUUID } from 'node:crypto';
+import { createWorker } from '../../src/worker.js';
+import { backtestProgressQuery } from '../../src/workflows/backtest.js';
+import { testTemporal, withWorker } from '../helpers/temporal.js';
 
 /** Every file under the state folder's registry, runs and audit trail, with a hash of its bytes. */
 function durableState(stateDir: string): Record<string, string> {
@@ -51,7 +55,7 @@ function assertDecisionsByHand(p: TestProject, result: BacktestResult) {
 }
 
 let seq = 0;
-const run = (client: import('@temporalio/client').Client, taskQueue: string, input: BacktestInput) =>
+const run = (client: Client, taskQueue: string, input: BacktestInput) =>
   client.workflow.execute(backtestWorkflow, { taskQueue, workflowId: `backtest/${input.model}/test-${Date.now()}-${seq++}`, args: [input] });
 
 describe('retrain backtest (real dev server)', () => {
@@ -103,5 +107,32 @@ describe('retrain backtest (real dev server)', () => {
       assert.deepEqual(durableState(stateDir), before, 'registry, runs and audit trail unchanged');
       assert.ok(existsSync(path.join(stateDir, 'backtests', p.model)), 'models live in the scratch folder');
     });
+  });
+  it('a worker stopped mid-backtest: a new worker resumes after the last finished partition, same result', async () => {
+    const p = await makeProject({ trigger: { dataDrift: true } });
+    const glob = await partitions(p, [0, 0, 1.5, 1.5, 0, 1.5, 0], 300);
+    const input: BacktestInput = { model: p.model, partitions: glob, order: { by: 'name', step: '30d' }, train: false };
+    const t = await testTemporal();
+    const taskQueue = `test-${randomUUID()}`;
+    const workerOn = () => createWorker({ connection: t.connection, namespace: t.target.namespace, taskQueue, deps: defaultDeps(p.configFile), workflowBundle: t.bundle });
+    const workflowId = `backtest/${p.model}/resume-${Date.now()}`;
+    const handle = await t.client.workflow.start(backtestWorkflow, { taskQueue, workflowId, args: [input] });
+    const first = await workerOn();
+    await first.runUntil(async () => {
+      for (;;) {
+        const progress = await handle.query(backtestProgressQuery).catch(() => undefined);
+        if (progress && progress.done >= 2) return;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    });
+    assert.equal((await handle.describe()).status.name, 'RUNNING', 'the first worker stopped before the end');
+    const second = await workerOn();
+    const result = await second.runUntil(handle.result());
+    // Each partition's evidence was computed once: the new worker replayed the finished ones from history.
+    const history = await handle.fetchHistory();
+    const scheduled = (history.events ?? []).filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'backtestEvidence');
+    assert.equal(scheduled.length, 6);
+    assertDecisionsByHand(p, result);
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue: q }) => assert.deepEqual(await run(client, q, input), result));
   });
 });
