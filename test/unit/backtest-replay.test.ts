@@ -3,7 +3,11 @@ import { describe, it } from 'node:test';
 import { triggerPolicySchema } from '../../src/config/model-schema.js';
 import { decideRetrain, type Evidence } from '../../src/policy/trigger-policy.js';
 import { advance, initialState, type Partition } from '../../src/backtest/replay.js';
-import { parseOrder } from '../../src/backtest/partitions.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { DataEngine } from '../../src/data/engine.js';
+import { listPartitions, parseOrder } from '../../src/backtest/partitions.js';
 import { RetrainError } from '../../src/errors.js';
 
 const DAY = 86_400_000;
@@ -81,5 +85,19 @@ describe('backtest replay', () => {
     assert.deepEqual(parseOrder('name', '7d'), { by: 'name', step: '7d' });
     assert.throws(() => parseOrder('size'), (e: unknown) => e instanceof RetrainError && e.type === 'ConfigError' && /--order: .*"size"/.test(e.message));
     assert.throws(() => parseOrder('name', 'monthly'), (e: unknown) => e instanceof RetrainError && /--step: .*"monthly"/.test(e.message));
+  });
+  it('partitions: column order uses each file\'s latest time; too few files and a missing order column are typed errors naming them', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'backtest-parts-'));
+    // Names sort a, b, c; times sort c, a, b.
+    writeFileSync(path.join(dir, 'a.csv'), 'day,x\n2024-02-01,1\n2024-02-20,2\n');
+    writeFileSync(path.join(dir, 'b.csv'), 'day,x\n2024-03-05,1\n');
+    writeFileSync(path.join(dir, 'c.csv'), 'day,x\n2024-01-09,1\n2024-01-02,3\n');
+    const engine = await DataEngine.open();
+    const byColumn = await listPartitions(engine, path.join(dir, '*.csv'), { by: 'column', column: 'day' }, 'auto', [dir]);
+    assert.deepEqual(byColumn.map((p) => [path.basename(p.file), p.at]), [['c.csv', '2024-01-09T00:00:00.000Z'], ['a.csv', '2024-02-20T00:00:00.000Z'], ['b.csv', '2024-03-05T00:00:00.000Z']]);
+    const byName = await listPartitions(engine, path.join(dir, '*.csv'), { by: 'name', step: '7d' }, 'auto', [dir]);
+    assert.deepEqual(byName.map((p) => [path.basename(p.file), p.at]), [['a.csv', '2000-01-01T00:00:00.000Z'], ['b.csv', '2000-01-08T00:00:00.000Z'], ['c.csv', '2000-01-15T00:00:00.000Z']]);
+    await assert.rejects(listPartitions(engine, path.join(dir, 'a.csv'), { by: 'mtime' }, 'auto', [dir]), (e: unknown) => e instanceof RetrainError && e.type === 'DataSourceError' && /at least 2 partitions.*found 1/.test(e.message));
+    await assert.rejects(listPartitions(engine, path.join(dir, '*.csv'), { by: 'column', column: 'nosuch' }, 'auto', [dir]), (e: unknown) => e instanceof RetrainError && /a\.csv: --order column:nosuch/.test(e.message));
   });
 });

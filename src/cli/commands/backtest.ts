@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
+import { ApplicationFailure } from '@temporalio/common';
+import { FailureType, RetrainError, type FailureType as FailureTypeName } from '../../errors.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { connectClient, resolveTemporal, workflowUrl } from '../../temporal/connection.js';
 import { taskQueue } from '../../temporal/task-queues.js';
@@ -46,11 +48,26 @@ export function registerBacktest(program: Command): void {
           if (line && line !== shown) print((shown = line));
           await Promise.race([done.catch(() => undefined), sleep(1000)]);
         }
-        const result = await done;
+        const result = await done.catch((err: unknown) => {
+          throw rootCause(err, workflowId);
+        });
         if (o.json) printJson({ workflowId, ...result });
         else print(formatBacktest(result));
       } finally {
         await client.connection.close();
       }
     });
+}
+
+/**
+ * "Workflow execution failed" says nothing: the backtest's failure is the deepest cause (an
+ * activity's typed error). Bad data or config stays a RetrainError, so it exits 2 as elsewhere.
+ */
+function rootCause(err: unknown, workflowId: string): Error {
+  let e = err as Error & { cause?: unknown };
+  while (e.cause instanceof Error) e = e.cause as Error & { cause?: unknown };
+  const type = e instanceof ApplicationFailure ? e.type : undefined;
+  const message = `backtest ${workflowId} failed: ${e.message}`;
+  if (type && (Object.values(FailureType) as string[]).includes(type)) return new RetrainError(type as FailureTypeName, message);
+  return new Error(message, { cause: err });
 }
