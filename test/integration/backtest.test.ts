@@ -15,6 +15,7 @@ import { makeProject, type TestProject } from '../helpers/project.js';
 import { randomUUID } from 'node:crypto';
 import { createWorker } from '../../src/worker.js';
 import { backtestProgressQuery } from '../../src/workflows/backtest.js';
+import { recordHistory } from '../helpers/record-history.js';
 import { testTemporal, withWorker } from '../helpers/temporal.js';
 
 /** Every file under the state folder's registry, runs and audit trail, with a hash of its bytes. */
@@ -55,8 +56,13 @@ function assertDecisionsByHand(p: TestProject, result: BacktestResult) {
 }
 
 let seq = 0;
-const run = (client: Client, taskQueue: string, input: BacktestInput) =>
-  client.workflow.execute(backtestWorkflow, { taskQueue, workflowId: `backtest/${input.model}/test-${Date.now()}-${seq++}`, args: [input] });
+/** Runs a backtest; with `record`, its history is kept for the replay test (RETRAIN_RECORD_HISTORIES=1). */
+async function run(client: Client, taskQueue: string, input: BacktestInput, record?: string): Promise<BacktestResult> {
+  const workflowId = `backtest/${input.model}/test-${Date.now()}-${seq++}`;
+  const result = await client.workflow.execute(backtestWorkflow, { taskQueue, workflowId, args: [input] });
+  if (record) await recordHistory(client, workflowId, record);
+  return result;
+}
 
 describe('retrain backtest (real dev server)', () => {
   it('without --train: when the policy fires and why, equal to decideRetrain by hand, deterministic, nothing written to the registry, runs or audit', async () => {
@@ -66,7 +72,7 @@ describe('retrain backtest (real dev server)', () => {
     const before = durableState(stateDir);
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
       const input: BacktestInput = { model: p.model, partitions: glob, order: { by: 'name', step: '30d' }, train: false };
-      const result = await run(client, taskQueue, input);
+      const result = await run(client, taskQueue, input, 'backtest');
       assert.equal(result.partitions.length, 8);
       assert.equal(result.rows.length, 7);
       assert.equal(result.rows[0]!.at, '2000-01-31T00:00:00.000Z', 'partition 1 arrives one 30d step after 2000-01-01');
@@ -91,7 +97,7 @@ describe('retrain backtest (real dev server)', () => {
       const before = durableState(stateDir);
       assert.ok(Object.keys(before).some((f) => f.startsWith('registry')) && Object.keys(before).some((f) => f.startsWith('audit')));
 
-      const result = await run(client, taskQueue, { model: p.model, partitions: glob, order: { by: 'name', step: '30d' }, train: true });
+      const result = await run(client, taskQueue, { model: p.model, partitions: glob, order: { by: 'name', step: '30d' }, train: true }, 'backtest-train');
       assertDecisionsByHand(p, result);
       const m = result.metric!;
       assert.equal(m.name, 'auc');
