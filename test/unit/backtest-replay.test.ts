@@ -101,3 +101,23 @@ describe('backtest replay', () => {
     await assert.rejects(listPartitions(engine, path.join(dir, '*.csv'), { by: 'column', column: 'nosuch' }, 'auto', [dir]), (e: unknown) => e instanceof RetrainError && /a\.csv: --order column:nosuch/.test(e.message));
   });
 });
+
+describe('backtest output', () => {
+  it('the terminal table shows each partition\'s decision with every rule, and the strategies compared with --train', async () => {
+    const { formatBacktest } = await import('../../src/backtest/format.js');
+    const rule = { rule: 'data_drift' as const, fired: true, measured: 0.75, threshold: 0.5, detail: '' };
+    const row = (p: number, retrain: boolean) => ({
+      partition: p, file: `/d/p${p}.csv`, at: partitions[p]!.at, retrain, reason: retrain ? '75% of columns drifted' : 'cooldown: …', rules: [rule], breaches: 0,
+      productionVersion: 1, evidence: evidenceFor(p, { version: 1, createdAt: partitions[0]!.at }), metric: { policy: 0.8, never: 0.7, every: 0.81 },
+    });
+    const text = formatBacktest({
+      model: 'm', partitions: partitions.slice(0, 3), rows: [row(1, true), row(2, false)], retrains: 1,
+      metric: { name: 'auc', direction: 'maximize', initialTrainingMs: 1000, policy: { retrains: 1, trainingMs: 2000, meanMetric: 0.8 }, never: { retrains: 0, trainingMs: 0, meanMetric: 0.7 }, every: { retrains: 2, trainingMs: 4000, meanMetric: 0.81 } },
+    });
+    assert.match(text, /3 partitions \(p0\.parquet is the initial training data\), 1 retrain/);
+    assert.match(text, /RETRAIN/);
+    assert.match(text, /● data_drift 0\.750 \/ 0\.500/);
+    assert.match(text, /never retrain +│ 0 +│ 0\.7000/);
+    assert.match(text, /retrain every partition │ 2 +│ 0\.8100 +│ 4\.0s/);
+  });
+});
