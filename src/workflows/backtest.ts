@@ -1,4 +1,4 @@
-import { defineQuery, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, defineQuery, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { PartitionOrder } from '../backtest/partitions.js';
 import { advance, initialState, type Partition } from '../backtest/replay.js';
@@ -90,7 +90,8 @@ export async function backtestWorkflow(input: BacktestInput): Promise<BacktestRe
     if (!scores.has(key)) {
       const metrics = await backtestScore({ plan, backtestId: id, modelDir: (await trained(k)).modelDir, model: k, on: partitions[p]! });
       const value = metrics[metricName];
-      if (value === undefined) throw new Error(`evaluation command reported no "${metricName}" (promotion.metric)`);
+      // A plain Error here would fail the workflow task forever; this fails the backtest, typed, naming the field.
+      if (value === undefined) throw ApplicationFailure.nonRetryable(`evaluation command reported no "${metricName}" (models.${plan.name}.promotion.metric) for the model of partition ${k} on partition ${p}`, 'CommandContractError');
       scores.set(key, value);
     }
     return scores.get(key)!;
