@@ -6,6 +6,7 @@ import { createTriggerSteps } from './trigger-steps.js';
 import { createControllerSteps } from './controller-steps.js';
 import { createNotifySteps } from './notify-steps.js';
 import { createProductionSteps } from './production-steps.js';
+import { createBacktestSteps } from './backtest-steps.js';
 
 /** Wraps each activity so a RetrainError leaves it as a typed non-retryable ApplicationFailure. */
 function typedFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
@@ -23,7 +24,7 @@ function typedFailures<T extends Record<string, (...args: never[]) => Promise<un
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createControllerSteps(), ...createNotifySteps(), ...createProductionSteps(deps) });
+  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createControllerSteps(), ...createNotifySteps(), ...createProductionSteps(deps), ...createBacktestSteps(deps) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

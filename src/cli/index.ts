@@ -18,6 +18,7 @@ const load = {
   cluster: async (): Promise<Registrar> => (await import('./commands/cluster.js')).registerCluster,
   reproduce: async (): Promise<Registrar> => (await import('./commands/reproduce.js')).registerReproduce,
   report: async (): Promise<Registrar> => (await import('./commands/report.js')).registerReport,
+  backtest: async (): Promise<Registrar> => (await import('./commands/backtest.js')).registerBacktest,
 };
 const MODULE_OF: Record<string, keyof typeof load> = {
   data: 'data',
@@ -44,6 +45,7 @@ const MODULE_OF: Record<string, keyof typeof load> = {
   cluster: 'cluster',
   reproduce: 'reproduce',
   report: 'report',
+  backtest: 'backtest',
 };
 
 const program = new Command('retrain')

@@ -3,3 +3,4 @@ export { retrainPipeline } from './retrain-pipeline.js';
 export { retrainController } from './retrain-controller.js';
 export { scheduledTrigger } from './scheduled-trigger.js';
 export { moveProduction } from './move-production.js';
+export { backtestWorkflow } from './backtest.js';

@@ -5,6 +5,7 @@
  * (`'retrainController'`) with `import type` of the function for its argument types.
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { BacktestProgress } from './backtest.js';
 import type { ControllerStatus, RequestStatus } from './retrain-controller.js';
 import type { ApprovalInput, ApprovalRecord, PipelineOutcome, PipelineResult, PipelineStep, TriggerRequest } from './types.js';
 
@@ -16,6 +17,9 @@ export const runForQuery = defineQuery<RequestStatus, [string]>('runFor');
 
 // The pipeline (retrain-pipeline.ts).
 export const pipelineStepQuery = defineQuery<PipelineStep>('step');
+
+// The policy backtest (backtest.ts).
+export const backtestProgressQuery = defineQuery<BacktestProgress>('backtestProgress');
 
 // The approval gate inside the pipeline (approval-gate.ts).
 /** What a pipeline waiting for approval is waiting on; null when it is not waiting. */
