@@ -1,0 +1,199 @@
+import { FailureType, RetrainError } from '../../errors.js';
+import { ident, type DataEngine, type DataFormat } from '../engine.js';
+import { needsCalibration } from './calibration-check.js';
+import { fitIsotonic, type IsotonicFit } from './isotonic.js';
+import { fromConfusion, METRICS, realizedMetrics, type EstimateMetric, type MetricValues } from './realized.js';
+import { samplingComponents, samplingError, type SamplingComponents } from './sampling-error.js';
+
+/**
+ * Confidence-based performance estimation (NannyML's CBPE) for binary classifiers: calibrate the reference's
+ * scores against its labels, then read the expected confusion matrix of unlabelled data off its calibrated scores.
+ * Per-row work runs in DuckDB (calibration by ASOF join against the isotonic knots, one sort for ROC AUC);
+ * JS sees the reference as typed arrays and the current data only as per-chunk aggregates.
+ */
+export interface DatasetSide {
+  location: string;
+  format?: DataFormat;
+}
+
+export interface ScoreColumns {
+  /** Predicted probability of the positive class (1). */
+  proba: string;
+  /** Predicted class (0/1); default: proba >= threshold. */
+  pred?: string;
+}
+
+export interface EstimateOptions {
+  /** Label column of the reference (0/1). */
+  target: string;
+  reference: ScoreColumns;
+  /** Column names on the current data; default: the reference's. */
+  current?: ScoreColumns;
+  threshold?: number;
+  /** Equal-size chunks of the current data in file order (the last one takes the remainder). */
+  chunks?: number;
+}
+
+export interface MetricEstimate {
+  value: number;
+  samplingError: number;
+  lower: number;
+  upper: number;
+}
+
+export interface ChunkEstimate {
+  /** Row range in file order, end exclusive. */
+  start: number;
+  end: number;
+  metrics: Record<EstimateMetric, MetricEstimate>;
+}
+
+export interface EstimateReport {
+  reference: { location: string; rows: number; calibrated: boolean; realized: MetricValues };
+  current: { location: string; rows: number };
+  whole: ChunkEstimate;
+  chunks: ChunkEstimate[];
+}
+
+/** Band half-width in sampling errors, as NannyML's SAMPLING_ERROR_RANGE. */
+export const BAND_SAMPLING_ERRORS = 3;
+
+const fail = (location: string, message: string, details: Record<string, unknown>) =>
+  new RetrainError(FailureType.DataValidation, `${location}: ${message}`, { file: location, ...details });
+
+const predExpr = (c: ScoreColumns, threshold: number) =>
+  c.pred ? `CAST(${ident(c.pred)} AS DOUBLE)` : `CASE WHEN CAST(${ident(c.proba)} AS DOUBLE) >= ${threshold} THEN 1.0 ELSE 0.0 END`;
+
+/** Refuses what the estimate cannot use: missing columns, NULL or out-of-range scores, classes other than 0/1. */
+async function checkColumns(engine: DataEngine, side: DatasetSide, cols: ScoreColumns, threshold: number, target?: string): Promise<number> {
+  const reader = await engine.reader(side.location, side.format ?? 'auto');
+  const names = (await engine.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`, [side.location], side.location)).map((r) => String(r.column_name));
+  for (const [field, col] of [['proba', cols.proba], ['pred', cols.pred], ['target', target]] as const) {
+    if (col !== undefined && !names.includes(col)) throw fail(side.location, `${field} column "${col}" not found (columns: ${names.slice(0, 20).join(', ')})`, { field, value: col });
+  }
+  const p = `TRY_CAST(${ident(cols.proba)} AS DOUBLE)`;
+  const checks = [
+    `count(*) AS n`,
+    `count(*) FILTER (WHERE ${p} IS NULL OR NOT (${p} BETWEEN 0 AND 1)) AS bad_proba`,
+    `any_value(${ident(cols.proba)}::VARCHAR) FILTER (WHERE ${p} IS NULL OR NOT (${p} BETWEEN 0 AND 1)) AS bad_proba_sample`,
+    ...(cols.pred ? [`count(*) FILTER (WHERE ${ident(cols.pred)} IS NULL OR ${ident(cols.pred)}::VARCHAR NOT IN ('0', '1', '0.0', '1.0')) AS bad_pred`] : []),
+    ...(target ? [`count(*) FILTER (WHERE ${ident(target)} IS NULL OR ${ident(target)}::VARCHAR NOT IN ('0', '1', '0.0', '1.0')) AS bad_target`] : []),
+  ];
+  const [r] = await engine.rows(`SELECT ${checks.join(', ')} FROM ${reader}`, [side.location], side.location);
+  const n = Number(r!.n);
+  if (n === 0) throw fail(side.location, 'no rows to estimate on', { field: 'rows', value: 0 });
+  if (Number(r!.bad_proba)) throw fail(side.location, `${r!.bad_proba} row(s) of "${cols.proba}" are not probabilities in [0, 1] (e.g. ${JSON.stringify(r!.bad_proba_sample)})`, { field: cols.proba, value: r!.bad_proba_sample });
+  if (Number(r!.bad_pred ?? 0)) throw fail(side.location, `${r!.bad_pred} row(s) of "${cols.pred}" are not a class 0 or 1`, { field: cols.pred });
+  if (Number(r!.bad_target ?? 0)) throw fail(side.location, `${r!.bad_target} row(s) of "${target}" are not a label 0 or 1 (binary classification only)`, { field: target });
+  void threshold;
+  return n;
+}
+
+interface ReferenceFit {
+  rows: number;
+  calibration: IsotonicFit | null;
+  components: SamplingComponents;
+  realized: MetricValues;
+}
+
+async function fitReference(engine: DataEngine, side: DatasetSide, opts: EstimateOptions, threshold: number): Promise<ReferenceFit> {
+  const rows = await checkColumns(engine, side, opts.reference, threshold, opts.target);
+  const reader = await engine.reader(side.location, side.format ?? 'auto');
+  const p = `CAST(${ident(opts.reference.proba)} AS DOUBLE)`;
+  const code = `(CAST(${ident(opts.target)} AS DOUBLE) * 2 + ${predExpr(opts.reference, threshold)})`;
+  // Two typed columns in one order: sorted by score, ties by (label, pred), so the arrays line up row by row.
+  const order = `ORDER BY ${p}, ${code}`;
+  const score = await engine.doubles(`SELECT ${p} FROM ${reader} ${order}`, [side.location], rows, side.location);
+  const codes = await engine.doubles(`SELECT ${code} FROM ${reader} ${order}`, [side.location], rows, side.location);
+  const label = new Float64Array(rows);
+  const pred = new Float64Array(rows);
+  for (let i = 0; i < rows; i++) {
+    label[i] = codes[i]! >= 2 ? 1 : 0;
+    pred[i] = codes[i]! % 2;
+  }
+  const calibration = needsCalibration(score, label) ? fitIsotonic(score, label) : null;
+  return { rows, calibration, components: samplingComponents(score, label, pred), realized: realizedMetrics(score, label, pred) };
+}
+
+/** The calibrated score as SQL: an ASOF join finds the knot at or below the score; linear in between, clipped. */
+function calibratedSql(fit: IsotonicFit | null): { knots: string; join: string; value: string } {
+  if (!fit) return { knots: '', join: '', value: 's.p' };
+  const rows: string[] = [];
+  for (let i = 0; i < fit.x.length; i++) {
+    const slope = i + 1 < fit.x.length ? (fit.y[i + 1]! - fit.y[i]!) / (fit.x[i + 1]! - fit.x[i]!) : 0;
+    rows.push(`(${fit.x[i]!}::DOUBLE, ${fit.y[i]!}::DOUBLE, ${slope}::DOUBLE)`);
+  }
+  return {
+    knots: `knots(x0, y0, slope) AS (VALUES ${rows.join(', ')}),`,
+    join: 'ASOF LEFT JOIN knots k ON s.p >= k.x0',
+    value: `CASE WHEN k.x0 IS NULL THEN ${fit.y[0]!}::DOUBLE ELSE LEAST(1.0, GREATEST(0.0, k.y0 + k.slope * (s.p - k.x0))) END`,
+  };
+}
+
+interface ChunkSums {
+  chunk: number;
+  n: number;
+  tp: number;
+  fp: number;
+  fn: number;
+  tn: number;
+  auc: number;
+  start: number;
+  end: number;
+}
+
+async function estimateChunks(engine: DataEngine, side: DatasetSide, cols: ScoreColumns, threshold: number, fit: IsotonicFit | null, rows: number, chunks: number): Promise<ChunkSums[]> {
+  const reader = await engine.reader(side.location, side.format ?? 'auto');
+  const size = Math.floor(rows / chunks);
+  const cal = calibratedSql(fit);
+  // Expected ROC AUC: rows by score descending, each adds (1 - c) false and c true positives; the area is the sum
+  // of trapezoids. Rows with one score lie on one straight segment, so grouping them first changes nothing.
+  const sql = `
+    WITH ${cal.knots}
+    src AS (SELECT CAST(${ident(cols.proba)} AS DOUBLE) AS p, ${predExpr(cols, threshold)} AS pred,
+                   LEAST((row_number() OVER () - 1) // ${size}, ${chunks - 1}) AS chunk,
+                   row_number() OVER () - 1 AS i
+            FROM ${reader}),
+    cal AS (SELECT s.chunk, s.i, s.p, s.pred, ${cal.value} AS c FROM src s ${cal.join}),
+    conf AS (SELECT chunk, count(*) AS n, min(i) AS start_, max(i) + 1 AS end_,
+                    sum(CASE WHEN pred = 1 THEN c ELSE 0 END) AS tp, sum(CASE WHEN pred = 1 THEN 1 - c ELSE 0 END) AS fp,
+                    sum(CASE WHEN pred = 0 THEN c ELSE 0 END) AS fn, sum(CASE WHEN pred = 0 THEN 1 - c ELSE 0 END) AS tn
+             FROM cal GROUP BY chunk),
+    g AS (SELECT chunk, p, sum(c) AS t, count(*) - sum(c) AS f FROM cal GROUP BY chunk, p),
+    w AS (SELECT chunk, t, f, coalesce(sum(t) OVER (PARTITION BY chunk ORDER BY p DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM g),
+    area AS (SELECT chunk, sum(f * (2 * before + t)) / (2 * sum(t) * sum(f)) AS auc FROM w GROUP BY chunk)
+    SELECT conf.*, area.auc FROM conf JOIN area USING (chunk) ORDER BY chunk`;
+  const out = await engine.rows(sql, [side.location], side.location);
+  return out.map((r) => ({ chunk: Number(r.chunk), n: Number(r.n), tp: Number(r.tp), fp: Number(r.fp), fn: Number(r.fn), tn: Number(r.tn), auc: r.auc === null ? NaN : Number(r.auc), start: Number(r.start_), end: Number(r.end_) }));
+}
+
+function toEstimate(s: ChunkSums, components: SamplingComponents): ChunkEstimate {
+  const values: MetricValues = { roc_auc: s.auc, ...fromConfusion(s.tp, s.fp, s.fn, s.tn) };
+  const metrics = {} as Record<EstimateMetric, MetricEstimate>;
+  for (const m of METRICS) {
+    const se = samplingError(components[m], s.n);
+    const value = values[m];
+    metrics[m] = { value, samplingError: se, lower: Math.max(0, value - BAND_SAMPLING_ERRORS * se), upper: Math.min(1, value + BAND_SAMPLING_ERRORS * se) };
+  }
+  return { start: s.start, end: s.end, metrics };
+}
+
+/** Estimates ROC AUC, accuracy, precision, recall and F1 of unlabelled `current` from labelled `reference`. */
+export async function estimateCbpe(engine: DataEngine, reference: DatasetSide, current: DatasetSide, opts: EstimateOptions): Promise<EstimateReport> {
+  const threshold = opts.threshold ?? 0.5;
+  const chunks = opts.chunks ?? 1;
+  if (!Number.isInteger(chunks) || chunks < 1) throw new RetrainError(FailureType.Config, `chunks: expected a whole number >= 1, got ${chunks}`, { field: 'chunks', value: chunks });
+  if (!(threshold > 0 && threshold < 1)) throw new RetrainError(FailureType.Config, `threshold: expected a number between 0 and 1, got ${threshold}`, { field: 'threshold', value: threshold });
+  const ref = await fitReference(engine, reference, opts, threshold);
+  const cols = opts.current ?? opts.reference;
+  const rows = await checkColumns(engine, current, cols, threshold);
+  if (rows < chunks) throw new RetrainError(FailureType.Config, `chunks: ${chunks} chunks need at least as many rows; ${current.location} has ${rows}`, { field: 'chunks', value: chunks });
+  const [whole] = await estimateChunks(engine, current, cols, threshold, ref.calibration, rows, 1);
+  const parts = chunks > 1 ? await estimateChunks(engine, current, cols, threshold, ref.calibration, rows, chunks) : [];
+  return {
+    reference: { location: reference.location, rows: ref.rows, calibrated: ref.calibration !== null, realized: ref.realized },
+    current: { location: current.location, rows },
+    whole: toEstimate(whole!, ref.components),
+    chunks: parts.map((p) => toEstimate(p, ref.components)),
+  };
+}

@@ -1,0 +1,95 @@
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { DataEngine } from '../../src/data/engine.js';
+import { estimateCbpe, type ChunkEstimate } from '../../src/data/estimate/cbpe.js';
+import { calibrate, fitIsotonic } from '../../src/data/estimate/isotonic.js';
+import { METRICS, realizedMetrics, rocAuc } from '../../src/data/estimate/realized.js';
+import { RetrainError } from '../../src/errors.js';
+
+// NannyML 0.13.1 CBPE on its synthetic car-loan data (test/fixtures/estimate/make_nannyml.py writes both).
+const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/estimate');
+type Nml = { value: number; sampling_error: number; lower_confidence_boundary: number; upper_confidence_boundary: number };
+type NmlChunk = { start: number; end: number } & Record<string, Nml>;
+const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected-nannyml.json'), 'utf8')) as { needsCalibration: boolean; whole: NmlChunk; chunks: NmlChunk[] };
+const reference = { location: path.join(FIXTURES, 'reference.csv'), format: 'csv' as const };
+const current = { location: path.join(FIXTURES, 'current.csv'), format: 'csv' as const };
+const opts = { target: 'repaid', reference: { proba: 'proba', pred: 'pred' } };
+
+let engine: DataEngine;
+before(async () => (engine = await DataEngine.open()));
+after(() => engine.close());
+
+function agrees(ours: ChunkEstimate, theirs: NmlChunk, where: string) {
+  assert.equal(ours.start, theirs.start, `${where}: start`);
+  assert.equal(ours.end, theirs.end, `${where}: end`);
+  for (const m of ['roc_auc', 'accuracy'] as const) {
+    const d = Math.abs(ours.metrics[m].value - theirs[m]!.value);
+    assert.ok(d <= 0.005, `${where} ${m}: ours ${ours.metrics[m].value}, NannyML ${theirs[m]!.value} (|d| = ${d})`);
+  }
+  for (const m of METRICS) {
+    const d = Math.abs(ours.metrics[m].value - theirs[m]!.value);
+    assert.ok(d <= 0.01, `${where} ${m}: ours ${ours.metrics[m].value}, NannyML ${theirs[m]!.value}`);
+    const se = ours.metrics[m].samplingError;
+    assert.ok(Math.abs(se - theirs[m]!.sampling_error) <= 1e-6 + 1e-3 * se, `${where} ${m} sampling error: ours ${se}, NannyML ${theirs[m]!.sampling_error}`);
+  }
+}
+
+describe('CBPE agrees with NannyML', () => {
+  it('whole period: ROC AUC and accuracy within 0.005, sampling errors equal', async () => {
+    const r = await estimateCbpe(engine, reference, current, opts);
+    assert.equal(r.reference.calibrated, expected.needsCalibration);
+    agrees(r.whole, expected.whole, 'whole');
+  });
+  it('10 chunks: ROC AUC and accuracy within 0.005 per chunk', async () => {
+    const r = await estimateCbpe(engine, reference, current, { ...opts, chunks: 10 });
+    assert.equal(r.chunks.length, expected.chunks.length);
+    r.chunks.forEach((c, i) => agrees(c, expected.chunks[i]!, `chunk ${i}`));
+  });
+  // CBPE assumes calibration carries over (no concept shift). The fixture's first half has no shift; its second half
+  // has a covariate shift under which the fixture's (misspecified) logistic model is no longer calibrated, so there
+  // both tools' bands miss: the test states the rate where the assumption holds and that the misses are NannyML's too.
+  it('the band covers the realised value where labels are known: 25 of 25 unshifted chunk-metrics, and as often as NannyML\'s under shift', async () => {
+    const r = await estimateCbpe(engine, reference, current, { ...opts, chunks: 10 });
+    const cols = await engine.columns(`SELECT proba::DOUBLE, repaid::DOUBLE, pred::DOUBLE FROM read_csv($1) `, [current.location]);
+    const [p, y, yhat] = cols.map((c) => Float64Array.from(c as number[]));
+    const coverage = { ours: [0, 0], nannyml: [0, 0] };
+    const misses: string[] = [];
+    r.chunks.forEach((c, i) => {
+      const real = realizedMetrics(p!.subarray(c.start, c.end), y!.subarray(c.start, c.end), yhat!.subarray(c.start, c.end));
+      const half = c.start < 5000 ? 0 : 1;
+      for (const m of METRICS) {
+        const theirs = expected.chunks[i]![m]!;
+        if (c.metrics[m].lower <= real[m] && real[m] <= c.metrics[m].upper) coverage.ours[half]!++;
+        else if (half === 0) misses.push(`${c.start}-${c.end} ${m}: ${real[m]} outside [${c.metrics[m].lower}, ${c.metrics[m].upper}]`);
+        if (theirs.lower_confidence_boundary <= real[m] && real[m] <= theirs.upper_confidence_boundary) coverage.nannyml[half]!++;
+      }
+    });
+    assert.equal(coverage.ours[0], 25, misses.join('; '));
+    assert.equal(coverage.ours[1], coverage.nannyml[1], `under shift: ours covers ${coverage.ours[1]} of 25, NannyML ${coverage.nannyml[1]}`);
+  });
+});
+
+describe('CBPE building blocks', () => {
+  it('isotonic fit pools violators and interpolates between distinct scores, clipped outside', () => {
+    const fit = fitIsotonic(Float64Array.from([0.1, 0.2, 0.2, 0.3, 0.4]), Float64Array.from([0, 1, 0, 0, 1]));
+    // 0.2 pools to 0.5, then violates 0.3 (0): block {0.2, 0.3} = 1/3.
+    assert.deepEqual([...fit.x], [0.1, 0.2, 0.3, 0.4]);
+    assert.deepEqual([...fit.y].map((v) => Number(v.toFixed(6))), [0, 0.333333, 0.333333, 1]);
+    assert.equal(calibrate(fit, 0), 0);
+    assert.equal(calibrate(fit, 1), 1);
+    assert.ok(Math.abs(calibrate(fit, 0.35) - (1 / 3 + 0.5 * (2 / 3))) < 1e-12);
+  });
+  it('realised ROC AUC counts ties one half', () => {
+    assert.equal(rocAuc(Float64Array.from([0.5, 0.5]), Float64Array.from([0, 1])), 0.5);
+    assert.equal(rocAuc(Float64Array.from([0.1, 0.4, 0.35, 0.8]), Float64Array.from([0, 0, 1, 1])), 0.75);
+  });
+  it('a score outside [0, 1] is refused, naming file, column and value', async () => {
+    await assert.rejects(estimateCbpe(engine, reference, reference, { ...opts, current: { proba: 'repaid', pred: 'pred' }, target: 'proba' }), (e: unknown) => {
+      assert.ok(e instanceof RetrainError);
+      assert.match(e.message, /reference\.csv.*"proba".*not a label 0 or 1/);
+      return true;
+    });
+  });
+});
