@@ -1,9 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { execa } from 'execa';
 import { after, before, describe, it } from 'node:test';
 import { DataEngine } from '../../src/data/engine.js';
 import { estimateCbpe, type ChunkEstimate } from '../../src/data/estimate/cbpe.js';
+import { estimatePerformance } from '../../src/data/estimate/evidence.js';
 import { calibrate, fitIsotonic } from '../../src/data/estimate/isotonic.js';
 import { METRICS, realizedMetrics, rocAuc } from '../../src/data/estimate/realized.js';
 import { RetrainError } from '../../src/errors.js';
@@ -86,10 +89,38 @@ describe('CBPE building blocks', () => {
     assert.equal(rocAuc(Float64Array.from([0.1, 0.4, 0.35, 0.8]), Float64Array.from([0, 0, 1, 1])), 0.75);
   });
   it('a score outside [0, 1] is refused, naming file, column and value', async () => {
-    await assert.rejects(estimateCbpe(engine, reference, reference, { ...opts, current: { proba: 'repaid', pred: 'pred' }, target: 'proba' }), (e: unknown) => {
+    const bad = path.join(mkdtempSync(path.join(tmpdir(), 'cbpe-')), 'bad.csv');
+    writeFileSync(bad, 'proba,pred\n0.2,0\n1.5,1\n');
+    await assert.rejects(estimateCbpe(engine, reference, { location: bad }, opts), (e: unknown) => {
       assert.ok(e instanceof RetrainError);
-      assert.match(e.message, /reference\.csv.*"proba".*not a label 0 or 1/);
+      assert.match(e.message, /bad\.csv: 1 row\(s\) of "proba" are not probabilities in \[0, 1\] \(e\.g\. "1\.5"\)/);
       return true;
     });
+  });
+  it('a reference label other than 0/1 is refused (binary classification only)', async () => {
+    await assert.rejects(estimateCbpe(engine, reference, current, { ...opts, target: 'proba' }), /reference\.csv: .* of "proba" are not a label 0 or 1/);
+  });
+});
+
+describe('estimatePerformance (what the check step calls) and the CLI', () => {
+  it('returns the trigger evidence: one metric, its band, and the reference\'s realised value', async () => {
+    const e = await estimatePerformance(engine, reference, current, { ...opts, metric: 'roc_auc' });
+    const labels = await engine.columns(`SELECT proba::DOUBLE, repaid::DOUBLE FROM read_csv($1)`, [reference.location]);
+    const realised = rocAuc(Float64Array.from(labels[0] as number[]), Float64Array.from(labels[1] as number[]));
+    assert.equal(e.metric, 'roc_auc');
+    assert.ok(Math.abs(e.value - expected.whole.roc_auc!.value) <= 0.005);
+    assert.ok(Math.abs(e.lower - expected.whole.roc_auc!.lower_confidence_boundary) <= 0.005);
+    assert.ok(Math.abs(e.upper - expected.whole.roc_auc!.upper_confidence_boundary) <= 0.005);
+    assert.ok(Math.abs(e.reference - realised) < 1e-12);
+  });
+  it('retrain data estimate --json prints the report, per chunk with --chunks', async () => {
+    const bin = path.resolve(import.meta.dirname, '../../bin/retrain.js');
+    const out = await execa(process.execPath, [bin, 'data', 'estimate', reference.location, current.location, '--target', 'repaid', '--proba', 'proba', '--pred', 'pred', '--chunks', '10', '--json']);
+    const report = JSON.parse(out.stdout) as { whole: ChunkEstimate; chunks: ChunkEstimate[] };
+    assert.equal(report.chunks.length, 10);
+    assert.ok(Math.abs(report.whole.metrics.accuracy.value - expected.whole.accuracy!.value) <= 0.005);
+    const human = await execa(process.execPath, [bin, 'data', 'estimate', reference.location, current.location, '--target', 'repaid', '--proba', 'proba']);
+    assert.match(human.stdout, /calibrated \(isotonic\)/);
+    assert.match(human.stdout, /roc_auc/);
   });
 });

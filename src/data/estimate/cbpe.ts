@@ -65,7 +65,7 @@ const predExpr = (c: ScoreColumns, threshold: number) =>
   c.pred ? `CAST(${ident(c.pred)} AS DOUBLE)` : `CASE WHEN CAST(${ident(c.proba)} AS DOUBLE) >= ${threshold} THEN 1.0 ELSE 0.0 END`;
 
 /** Refuses what the estimate cannot use: missing columns, NULL or out-of-range scores, classes other than 0/1. */
-async function checkColumns(engine: DataEngine, side: DatasetSide, cols: ScoreColumns, threshold: number, target?: string): Promise<number> {
+async function checkColumns(engine: DataEngine, side: DatasetSide, cols: ScoreColumns, target?: string): Promise<number> {
   const reader = await engine.reader(side.location, side.format ?? 'auto');
   const names = (await engine.rows(`SELECT column_name FROM (DESCRIBE SELECT * FROM ${reader})`, [side.location], side.location)).map((r) => String(r.column_name));
   for (const [field, col] of [['proba', cols.proba], ['pred', cols.pred], ['target', target]] as const) {
@@ -85,7 +85,6 @@ async function checkColumns(engine: DataEngine, side: DatasetSide, cols: ScoreCo
   if (Number(r!.bad_proba)) throw fail(side.location, `${r!.bad_proba} row(s) of "${cols.proba}" are not probabilities in [0, 1] (e.g. ${JSON.stringify(r!.bad_proba_sample)})`, { field: cols.proba, value: r!.bad_proba_sample });
   if (Number(r!.bad_pred ?? 0)) throw fail(side.location, `${r!.bad_pred} row(s) of "${cols.pred}" are not a class 0 or 1`, { field: cols.pred });
   if (Number(r!.bad_target ?? 0)) throw fail(side.location, `${r!.bad_target} row(s) of "${target}" are not a label 0 or 1 (binary classification only)`, { field: target });
-  void threshold;
   return n;
 }
 
@@ -97,7 +96,7 @@ interface ReferenceFit {
 }
 
 async function fitReference(engine: DataEngine, side: DatasetSide, opts: EstimateOptions, threshold: number): Promise<ReferenceFit> {
-  const rows = await checkColumns(engine, side, opts.reference, threshold, opts.target);
+  const rows = await checkColumns(engine, side, opts.reference, opts.target);
   const reader = await engine.reader(side.location, side.format ?? 'auto');
   const p = `CAST(${ident(opts.reference.proba)} AS DOUBLE)`;
   const code = `(CAST(${ident(opts.target)} AS DOUBLE) * 2 + ${predExpr(opts.reference, threshold)})`;
@@ -131,7 +130,6 @@ function calibratedSql(fit: IsotonicFit | null): { knots: string; join: string; 
 }
 
 interface ChunkSums {
-  chunk: number;
   n: number;
   tp: number;
   fp: number;
@@ -142,29 +140,33 @@ interface ChunkSums {
   end: number;
 }
 
-async function estimateChunks(engine: DataEngine, side: DatasetSide, cols: ScoreColumns, threshold: number, fit: IsotonicFit | null, rows: number, chunks: number): Promise<ChunkSums[]> {
+/** One pass over the current data for the rows [start, end) in file order, or all rows. */
+async function estimateRange(engine: DataEngine, side: DatasetSide, cols: ScoreColumns, threshold: number, fit: IsotonicFit | null, range: { start: number; end: number } | null): Promise<ChunkSums> {
   const reader = await engine.reader(side.location, side.format ?? 'auto');
-  const size = Math.floor(rows / chunks);
   const cal = calibratedSql(fit);
+  // File order matters only for chunks; the whole period skips the row numbering.
+  const position = range ? 'row_number() OVER () - 1 AS i' : '0 AS i';
+  const where = range ? `WHERE i >= ${range.start} AND i < ${range.end}` : '';
   // Expected ROC AUC: rows by score descending, each adds (1 - c) false and c true positives; the area is the sum
-  // of trapezoids. Rows with one score lie on one straight segment, so grouping them first changes nothing.
+  // of trapezoids. Rows with one score lie on one straight segment, so grouping them first changes nothing (and a
+  // GROUP BY on the score is 3× faster than sorting every row at 10M rows).
   const sql = `
     WITH ${cal.knots}
-    src AS (SELECT CAST(${ident(cols.proba)} AS DOUBLE) AS p, ${predExpr(cols, threshold)} AS pred,
-                   LEAST((row_number() OVER () - 1) // ${size}, ${chunks - 1}) AS chunk,
-                   row_number() OVER () - 1 AS i
-            FROM ${reader}),
-    cal AS (SELECT s.chunk, s.i, s.p, s.pred, ${cal.value} AS c FROM src s ${cal.join}),
-    conf AS (SELECT chunk, count(*) AS n, min(i) AS start_, max(i) + 1 AS end_,
+    src AS (SELECT * FROM (SELECT CAST(${ident(cols.proba)} AS DOUBLE) AS p, ${predExpr(cols, threshold)} AS pred, ${position}
+            FROM ${reader}) ${where}),
+    cal AS (SELECT s.p, s.pred, ${cal.value} AS c FROM src s ${cal.join}),
+    conf AS (SELECT count(*) AS n,
                     sum(CASE WHEN pred = 1 THEN c ELSE 0 END) AS tp, sum(CASE WHEN pred = 1 THEN 1 - c ELSE 0 END) AS fp,
                     sum(CASE WHEN pred = 0 THEN c ELSE 0 END) AS fn, sum(CASE WHEN pred = 0 THEN 1 - c ELSE 0 END) AS tn
-             FROM cal GROUP BY chunk),
-    g AS (SELECT chunk, p, sum(c) AS t, count(*) - sum(c) AS f FROM cal GROUP BY chunk, p),
-    w AS (SELECT chunk, t, f, coalesce(sum(t) OVER (PARTITION BY chunk ORDER BY p DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM g),
-    area AS (SELECT chunk, sum(f * (2 * before + t)) / (2 * sum(t) * sum(f)) AS auc FROM w GROUP BY chunk)
-    SELECT conf.*, area.auc FROM conf JOIN area USING (chunk) ORDER BY chunk`;
-  const out = await engine.rows(sql, [side.location], side.location);
-  return out.map((r) => ({ chunk: Number(r.chunk), n: Number(r.n), tp: Number(r.tp), fp: Number(r.fp), fn: Number(r.fn), tn: Number(r.tn), auc: r.auc === null ? NaN : Number(r.auc), start: Number(r.start_), end: Number(r.end_) }));
+             FROM cal),
+    g AS (SELECT p, sum(c) AS t, count(*) - sum(c) AS f FROM cal GROUP BY p),
+    w AS (SELECT t, f, coalesce(sum(t) OVER (ORDER BY p DESC ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS before FROM g),
+    area AS (SELECT sum(f * (2 * before + t)) / (2 * sum(t) * sum(f)) AS auc FROM w)
+    SELECT conf.*, area.auc FROM conf, area`;
+  const [r] = await engine.rows(sql, [side.location], side.location);
+  if (!r || !Number(r.n)) throw new RetrainError(FailureType.DataValidation, `${side.location}: no rows in ${range ? `rows ${range.start}–${range.end}` : 'the file'}`, { file: side.location });
+  const start = range?.start ?? 0;
+  return { n: Number(r.n), tp: Number(r.tp), fp: Number(r.fp), fn: Number(r.fn), tn: Number(r.tn), auc: r.auc === null ? NaN : Number(r.auc), start, end: start + Number(r.n) };
 }
 
 function toEstimate(s: ChunkSums, components: SamplingComponents): ChunkEstimate {
@@ -186,14 +188,19 @@ export async function estimateCbpe(engine: DataEngine, reference: DatasetSide, c
   if (!(threshold > 0 && threshold < 1)) throw new RetrainError(FailureType.Config, `threshold: expected a number between 0 and 1, got ${threshold}`, { field: 'threshold', value: threshold });
   const ref = await fitReference(engine, reference, opts, threshold);
   const cols = opts.current ?? opts.reference;
-  const rows = await checkColumns(engine, current, cols, threshold);
+  const rows = await checkColumns(engine, current, cols);
   if (rows < chunks) throw new RetrainError(FailureType.Config, `chunks: ${chunks} chunks need at least as many rows; ${current.location} has ${rows}`, { field: 'chunks', value: chunks });
-  const [whole] = await estimateChunks(engine, current, cols, threshold, ref.calibration, rows, 1);
-  const parts = chunks > 1 ? await estimateChunks(engine, current, cols, threshold, ref.calibration, rows, chunks) : [];
+  const whole = await estimateRange(engine, current, cols, threshold, ref.calibration, null);
+  // One query per chunk: a GROUP BY (chunk, score) over all chunks at once was 4× slower at 10M rows (one huge hash table).
+  const size = Math.floor(rows / chunks);
+  const parts: ChunkSums[] = [];
+  for (let k = 0; chunks > 1 && k < chunks; k++) {
+    parts.push(await estimateRange(engine, current, cols, threshold, ref.calibration, { start: k * size, end: k === chunks - 1 ? rows : (k + 1) * size }));
+  }
   return {
     reference: { location: reference.location, rows: ref.rows, calibrated: ref.calibration !== null, realized: ref.realized },
     current: { location: current.location, rows },
-    whole: toEstimate(whole!, ref.components),
+    whole: toEstimate(whole, ref.components),
     chunks: parts.map((p) => toEstimate(p, ref.components)),
   };
 }

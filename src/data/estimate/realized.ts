@@ -33,8 +33,12 @@ export function realizedMetrics(score: Float64Array, label: Float64Array, pred: 
   let fn = 0;
   let tn = 0;
   for (let i = 0; i < label.length; i++) {
-    if (pred[i] === 1) label[i] === 1 ? tp++ : fp++;
-    else label[i] === 1 ? fn++ : tn++;
+    const positive = label[i] === 1;
+    if (pred[i] === 1) {
+      if (positive) tp++;
+      else fp++;
+    } else if (positive) fn++;
+    else tn++;
   }
   return { roc_auc: rocAuc(score, label), ...fromConfusion(tp, fp, fn, tn) };
 }
