@@ -95,6 +95,11 @@ export const modelSchema = z.strictObject({
   taskQueues: z
     .strictObject({ training: z.string().optional().describe('queue for train/evaluate, e.g. a GPU pool') })
     .prefault({}),
+}).superRefine((m, ctx) => {
+  // Without the probability column the check cannot estimate, and the rule would silently never fire.
+  if (m.trigger.estimatedDrop && !m.estimate) {
+    ctx.addIssue({ code: 'custom', path: ['trigger', 'estimatedDrop'], message: "needs the model's estimate: { proba: <column of data.current> }" });
+  }
 });
 
 export const modelName = z

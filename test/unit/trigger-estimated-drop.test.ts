@@ -62,5 +62,8 @@ describe('trigger rule estimatedDrop', () => {
     const base = { data: { current: 'x.csv', evaluation: 'e.csv', target: 'y' }, train: { command: ['true'] }, evaluate: { command: ['true'] }, promotion: { metric: 'auc' } };
     assert.deepEqual(modelSchema.parse({ ...base, estimate: { proba: 'score' } }).estimate, { proba: 'score', threshold: 0.5 });
     assert.equal(modelSchema.safeParse({ ...base, estimate: { pred: 'p' } }).success, false);
+    const orphan = modelSchema.safeParse({ ...base, trigger: { estimatedDrop: { floor: 0.8 } } });
+    assert.equal(orphan.success, false);
+    assert.match(JSON.stringify(orphan.error?.issues), /trigger.*estimatedDrop.*needs the model's estimate/);
   });
 });
