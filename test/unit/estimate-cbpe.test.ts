@@ -102,6 +102,24 @@ describe('CBPE building blocks', () => {
   });
 });
 
+describe('CBPE per period (--by <time column> --every)', () => {
+  it('weekly-style periods give the same estimates as the equal row chunks they coincide with', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'cbpe-period-'));
+    const timed = path.join(dir, 'timed.parquet');
+    // 2,000 rows per week starting on Monday 2026-01-05, in file order.
+    await engine.rows(`COPY (SELECT *, TIMESTAMP '2026-01-05' + INTERVAL 1 minute * ((row_number() OVER () - 1) * 7 * 1440 // 2000) AS ts FROM read_csv($1)) TO '${timed}' (FORMAT parquet)`, [current.location]);
+    const byTime = await estimateCbpe(engine, reference, { location: timed }, { ...opts, period: { by: 'ts', every: '1w' } });
+    const byRows = await estimateCbpe(engine, reference, current, { ...opts, chunks: 5 });
+    assert.equal(byTime.chunks.length, 5);
+    assert.deepEqual(byTime.chunks.map((c) => c.period?.from), ['2026-01-05T00:00:00Z', '2026-01-12T00:00:00Z', '2026-01-19T00:00:00Z', '2026-01-26T00:00:00Z', '2026-02-02T00:00:00Z']);
+    byTime.chunks.forEach((c, i) => {
+      assert.equal(c.end - c.start, 2000);
+      for (const m of METRICS) assert.ok(Math.abs(c.metrics[m].value - byRows.chunks[i]!.metrics[m].value) < 1e-9, `period ${i} ${m}`);
+    });
+    await assert.rejects(estimateCbpe(engine, reference, { location: timed }, { ...opts, period: { by: 'ts', every: '1 week' } }), /every: expected a whole number of hours, days or weeks/);
+  });
+});
+
 describe('estimatePerformance (what the check step calls) and the CLI', () => {
   it('returns the trigger evidence: one metric, its band, and the reference\'s realised value', async () => {
     const e = await estimatePerformance(engine, reference, current, { ...opts, metric: 'roc_auc' });

@@ -92,20 +92,23 @@ export function registerData(program: Command): void {
     );
   data
     .command('estimate <reference> <current>')
-    .description("performance without labels (CBPE): calibrate on the labelled reference, estimate ROC AUC, accuracy, precision, recall, F1 on current")
+    .description('performance without labels (CBPE): calibrate on the labelled reference, estimate ROC AUC, accuracy, precision, recall, F1 on current')
     .requiredOption('--target <label>', "the reference's label column (0/1)")
     .requiredOption('--proba <col>', 'predicted probability of class 1 (both files)')
     .option('--pred <col>', 'predicted class 0/1 (both files; default: proba >= threshold)')
     .option('--threshold <x>', 'class 1 when proba >= this (without --pred)', Number, 0.5)
     .option('--chunks <n>', 'also estimate per chunk: n equal-size chunks of current, in file order', (v) => Number(v))
+    .option('--by <column>', 'or estimate per period of this timestamp column (with --every)')
+    .option('--every <period>', 'period length with --by: 1w (weeks start Monday), 1d, 6h', '1w')
     .option('--json', 'machine-readable output')
-    .action((ref: string, cur: string, o: { target: string; proba: string; pred?: string; threshold: number; chunks?: number; json?: boolean }) =>
+    .action((ref: string, cur: string, o: { target: string; proba: string; pred?: string; threshold: number; chunks?: number; by?: string; every: string; json?: boolean }) =>
       withEngine(async (e) => {
         const report = await estimateCbpe(e, side(ref, 'auto'), side(cur, 'auto'), {
           target: o.target,
           reference: { proba: o.proba, ...(o.pred ? { pred: o.pred } : {}) },
           threshold: o.threshold,
           ...(o.chunks !== undefined ? { chunks: o.chunks } : {}),
+          ...(o.by ? { period: { by: o.by, every: o.every } } : {}),
         });
         if (o.json) return printJson(report);
         const r = report.reference;
@@ -117,7 +120,7 @@ export function registerData(program: Command): void {
         })));
         if (report.chunks.length) {
           const cell = (c: ChunkEstimate, m: (typeof METRICS)[number]) => `${fmt(c.metrics[m].value)} ±${fmt(3 * c.metrics[m].samplingError, 3)}`;
-          print(table(['rows', ...METRICS], report.chunks.map((c) => [`${c.start}–${c.end}`, ...METRICS.map((m) => cell(c, m))])));
+          print(table([o.by ? 'period from' : 'rows', ...METRICS], report.chunks.map((c) => [c.period ? `${c.period.from.slice(0, 16)} (${c.end} rows)` : `${c.start}–${c.end}`, ...METRICS.map((m) => cell(c, m))])));
         }
       }),
     );
