@@ -25,7 +25,7 @@ async function withEngine<T>(fn: (e: DataEngine) => Promise<T>): Promise<T> {
 const side = (p: string, format: DataFormat) => ({ location: path.resolve(p), format });
 
 export function registerData(program: Command): void {
-  const data = program.command('data').description('look at datasets before you automate: fingerprint, profile, validate, drift');
+  const data = program.command('data').description('look at datasets before you automate: fingerprint, profile, validate, drift, estimate');
   data
     .command('fingerprint <path>')
     .description('sha256 over the files (sorted), row count and schema')
