@@ -7,12 +7,14 @@
  *   npm run bench -- --only latency,overhead,scale  the Temporal-side benchmarks
  *   npm run bench -- --only evidently --evidently-rows 100000
  *   npm run bench -- --only skip --fingerprint-gib 2    skipped-check CPU and cached fingerprints
+ *   npm run bench -- --only estimate --rows 10000000  performance estimated without labels (CBPE) vs NannyML
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchDrift, benchEvidently, benchValidation, type DriftBenchResult, type EvidentlyBenchResult, type ValidationBenchResult } from './drift.js';
+import { benchEstimate, type EstimateBenchResult } from './estimate.js';
 import { benchControllerScale, benchPipelineOverhead, benchTriggerLatency, workflowBundle, type LatencyResult, type OverheadResult, type ScaleResult } from './temporal.js';
 import { benchSkipCheck, type SkipBenchResult } from './skip-check.js';
 import { connectClient, connectNative } from '../src/temporal/connection.js';
@@ -25,13 +27,15 @@ interface Results {
   drift?: Record<string, At<DriftBenchResult>>;
   evidently?: At<EvidentlyBenchResult>;
   validation?: Record<string, At<ValidationBenchResult>>;
+  /** CBPE estimator runs by row count of the current data. */
+  estimate?: Record<string, At<EstimateBenchResult>>;
   latency?: At<LatencyResult>;
   overhead?: At<OverheadResult>;
   scale?: At<ScaleResult>;
   skip?: At<SkipBenchResult>;
 }
 
-const ALL = 'drift,validation,evidently,latency,overhead,scale,skip';
+const ALL = 'drift,validation,estimate,evidently,latency,overhead,scale,skip';
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
@@ -61,6 +65,12 @@ if (wanted.has('validation')) {
   const rows = Number(values.rows);
   say(`validation: ${rows.toLocaleString()} rows × 20 columns, ours vs pandas …`);
   results.validation = { ...results.validation, [rows]: { ...(await benchValidation(rows)), at } };
+  save();
+}
+if (wanted.has('estimate')) {
+  const rows = Number(values.rows);
+  say(`estimate: CBPE on ${rows.toLocaleString()} unlabelled rows, ours vs NannyML …`);
+  results.estimate = { ...results.estimate, [rows]: { ...(await benchEstimate(rows)), at } };
   save();
 }
 if (wanted.has('evidently')) {

@@ -76,6 +76,28 @@ try {
   process.exitCode = 1;
 }
 
+// NannyML in its own venv, keyed by version: test/fixtures/estimate/make_nannyml.py regenerates the CBPE reference
+// values with it, and the estimator bench compares against it. Tests never run it (the expected values are committed).
+const NANNYML_VERSION = '0.13.1';
+const nannymlVenv = path.join(TOOLS_DIR, 'nannyml');
+const nannymlPython = path.join(nannymlVenv, 'bin', 'python');
+try {
+  if (!existsSync(nannymlPython)) {
+    say(`creating ${nannymlVenv} (Python venv) …`);
+    await execa('python3', ['-m', 'venv', nannymlVenv]);
+  }
+  const env = { ...process.env, NML_DISABLE_USAGE_LOGGING: '1' };
+  const have = await execa(nannymlPython, ['-c', 'import nannyml, statsmodels; print(nannyml.__version__)'], { reject: false, env });
+  if (have.stdout.trim() !== NANNYML_VERSION) {
+    say(`installing nannyml==${NANNYML_VERSION} and statsmodels into ${nannymlVenv} …`);
+    await execa(nannymlPython, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `nannyml==${NANNYML_VERSION}`, 'statsmodels'], { stdio: 'inherit', env });
+  }
+  say(`nannyml ready: ${nannymlPython}`);
+} catch (err) {
+  // Optional: only regenerating the CBPE fixture and the estimator bench need it.
+  say(`nannyml unavailable (${(err as Error).message.split('\n')[0]}); make_nannyml.py and the estimate bench cannot run`);
+}
+
 // DVC in its own venv, cached per user and version outside the clone (a fresh CI clone reuses it).
 // The DVC tests run it; at run time users' own `dvc` (PATH or RETRAIN_DVC_PATH) is used.
 const dvcDir = dvcVenv();

@@ -9,6 +9,7 @@ import type { DataEngine } from '../data/engine.js';
 import { classesIn, compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
 import { rowIdentifierColumns } from '../data/drift/id-columns.js';
+import { estimatePerformance } from '../data/estimate/evidence.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
@@ -52,7 +53,7 @@ const snapshotFile = (plan: ModelPlan, sha256: string) => path.join(dataDir(plan
 const snapshotsDir = (plan: ModelPlan) => path.join(plan.stateDir, 'snapshots', plan.name);
 /** Unreferenced snapshots (runs that failed before register) are kept this long, then removed. */
 const UNREFERENCED_SNAPSHOT_MS = 7 * 24 * 3600_000;
-const COSTLY: CostlyEvidence[] = ['drift', 'prediction_drift', 'score'];
+const COSTLY: CostlyEvidence[] = ['drift', 'prediction_drift', 'score', 'estimate'];
 
 /**
  * The classes a classBalance rule expects: the target's `allowed` values, plus the labels in the production model's
@@ -174,19 +175,22 @@ export function createPipelineSteps(deps: ActivityDeps) {
         drift: t.dataDrift || t.driftColumns.length > 0,
         prediction_drift: Boolean(t.predictionDrift && predictionColumn),
         score: t.performanceFloor !== undefined || (t.maxRelativeDrop !== undefined && baseline !== undefined && baseline !== 0),
+        estimate: Boolean(t.estimatedDrop && plan.estimate),
       };
-      const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null };
+      const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null, estimate: production !== null };
       const usable = COSTLY.filter((w) => readers[w] && available[w]);
       const wanted = input.decision ? planEvidence(plan.trigger, cheap, input.decision.context, input.decision.memory, usable) : { all: true, need: [] };
       // `all` is what every check computed before: drift whenever there is a reference, a score whenever a performance rule is set.
       const wantsPerformance = t.performanceFloor !== undefined || t.maxRelativeDrop !== undefined;
-      const want = (w: CostlyEvidence) => available[w] && ((wanted.all && (w !== 'score' || wantsPerformance)) || wanted.need.includes(w));
+      const allOf = (w: CostlyEvidence) => (w === 'score' ? wantsPerformance : w === 'estimate' ? readers.estimate : true);
+      const want = (w: CostlyEvidence) => available[w] && ((wanted.all && allOf(w)) || wanted.need.includes(w));
       const notComputed: NotComputed[] = [];
       for (const w of COSTLY) {
         if (want(w)) continue;
         if (!available[w]) {
-          if (readers[w] && w !== 'score') notComputed.push({ what: w, why: 'no reference data (set data.reference, or production\'s training snapshot is missing)', kind: 'unavailable' });
+          if (readers[w] && w !== 'score' && w !== 'estimate') notComputed.push({ what: w, why: 'no reference data (set data.reference, or production\'s training snapshot is missing)', kind: 'unavailable' });
         } else if (!readers[w]) {
+          if (w === 'estimate') continue;
           if (w !== 'score') notComputed.push({ what: w, why: 'no trigger rule uses it', kind: 'unused' });
           else if (wantsPerformance) notComputed.push({ what: w, why: `production recorded no non-zero ${plan.promotion.metric} to measure a relative drop from`, kind: 'unused' });
         } else {
@@ -225,8 +229,9 @@ export function createPipelineSteps(deps: ActivityDeps) {
       }
       // Performance evidence: production scored on today's evaluation data vs the value it was promoted with.
       let performance: CheckResult['performance'] = null;
+      let scored: Record<string, number> | undefined;
       if (production && want('score')) {
-        const metrics = await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
+        const metrics = (scored = await scoreModel(plan, input.runId, 'check-production', production.artifactUri));
         const metric = plan.promotion.metric;
         const current = metrics[metric];
         if (current === undefined) {
@@ -234,7 +239,25 @@ export function createPipelineSteps(deps: ActivityDeps) {
         }
         performance = { metric, direction: plan.promotion.direction, current, baseline: production.metrics[metric] ?? null };
       }
-      return { ...cheap, drift, predictionDrift, performance, ...(notComputed.length ? { notComputed } : {}) };
+      // Performance without labels: production's predictions on its labelled evaluation data calibrate the estimate of
+      // its performance on today's data, whose probabilities are a column of data.current (models.<m>.estimate).
+      let estimate: CheckResult['estimate'];
+      if (production && want('estimate') && t.estimatedDrop && plan.estimate) {
+        if (!scored) await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
+        const predictions = path.join(runDir(plan.stateDir, plan.name, input.runId), 'evaluate-check-production', CONTRACT.predictionsFile);
+        if (!existsSync(predictions)) {
+          throw new RetrainError(FailureType.Contract, `${predictions}: missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`, { file: predictions });
+        }
+        const refColumns = new Set((await describe(engine, predictions, 'csv')).map((c) => c.name));
+        estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: plan.data.current, format: plan.data.format }, {
+          target: 'label',
+          reference: { proba: 'score', ...(refColumns.has('prediction') ? { pred: 'prediction' } : {}) },
+          current: { proba: plan.estimate.proba, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) },
+          threshold: plan.estimate.threshold,
+          metric: t.estimatedDrop.metric,
+        });
+      }
+      return { ...cheap, drift, predictionDrift, performance, ...(estimate ? { estimate } : {}), ...(notComputed.length ? { notComputed } : {}) };
     },
 
     /**

@@ -34,6 +34,8 @@ export interface CheckInput {
 }
 
 export interface CheckResult {
+  /** Performance estimated without labels (trigger.estimatedDrop), see Evidence.estimate. */
+  estimate?: Evidence['estimate'];
   fingerprint: DataFingerprint;
   production: ProductionModel | null;
   /** The current data is byte-identical to what the production model was trained on. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
 import { cronProblem } from './cron.js';
+import { METRICS as ESTIMATE_METRICS } from '../data/estimate/realized.js';
 import {
   commandSchema,
   dataSchema,
@@ -30,6 +31,15 @@ export const triggerPolicySchema = z
     maxRelativeDrop: ratio.optional().describe('fire when the metric falls this share below its promoted value'),
     minNewRows: z.number().int().min(0).optional().describe('fire when this many rows arrived since training'),
     maxModelAge: duration.optional().describe('fire when the production model is older than this'),
+    estimatedDrop: z
+      .strictObject({
+        metric: z.enum(ESTIMATE_METRICS).default('roc_auc').describe('metric estimated without labels (CBPE)'),
+        maxRelativeDrop: ratio.optional().describe("fire when the estimate falls this share below the reference's realised value"),
+        floor: ratio.optional().describe('fire when the estimate falls below this value'),
+      })
+      .refine((e) => e.maxRelativeDrop !== undefined || e.floor !== undefined, { message: 'set maxRelativeDrop, floor or both' })
+      .optional()
+      .describe('fire on performance estimated without labels (needs the model\'s estimate settings)'),
     explicitReasons: z
       .array(z.enum(TRIGGER_REASONS))
       .default(['manual', 'business_change', 'drift_alert', 'performance_alert'])
@@ -63,6 +73,14 @@ export const modelSchema = z.strictObject({
   validation: validationSchema,
   drift: driftSchema,
   trigger: triggerPolicySchema,
+  estimate: z
+    .strictObject({
+      proba: z.string().min(1).max(500).describe("current data's column with the predicted probability of class 1"),
+      pred: z.string().min(1).max(500).optional().describe("current data's column with the predicted class (default: proba >= threshold)"),
+      threshold: z.number().gt(0).lt(1).default(0.5),
+    })
+    .optional()
+    .describe('performance estimated without labels (CBPE) for trigger.estimatedDrop'),
   promotion: promotionSchema,
   schedule: scheduleSchema.optional(),
   notify: z.array(notifySchema).default([]).describe('webhooks for this model\'s events'),
@@ -77,6 +95,11 @@ export const modelSchema = z.strictObject({
   taskQueues: z
     .strictObject({ training: z.string().optional().describe('queue for train/evaluate, e.g. a GPU pool') })
     .prefault({}),
+}).superRefine((m, ctx) => {
+  // Without the probability column the check cannot estimate, and the rule would silently never fire.
+  if (m.trigger.estimatedDrop && !m.estimate) {
+    ctx.addIssue({ code: 'custom', path: ['trigger', 'estimatedDrop'], message: "needs the model's estimate: { proba: <column of data.current> }" });
+  }
 });
 
 export const modelName = z

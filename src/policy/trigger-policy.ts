@@ -14,12 +14,20 @@ export interface Evidence {
   /** params.yaml, dvc.lock deps and train.inputs globs equal production's; missing (older results) counts as unchanged. */
   inputsUnchanged?: boolean;
   inputsChanged?: string[];
+  /**
+   * Performance estimated without labels (CBPE) on current data: the value, its band (±3 sampling errors) and the
+   * reference's realised value (production's own score on its labelled evaluation data).
+   */
+  estimate?: { metric: string; value: number; lower: number; upper: number; reference: number };
   /** Evidence the check left out, and why (absent in results from before checks were lazy). */
   notComputed?: NotComputed[];
 }
 
-/** The evidence that costs real work: a drift report over both datasets, or scoring production (a child process). */
-export type CostlyEvidence = 'drift' | 'prediction_drift' | 'score';
+/**
+ * The evidence that costs real work: a drift report over both datasets, scoring production (a child process), or
+ * estimating its performance on unlabelled current data (scoring production for its reference predictions, then CBPE).
+ */
+export type CostlyEvidence = 'drift' | 'prediction_drift' | 'score' | 'estimate';
 
 export interface NotComputed {
   what: CostlyEvidence;
@@ -52,10 +60,12 @@ export interface PolicyMemory {
 export const EMPTY_MEMORY: PolicyMemory = { lastRetrainAt: null, breaches: 0 };
 
 export interface RuleResult {
-  rule: 'data_drift' | 'column_drift' | 'prediction_drift' | 'performance_floor' | 'relative_drop' | 'new_rows' | 'model_age';
+  rule: 'data_drift' | 'column_drift' | 'prediction_drift' | 'performance_floor' | 'relative_drop' | 'estimated_drop' | 'estimated_floor' | 'new_rows' | 'model_age';
   fired: boolean;
   measured: number | string;
   threshold: number | string;
+  /** For estimates: the confidence band of the measured value. */
+  band?: { lower: number; upper: number };
   detail: string;
 }
 
@@ -140,6 +150,35 @@ export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: n
         measured: drop,
         threshold: policy.maxRelativeDrop,
         detail: `production ${metric} ${fmt(current)} is ${fmt(drop * 100)}% below its promoted ${fmt(baseline)} (limit ${fmt(policy.maxRelativeDrop * 100)}%)`,
+      });
+    }
+  }
+  if (policy.estimatedDrop && e.estimate) {
+    // Fires on the point estimate, as NannyML alerts; the band is recorded so a reader can see how sure it is.
+    // consecutiveBreaches is the guard against a noisy estimate.
+    const { metric, value, lower, upper, reference } = e.estimate;
+    const band = { lower, upper };
+    const within = `band ${fmt(lower)}–${fmt(upper)}`;
+    const { maxRelativeDrop, floor } = policy.estimatedDrop;
+    if (maxRelativeDrop !== undefined && reference > 0) {
+      const drop = (reference - value) / reference;
+      rules.push({
+        rule: 'estimated_drop',
+        fired: drop > maxRelativeDrop,
+        measured: drop,
+        threshold: maxRelativeDrop,
+        band,
+        detail: `estimated ${metric} ${fmt(value)} (${within}) is ${fmt(drop * 100)}% below the reference's ${fmt(reference)} (limit ${fmt(maxRelativeDrop * 100)}%)`,
+      });
+    }
+    if (floor !== undefined) {
+      rules.push({
+        rule: 'estimated_floor',
+        fired: value < floor,
+        measured: value,
+        threshold: floor,
+        band,
+        detail: `estimated ${metric} ${fmt(value)} (${within}) vs floor ${fmt(floor)}`,
       });
     }
   }

@@ -5,6 +5,8 @@ import { planModel } from '../../config/plan.js';
 import { DataEngine, type DataFormat } from '../../data/engine.js';
 import { rowIdentifierColumns } from '../../data/drift/id-columns.js';
 import { detectDrift, type DriftReport, type DriftTest } from '../../data/drift/detect.js';
+import { estimateCbpe, type ChunkEstimate } from '../../data/estimate/cbpe.js';
+import { METRICS } from '../../data/estimate/realized.js';
 import { fingerprint } from '../../data/fingerprint.js';
 import { profile } from '../../data/profile.js';
 import { validateDataset } from '../../data/validate.js';
@@ -23,7 +25,7 @@ async function withEngine<T>(fn: (e: DataEngine) => Promise<T>): Promise<T> {
 const side = (p: string, format: DataFormat) => ({ location: path.resolve(p), format });
 
 export function registerData(program: Command): void {
-  const data = program.command('data').description('look at datasets before you automate: fingerprint, profile, validate, drift');
+  const data = program.command('data').description('look at datasets before you automate: fingerprint, profile, validate, drift, estimate');
   data
     .command('fingerprint <path>')
     .description('sha256 over the files (sorted), row count and schema')
@@ -88,6 +90,40 @@ export function registerData(program: Command): void {
           print(`dataset drift: ${report.datasetDrift ? 'YES' : 'no'} (${fmt(report.driftedShare * 100, 1)}% of columns drifted, threshold ${report.datasetShareThreshold * 100}%)`);
         }
         if (report.datasetDrift) throw new ExitSignal(EXIT.drifted);
+      }),
+    );
+  data
+    .command('estimate <reference> <current>')
+    .description('performance without labels (CBPE): calibrate on the labelled reference, estimate ROC AUC, accuracy, precision, recall, F1 on current')
+    .requiredOption('--target <label>', "the reference's label column (0/1)")
+    .requiredOption('--proba <col>', 'predicted probability of class 1 (both files)')
+    .option('--pred <col>', 'predicted class 0/1 (both files; default: proba >= threshold)')
+    .option('--threshold <x>', 'class 1 when proba >= this (without --pred)', Number, 0.5)
+    .option('--chunks <n>', 'also estimate per chunk: n equal-size chunks of current, in file order', (v) => Number(v))
+    .option('--by <column>', 'or estimate per period of this timestamp column (with --every)')
+    .option('--every <period>', 'period length with --by: 1w (weeks start Monday), 1d, 6h', '1w')
+    .option('--json', 'machine-readable output')
+    .action((ref: string, cur: string, o: { target: string; proba: string; pred?: string; threshold: number; chunks?: number; by?: string; every: string; json?: boolean }) =>
+      withEngine(async (e) => {
+        const report = await estimateCbpe(e, side(ref, 'auto'), side(cur, 'auto'), {
+          target: o.target,
+          reference: { proba: o.proba, ...(o.pred ? { pred: o.pred } : {}) },
+          threshold: o.threshold,
+          ...(o.chunks !== undefined ? { chunks: o.chunks } : {}),
+          ...(o.by ? { period: { by: o.by, every: o.every } } : {}),
+        });
+        if (o.json) return printJson(report);
+        const r = report.reference;
+        print(`reference ${r.location}: ${r.rows} rows, ${r.calibrated ? 'calibrated (isotonic)' : 'already calibrated'}`);
+        print(`current   ${report.current.location}: ${report.current.rows} rows`);
+        print(table(['metric', 'reference (realised)', 'estimated', 'band (±3 s.e.)'], METRICS.map((m) => {
+          const x = report.whole.metrics[m];
+          return [m, fmt(r.realized[m]), fmt(x.value), `${fmt(x.lower)} – ${fmt(x.upper)}`];
+        })));
+        if (report.chunks.length) {
+          const cell = (c: ChunkEstimate, m: (typeof METRICS)[number]) => `${fmt(c.metrics[m].value)} ±${fmt(3 * c.metrics[m].samplingError, 3)}`;
+          print(table([o.by ? 'period from' : 'rows', ...METRICS], report.chunks.map((c) => [c.period ? `${c.period.from.slice(0, 16)} (${c.end} rows)` : `${c.start}–${c.end}`, ...METRICS.map((m) => cell(c, m))])));
+        }
       }),
     );
 }
