@@ -30,6 +30,15 @@ export const triggerPolicySchema = z
     maxRelativeDrop: ratio.optional().describe('fire when the metric falls this share below its promoted value'),
     minNewRows: z.number().int().min(0).optional().describe('fire when this many rows arrived since training'),
     maxModelAge: duration.optional().describe('fire when the production model is older than this'),
+    budget: z
+      .strictObject({
+        maxRetrains: z.number().int().min(1).max(100).optional().describe('at most this many retrains (candidates trained) per window'),
+        per: duration.default('7d').describe('the sliding window the budget counts over'),
+        maxTrainingTime: duration.optional().describe('at most this much time in the train step per window'),
+      })
+      .refine((b) => b.maxRetrains !== undefined || b.maxTrainingTime !== undefined, { message: 'set maxRetrains, maxTrainingTime or both' })
+      .optional()
+      .describe('a trigger over budget is skipped (forced ones override it)'),
     explicitReasons: z
       .array(z.enum(TRIGGER_REASONS))
       .default(['manual', 'business_change', 'drift_alert', 'performance_alert'])

@@ -117,7 +117,12 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   let decision: TriggerDecision | null = null;
   let configFile: string | null = null;
   let dataLocation: string | null = null;
-  const finish = async (result: PipelineResult): Promise<PipelineResult> => {
+  /** Workflow-clock bounds of the train step, for the retrain budget's training time. */
+  let trainStartMs: number | null = null;
+  let trainEndMs: number | null = null;
+  const finish = async (outcome: PipelineResult): Promise<PipelineResult> => {
+    // Histories from before budgets replay without the marker and without the field.
+    const result = trainStartMs !== null && patched('budget-training-time') ? { ...outcome, trainingMs: (trainEndMs ?? Date.now()) - trainStartMs } : outcome;
     upsertSearchAttributes([{ key: RetrainOutcome, value: result.outcome }]);
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
     const version = 'version' in result ? result.version : null;
@@ -197,7 +202,9 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     await act.validate({ plan, ...onData });
 
     enter('train');
+    trainStartMs = Date.now();
     const trained = await act.train({ plan, runId, ...onData });
+    trainEndMs = Date.now();
 
     enter('evaluate');
     const production = check.production;

@@ -15,6 +15,8 @@ export interface RunFinished {
   version: number | null;
   /** The trigger policy's consecutive-breach count, when the check step ran. */
   breaches: number | null;
+  /** Time spent in the train step, when the run reached it; what trigger.budget.maxTrainingTime counts. */
+  trainingMs?: number;
 }
 
 export const RUN_FINISHED_REASON_CHARS = 1000;
@@ -28,6 +30,7 @@ export function runFinished(workflowId: string, result: PipelineResult): RunFini
     reason: result.reason.slice(0, RUN_FINISHED_REASON_CHARS),
     version: 'version' in result ? result.version : null,
     breaches: result.decision?.breaches ?? null,
+    ...(result.trainingMs !== undefined ? { trainingMs: result.trainingMs } : {}),
   };
 }
 

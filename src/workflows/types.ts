@@ -54,6 +54,8 @@ interface Common {
   dataFingerprint: DataFingerprint | null;
   /** The trigger policy's decision, once the check step has run. */
   decision: TriggerDecision | null;
+  /** Time spent in the train step, when the run reached it (absent in results from before budgets). */
+  trainingMs?: number;
 }
 
 /** Who decided on a candidate that needed approval. */
