@@ -118,7 +118,8 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
 const LINEAR_STEPS = ['check', 'validate', 'train', 'evaluate', 'register'];
 const AFTER_REGISTER = ['approval', 'promote', 'deploy', 'watch'];
 /** Position in LINEAR_STEPS; a step past register (approval, promote, deploy, watch) means every linear step ran. */
-const linearRank = (step: string) => (AFTER_REGISTER.includes(step) ? LINEAR_STEPS.length : LINEAR_STEPS.indexOf(step));
+// `queue` (waiting for a fleet training slot) comes between validate and train.
+const linearRank = (step: string) => (AFTER_REGISTER.includes(step) ? LINEAR_STEPS.length : step === 'queue' ? LINEAR_STEPS.indexOf('validate') : LINEAR_STEPS.indexOf(step));
 
 /** The linear steps a run passed between two polls that saw `last` and then `step`. */
 export function stepsBetween(last: string, step: string): string[] {

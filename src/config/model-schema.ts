@@ -109,6 +109,12 @@ export const configSchema = z.strictObject({
         .describe('one MLflow run per pipeline decision'),
     })
     .prefault({}),
+  fleet: z
+    .strictObject({
+      maxConcurrentTrainings: z.number().int().min(1).max(1000).describe('at most this many train steps at once across all models (e.g. the GPUs)'),
+    })
+    .optional()
+    .describe('fleet-wide limits; models wait in a durable FIFO queue for a training slot'),
   models: z.record(modelName, modelSchema).refine((m) => Object.keys(m).length > 0, 'define at least one model'),
 });
 
@@ -122,3 +128,4 @@ export type ValidationConfig = ModelConfig['validation'];
 export type DriftConfig = ModelConfig['drift'];
 export type RegistryConfig = z.output<typeof registrySchema>;
 export type TrackingConfig = RetrainConfigParsed['tracking'];
+export type FleetConfig = NonNullable<RetrainConfigParsed['fleet']>;

@@ -3,3 +3,4 @@ export { pendingApprovalQuery, approveUpdate, rejectUpdate, type PendingApproval
 export { retrainController, triggerSignal, statusQuery } from './retrain-controller.js';
 export { scheduledTrigger } from './scheduled-trigger.js';
 export { moveProduction } from './move-production.js';
+export { retrainFleet, fleetQuery } from './retrain-fleet.js';

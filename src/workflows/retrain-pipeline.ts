@@ -29,6 +29,7 @@ import {
 import { parseDurationMs } from '../duration.js';
 import { announcer } from './announcer.js';
 import { approvalGate } from './approval-gate.js';
+import { fleetSlot } from './fleet-slot.js';
 import { reportToController, runFinished } from './run-finished.js';
 import { controllerWorkflowId } from './workflow-ids.js';
 import { stepOptions } from './activity-options.js';
@@ -201,10 +202,24 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const onData = data ? { data } : {};
     await act.validate({ plan, ...onData });
 
-    enter('train');
-    trainStartMs = Date.now();
-    const trained = await act.train({ plan, runId, ...onData });
-    trainEndMs = Date.now();
+    // fleet.maxConcurrentTrainings: wait in the fleet's FIFO queue for a slot, give it back when
+    // the train step ends however it ends. Without a fleet limit nothing here runs (no marker).
+    const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
+    let trained: Awaited<ReturnType<typeof act.train>>;
+    try {
+      if (fleet) {
+        enter('queue');
+        setCurrentDetails(`waiting for a training slot (${fleet.fleetId})`);
+        await fleet.acquire();
+        setCurrentDetails(`retraining: ${decision.reason}`);
+      }
+      enter('train');
+      trainStartMs = Date.now();
+      trained = await act.train({ plan, runId, ...onData });
+      trainEndMs = Date.now();
+    } finally {
+      if (fleet) await fleet.release();
+    }
 
     enter('evaluate');
     const production = check.production;

@@ -74,7 +74,7 @@ export type PipelineResult =
   | (Common & { outcome: 'failed'; step: PipelineStep; error: { type: string; message: string } });
 
 export type PipelineOutcome = PipelineResult['outcome'];
-export type PipelineStep = 'plan' | 'check' | 'validate' | 'train' | 'evaluate' | 'register' | 'approval' | 'promote' | 'deploy' | 'watch';
+export type PipelineStep = 'plan' | 'check' | 'validate' | 'queue' | 'train' | 'evaluate' | 'register' | 'approval' | 'promote' | 'deploy' | 'watch';
 
 /** The body of the `approve` and `reject` updates: bound to one candidate version. */
 export interface ApprovalInput {

@@ -13,3 +13,9 @@ export function pipelineWorkflowId(model: string, at: Date): string {
 
 /** The prefix every pipeline run of a model has (see pipelineWorkflowId). */
 export const pipelineWorkflowIdPrefix = (model: string) => `retrain/${model}/`;
+
+/**
+ * `retrain-fleet/retrain`: the training-slot semaphore of the workers on one task queue (one
+ * deployment), so fleets of separate deployments sharing a namespace never block each other.
+ */
+export const fleetWorkflowId = (taskQueue: string) => `retrain-fleet/${taskQueue}`;
