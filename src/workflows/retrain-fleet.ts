@@ -22,6 +22,8 @@ export interface FleetState {
   /** FIFO by arrival at the fleet. */
   queue: FleetEntry[];
   counters: { granted: number; released: number; dropped: number; continuedAsNew: number };
+  /** The last FLEET_BUDGET.grants grants, oldest first: the order slots were given in. */
+  grants: FleetEntry[];
 }
 
 export type FleetStatus = FleetState;
@@ -38,6 +40,7 @@ export const FLEET_BUDGET = {
   /** How often holders and queued requests are checked for pipelines that closed without releasing. */
   checkMs: 30_000,
   historyEvents: 4000,
+  grants: 50,
 } as const;
 
 const { closedWorkflows } = proxyActivities<Activities>({
@@ -54,7 +57,7 @@ const { closedWorkflows } = proxyActivities<Activities>({
  */
 export async function retrainFleet(input: { state?: FleetState }): Promise<void> {
   const { workflowId: fleetId } = workflowInfo();
-  const state: FleetState = input.state ?? { limit: 1, holders: [], queue: [], counters: { granted: 0, released: 0, dropped: 0, continuedAsNew: 0 } };
+  const state: FleetState = input.state ?? { limit: 1, holders: [], queue: [], counters: { granted: 0, released: 0, dropped: 0, continuedAsNew: 0 }, grants: [] };
   let changed = true;
   /** Holders that asked again (a pipeline re-asks while it waits): their grant is sent again. */
   const regrant = new Set<string>();
@@ -102,7 +105,9 @@ export async function retrainFleet(input: { state?: FleetState }): Promise<void>
     }
     while (state.holders.length < state.limit && state.queue.length > 0) {
       const next = state.queue.shift()!;
-      state.holders.push({ ...next, at: new Date().toISOString() });
+      const held = { ...next, at: new Date().toISOString() };
+      state.holders.push(held);
+      state.grants = [...state.grants, held].slice(-FLEET_BUDGET.grants);
       state.counters.granted++;
       if (!(await grant(next.workflowId))) {
         state.holders = state.holders.filter((h) => h.workflowId !== next.workflowId);
