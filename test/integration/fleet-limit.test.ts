@@ -14,6 +14,7 @@ import { pipelineStepQuery } from '../../src/workflows/index.js';
 import type { FleetStatus } from '../../src/workflows/retrain-fleet.js';
 import { fleetWorkflowId } from '../../src/workflows/workflow-ids.js';
 import { fixtureCommand, makeProject } from '../helpers/project.js';
+import { recordHistory } from '../helpers/record-history.js';
 import { testTemporal } from '../helpers/temporal.js';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 8 * 60_000): Promise<T> {
@@ -107,6 +108,8 @@ describe('fleet training limit on a real dev server', () => {
       assert.equal(after.counters.granted, 4);
       // FIFO by arrival at the fleet: the two holders, then the queue in the order it was shown.
       assert.deepEqual(after.grants.map((g) => g.workflowId), [...full.holders, ...full.queue].map((e) => e.workflowId));
+      await recordHistory(client, queued.workflowId, 'pipeline-fleet-queued');
+      await recordHistory(client, fleetWorkflowId(taskQueue), 'fleet-semaphore');
     } finally {
       for (const m of models) await client.workflow.getHandle(controllerId(m)).terminate('test finished').catch(() => {});
       await client.workflow.getHandle(fleetWorkflowId(taskQueue)).terminate('test finished').catch(() => {});

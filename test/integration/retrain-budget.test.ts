@@ -8,6 +8,7 @@ import { listRunRecords } from '../../src/audit/audit-log.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
 import type { TriggerReason } from '../../src/workflows/types.js';
 import { makeProject } from '../helpers/project.js';
+import { recordHistory } from '../helpers/record-history.js';
 import { withWorker } from '../helpers/temporal.js';
 
 async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 8 * 60_000): Promise<T> {
@@ -67,7 +68,10 @@ describe('retrain budget on a real dev server', () => {
         assert.deepEqual(rule && [rule.fired, rule.measured, rule.threshold], [true, 1, 1], 'the audit trail records the budget rule');
         const forced = records.find((r) => r.workflowId === third.workflowId)!;
         assert.match(forced.decision!.reason, /^forced retrain \(manual\); overrode budget: 1 retrain in the last 7d \(frees at /);
+        await recordHistory(client, second.workflowId, 'pipeline-skipped-budget');
+        await recordHistory(client, third.workflowId, 'pipeline-forced-over-budget');
       } finally {
+        await recordHistory(client, controllerId(model), 'controller-budget');
         await client.workflow.getHandle(controllerId(model)).terminate('test finished').catch(() => {});
       }
     });
