@@ -117,4 +117,55 @@ describe('fleet training limit on a real dev server', () => {
       await w.running.catch(() => {});
     }
   });
+
+  it('a queued run that is cancelled leaves the queue, and a holder terminated mid-training is dropped by the safety net', async () => {
+    const models = ['fleet-x', 'fleet-y', 'fleet-z'];
+    const p = await makeProject({}, 1500, models[0]);
+    const gate = path.join(p.dir, 'gate');
+    const one = parse(readFileSync(p.configFile, 'utf8')) as { models: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+    const model = one.models[models[0]!]!;
+    model.trigger = { quietPeriod: '300ms' };
+    model.train = { ...(model.train as object), command: fixtureCommand('gated-train.mjs'), env: { GATE_FILE: gate } };
+    writeFileSync(p.configFile, stringify({ ...one, fleet: { maxConcurrentTrainings: 1 }, models: Object.fromEntries(models.map((m) => [m, model])) }));
+    const t = await testTemporal();
+    const { client } = t;
+    const taskQueue = `test-${randomUUID()}`;
+    const worker = await createWorker({ connection: t.connection, namespace: t.target.namespace, taskQueue, deps: defaultDeps(p.configFile), workflowBundle: t.bundle });
+    const running = worker.run();
+    try {
+      for (const m of models) await sendTrigger(client, { model: m, taskQueue, trigger: { reason: 'manual', source: 'test' } });
+      const full = await waitFor('1 training and 2 queued', async () => {
+        const f = await fleetStatus(client, taskQueue);
+        return f && f.holders.length === 1 && f.queue.length === 2 ? f : null;
+      });
+      const [holder] = full.holders;
+      const [, last] = full.queue;
+      // Cancelling a controller cancels its pipeline; the pipeline's finally gives its place back.
+      await client.workflow.getHandle(controllerId(last!.model)).cancel();
+      await waitFor('the cancelled run to leave the queue', async () => {
+        const f = await fleetStatus(client, taskQueue);
+        return f && f.queue.length === 1 && !f.queue.some((q) => q.workflowId === last!.workflowId) ? f : null;
+      });
+      // Terminated: no finally runs, so only the fleet's describe of its holders frees the slot.
+      await client.workflow.getHandle(holder!.workflowId).terminate('test: a holder that never releases');
+      const next = await waitFor('the safety net to pass the slot on', async () => {
+        const f = await fleetStatus(client, taskQueue);
+        return f && f.holders.length === 1 && f.holders[0]!.workflowId === full.queue[0]!.workflowId ? f : null;
+      }, 3 * 60_000);
+      assert.ok(next.counters.dropped >= 1);
+      writeFileSync(gate, 'open');
+      const s = await waitFor('the last model trained', async () => {
+        const st = await controllerStatus(client, full.queue[0]!.model);
+        return st && st.recent.length >= 1 && st.phase === 'idle' ? st : null;
+      });
+      assert.equal(s.recent[0]!.outcome, 'promoted', s.recent[0]!.reason);
+      const after = (await fleetStatus(client, taskQueue))!;
+      assert.deepEqual([after.holders, after.queue], [[], []]);
+    } finally {
+      for (const m of models) await client.workflow.getHandle(controllerId(m)).terminate('test finished').catch(() => {});
+      await client.workflow.getHandle(fleetWorkflowId(taskQueue)).terminate('test finished').catch(() => {});
+      worker.shutdown();
+      await running.catch(() => {});
+    }
+  });
 });
