@@ -9,6 +9,8 @@ import { parse, stringify } from 'yaml';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { describePlace, fleetPlace, fleetStatus } from '../../src/fleet-status.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
+import { connectClient, connectNative } from '../../src/temporal/connection.js';
+import { startDevServer } from '../../src/temporal/dev-server.js';
 import { createWorker } from '../../src/worker.js';
 import { pipelineStepQuery } from '../../src/workflows/index.js';
 import type { FleetStatus } from '../../src/workflows/retrain-fleet.js';
@@ -166,6 +168,59 @@ describe('fleet training limit on a real dev server', () => {
       await client.workflow.getHandle(fleetWorkflowId(taskQueue)).terminate('test finished').catch(() => {});
       worker.shutdown();
       await running.catch(() => {});
+    }
+  });
+
+  it('the queue survives a dev server restart on the same SQLite file', async () => {
+    const models = ['fleet-r1', 'fleet-r2'];
+    const p = await makeProject({}, 1500, models[0]);
+    const gate = path.join(p.dir, 'gate');
+    const one = parse(readFileSync(p.configFile, 'utf8')) as { models: Record<string, Record<string, unknown>> } & Record<string, unknown>;
+    const model = one.models[models[0]!]!;
+    model.trigger = { quietPeriod: '300ms' };
+    model.train = { ...(model.train as object), command: fixtureCommand('gated-train.mjs'), env: { GATE_FILE: gate } };
+    writeFileSync(p.configFile, stringify({ ...one, fleet: { maxConcurrentTrainings: 1 }, models: Object.fromEntries(models.map((m) => [m, model])) }));
+    const t = await testTemporal();
+    const dbFile = path.join(p.dir, 'temporal.sqlite');
+    const first = await startDevServer({ dbFile, headless: true, port: 0 });
+    const port = Number(first.address.split(':')[1]);
+    const target = { address: first.address, namespace: 'default', uiUrl: undefined } as Parameters<typeof connectClient>[0];
+    const client = await connectClient(target);
+    const connection = await connectNative(target);
+    const taskQueue = `test-${randomUUID()}`;
+    // The worker runs through the restart and reconnects, as a production worker would.
+    const worker = await createWorker({ connection, namespace: 'default', taskQueue, deps: defaultDeps(p.configFile), workflowBundle: t.bundle });
+    const running = worker.run();
+    let second: Awaited<ReturnType<typeof startDevServer>> | undefined;
+    try {
+      for (const m of models) await sendTrigger(client, { model: m, taskQueue, trigger: { reason: 'manual', source: 'test' } });
+      const before = await waitFor('1 training and 1 queued', async () => {
+        const f = await fleetStatus(client, taskQueue);
+        return f && f.holders.length === 1 && f.queue.length === 1 ? f : null;
+      });
+      await first.stop();
+      await sleep(1000);
+      second = await startDevServer({ dbFile, headless: true, port });
+      const after = await waitFor('the fleet after the restart', () => fleetStatus(client, taskQueue));
+      assert.deepEqual([after.holders.map((h) => h.workflowId), after.queue.map((q) => q.workflowId)], [before.holders.map((h) => h.workflowId), before.queue.map((q) => q.workflowId)]);
+      writeFileSync(gate, 'open');
+      for (const m of models) {
+        const st = await waitFor(`${m} trained`, async () => {
+          const s = await controllerStatus(client, m).catch(() => null);
+          return s && s.recent.length >= 1 && s.phase === 'idle' ? s : null;
+        });
+        assert.equal(st.recent[0]!.outcome, 'promoted', st.recent[0]!.reason);
+      }
+      const end = (await fleetStatus(client, taskQueue))!;
+      assert.deepEqual(end.grants.map((g) => g.workflowId), [...before.holders, ...before.queue].map((e) => e.workflowId));
+    } finally {
+      for (const m of models) await client.workflow.getHandle(controllerId(m)).terminate('test finished').catch(() => {});
+      await client.workflow.getHandle(fleetWorkflowId(taskQueue)).terminate('test finished').catch(() => {});
+      worker.shutdown();
+      await running.catch(() => {});
+      await connection.close();
+      await client.connection.close();
+      await (second ?? first).stop();
     }
   });
 });
