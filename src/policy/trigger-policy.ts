@@ -175,7 +175,8 @@ export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: n
  */
 export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContext, memory: PolicyMemory): TriggerDecision {
   const deferred = e.notComputed?.some((n) => n.kind === 'decided') ?? false;
-  const decision = applyBudget(policy, ctx, memory, decideFrom(policy, e, ctx, memory, evaluateRules(policy, e, ctx.nowMs), deferred));
+  const byBudget = e.notComputed?.some((n) => n.kind === 'decided' && n.why.startsWith(BUDGET_REASON)) ?? false;
+  const decision = applyBudget(policy, ctx, memory, decideFrom(policy, e, ctx, memory, evaluateRules(policy, e, ctx.nowMs), deferred), byBudget);
   return e.notComputed?.length ? { ...decision, notComputed: e.notComputed } : decision;
 }
 
@@ -185,14 +186,29 @@ export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: Tri
  * (measured, threshold) whether or not they fired. A budget skip keeps the breach count the
  * evidence rules reached, so the retrain they asked for happens at the first check after it frees.
  */
-function applyBudget(policy: TriggerPolicyConfig, ctx: TriggerContext, memory: PolicyMemory, decision: TriggerDecision): TriggerDecision {
+function applyBudget(policy: TriggerPolicyConfig, ctx: TriggerContext, memory: PolicyMemory, decision: TriggerDecision, byBudget = false): TriggerDecision {
   if (!policy.budget) return decision;
   const b = budgetState(policy.budget, memory.budget, ctx.nowMs);
   const rules = [...decision.rules, ...b.rules];
-  if (!b.over || !decision.retrain) return { ...decision, rules };
+  // byBudget: the check left the costly evidence out because the budget decides (planEvidence), so
+  // the cheap rules' skip is not the reason.
+  if (!b.over || (!decision.retrain && !byBudget)) return { ...decision, rules };
   if (ctx.force) return { ...decision, rules, reason: `${decision.reason}; overrode budget: ${b.summary} (frees at ${b.freesAt})` };
   const evidenceFired = decision.rules.some((r) => r.fired);
-  return { ...decision, rules, retrain: false, reason: `budget: ${b.summary}; frees at ${b.freesAt}`, breaches: evidenceFired ? memory.breaches + 1 : memory.breaches };
+  return { ...decision, rules, retrain: false, reason: budgetReason(b), breaches: evidenceFired ? memory.breaches + 1 : memory.breaches };
+}
+
+const BUDGET_REASON = 'budget: ';
+const budgetReason = (b: { summary: string; freesAt: string | null }) => `${BUDGET_REASON}${b.summary}; frees at ${b.freesAt}`;
+
+/**
+ * A trigger over budget is skipped whatever the evidence says (unless forced), so a plan that
+ * would compute costly evidence need not: the budget decides.
+ */
+function budgetDecides(policy: TriggerPolicyConfig, ctx: TriggerContext, memory: PolicyMemory, plan: EvidencePlan): EvidencePlan {
+  if (!policy.budget || ctx.force || (!plan.all && plan.need.length === 0)) return plan;
+  const b = budgetState(policy.budget, memory.budget, ctx.nowMs);
+  return b.over ? { all: false, need: [], decidedBy: budgetReason(b) } : plan;
 }
 
 /** Time left in the cooldown after the last retrain (or production's creation), 0 when none. */
@@ -249,6 +265,10 @@ function decideFrom(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContex
  * one breach is enough). Pure, so the check activity and `retrain check` plan alike.
  */
 export function planEvidence(policy: TriggerPolicyConfig, cheap: Evidence, ctx: TriggerContext, memory: PolicyMemory, usable: CostlyEvidence[]): EvidencePlan {
+  return budgetDecides(policy, ctx, memory, planUnbudgeted(policy, cheap, ctx, memory, usable));
+}
+
+function planUnbudgeted(policy: TriggerPolicyConfig, cheap: Evidence, ctx: TriggerContext, memory: PolicyMemory, usable: CostlyEvidence[]): EvidencePlan {
   if (ctx.force) return { all: true, need: [] };
   const rules = evaluateRules(policy, cheap, ctx.nowMs);
   const none = decideFrom(policy, cheap, ctx, memory, rules, true);

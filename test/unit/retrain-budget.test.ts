@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { triggerPolicySchema } from '../../src/config/model-schema.js';
 import { BUDGET_WINDOW_ENTRIES, budgetState, rememberBudgetEntry, type BudgetEntry } from '../../src/policy/retrain-budget.js';
-import { decideRetrain, EMPTY_MEMORY, type Evidence, type PolicyMemory } from '../../src/policy/trigger-policy.js';
+import { decideRetrain, EMPTY_MEMORY, planEvidence, type Evidence, type PolicyMemory } from '../../src/policy/trigger-policy.js';
 
 const NOW = Date.parse('2026-03-15T12:00:00Z');
 const HOUR = 3_600_000;
@@ -123,5 +123,23 @@ describe('retrain budget', () => {
     assert.throws(() => policy({ budget: { per: '7d' } }), /set maxRetrains, maxTrainingTime or both/);
     assert.throws(() => policy({ budget: { maxRetrains: BUDGET_WINDOW_ENTRIES + 1 } }));
     assert.equal(policy({ budget: { maxRetrains: 3 } }).budget?.per, '7d');
+  });
+
+  it('over budget, the lazy check computes no costly evidence and the decision names the budget, not the cheap rules', () => {
+    const p = policy({ budget: three });
+    const window = [run(3 * DAY), run(2 * DAY), run(DAY)];
+    const cheap: Evidence = { ...evidence, drift: null };
+    const plan = planEvidence(p, cheap, ctx, memory(window), ['drift']);
+    const reason = `budget: 3 retrains in the last 7d; frees at ${iso(NOW + 4 * DAY)}`;
+    assert.deepEqual(plan, { all: false, need: [], decidedBy: reason });
+    // What the check then hands the decision: no drift, and why.
+    const d = decideRetrain(p, { ...cheap, notComputed: [{ what: 'drift', why: plan.decidedBy!, kind: 'decided' }] }, ctx, memory(window));
+    assert.deepEqual([d.retrain, d.reason], [false, reason]);
+    // Under budget, or forced, the plan is what it is without a budget.
+    assert.deepEqual(planEvidence(p, cheap, ctx, memory(window.slice(1)), ['drift']), planEvidence(policy({}), cheap, ctx, EMPTY_MEMORY, ['drift']));
+    assert.deepEqual(planEvidence(p, cheap, { ...ctx, force: true }, memory(window), ['drift']), { all: true, need: [] });
+    // A skip the cheap evidence decides keeps its own reason.
+    const unchanged = planEvidence(p, { ...cheap, dataUnchanged: true }, ctx, memory(window), ['drift']);
+    assert.match(unchanged.decidedBy!, /^data and params unchanged/);
   });
 });
