@@ -59,6 +59,7 @@ export async function retrainFleet(input: { state?: FleetState }): Promise<void>
   const { workflowId: fleetId } = workflowInfo();
   const state: FleetState = input.state ?? { limit: 1, holders: [], queue: [], counters: { granted: 0, released: 0, dropped: 0, continuedAsNew: 0 }, grants: [] };
   let changed = true;
+  let lastCheck = Date.now();
   /** Holders that asked again (a pipeline re-asks while it waits): their grant is sent again. */
   const regrant = new Set<string>();
   const known = (id: string) => state.holders.some((h) => h.workflowId === id) || state.queue.some((q) => q.workflowId === id);
@@ -124,9 +125,15 @@ export async function retrainFleet(input: { state?: FleetState }): Promise<void>
       }
       continue;
     }
+    // The safety net runs every checkMs while anyone holds or waits, however busy the signals keep it.
     const busy = state.holders.length + state.queue.length > 0;
-    const woke = await condition(() => changed, busy ? FLEET_BUDGET.checkMs : undefined);
-    if (woke || !busy) continue;
+    if (!busy) {
+      await condition(() => changed);
+      continue;
+    }
+    const dueIn = lastCheck + FLEET_BUDGET.checkMs - Date.now();
+    if (dueIn > 0 && (await condition(() => changed, dueIn))) continue;
+    lastCheck = Date.now();
     const ids = [...state.holders, ...state.queue].map((e) => e.workflowId);
     const closed = new Set(await closedWorkflows({ workflowIds: ids }));
     if (closed.size === 0) continue;
