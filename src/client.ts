@@ -121,12 +121,13 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
 const LINEAR_STEPS = ['check', 'validate', 'train', 'evaluate', 'register'];
 const AFTER_REGISTER = ['approval', 'promote', 'deploy', 'watch'];
 /** Position in LINEAR_STEPS; a step past register (approval, promote, deploy, watch) means every linear step ran. */
-const linearRank = (step: string) => (AFTER_REGISTER.includes(step) ? LINEAR_STEPS.length : LINEAR_STEPS.indexOf(step));
+// `queue` (waiting for a fleet training slot) ranks halfway between validate and train.
+const linearRank = (step: string) => (AFTER_REGISTER.includes(step) ? LINEAR_STEPS.length : step === 'queue' ? LINEAR_STEPS.indexOf('train') - 0.5 : LINEAR_STEPS.indexOf(step));
 
 /** The linear steps a run passed between two polls that saw `last` and then `step`. */
 export function stepsBetween(last: string, step: string): string[] {
-  const from = linearRank(last) + 1;
-  const to = linearRank(step);
+  const from = Math.floor(linearRank(last)) + 1;
+  const to = Math.ceil(linearRank(step));
   return to > from ? LINEAR_STEPS.slice(from, to) : [];
 }
 

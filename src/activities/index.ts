@@ -4,6 +4,7 @@ import { createAuditSteps } from './audit-steps.js';
 import { createPipelineSteps } from './pipeline-steps.js';
 import { createTriggerSteps } from './trigger-steps.js';
 import { createControllerSteps } from './controller-steps.js';
+import { createFleetSteps } from './fleet-steps.js';
 import { createNotifySteps } from './notify-steps.js';
 import { createProductionSteps } from './production-steps.js';
 import { createBacktestSteps } from './backtest-steps.js';
@@ -24,7 +25,7 @@ function typedFailures<T extends Record<string, (...args: never[]) => Promise<un
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createControllerSteps(), ...createNotifySteps(), ...createProductionSteps(deps), ...createBacktestSteps(deps) });
+  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createControllerSteps(), ...createFleetSteps(), ...createNotifySteps(), ...createProductionSteps(deps), ...createBacktestSteps(deps) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

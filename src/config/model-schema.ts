@@ -40,6 +40,15 @@ export const triggerPolicySchema = z
       .refine((e) => e.maxRelativeDrop !== undefined || e.floor !== undefined, { message: 'set maxRelativeDrop, floor or both' })
       .optional()
       .describe('fire on performance estimated without labels (needs the model\'s estimate settings)'),
+    budget: z
+      .strictObject({
+        maxRetrains: z.number().int().min(1).max(100).optional().describe('at most this many retrains (candidates trained) per window'),
+        per: duration.default('7d').describe('the sliding window the budget counts over'),
+        maxTrainingTime: duration.optional().describe('at most this much time in the train step per window'),
+      })
+      .refine((b) => b.maxRetrains !== undefined || b.maxTrainingTime !== undefined, { message: 'set maxRetrains, maxTrainingTime or both' })
+      .optional()
+      .describe('a trigger over budget is skipped (forced ones override it)'),
     explicitReasons: z
       .array(z.enum(TRIGGER_REASONS))
       .default(['manual', 'business_change', 'drift_alert', 'performance_alert'])
@@ -123,6 +132,12 @@ export const configSchema = z.strictObject({
         .describe('one MLflow run per pipeline decision'),
     })
     .prefault({}),
+  fleet: z
+    .strictObject({
+      maxConcurrentTrainings: z.number().int().min(1).max(1000).describe('at most this many train steps at once across all models (e.g. the GPUs)'),
+    })
+    .optional()
+    .describe('fleet-wide limits; models wait in a durable FIFO queue for a training slot'),
   models: z.record(modelName, modelSchema).refine((m) => Object.keys(m).length > 0, 'define at least one model'),
 });
 
@@ -136,3 +151,4 @@ export type ValidationConfig = ModelConfig['validation'];
 export type DriftConfig = ModelConfig['drift'];
 export type RegistryConfig = z.output<typeof registrySchema>;
 export type TrackingConfig = RetrainConfigParsed['tracking'];
+export type FleetConfig = NonNullable<RetrainConfigParsed['fleet']>;

@@ -2,7 +2,7 @@ import path from 'node:path';
 import type { LoadedConfig } from './load.js';
 import { modelConfig } from './load.js';
 import { ConfigError } from '../errors.js';
-import type { ModelConfig, RegistryConfig } from './model-schema.js';
+import type { FleetConfig, ModelConfig, RegistryConfig } from './model-schema.js';
 import { resolveDataPath } from './paths.js';
 
 /**
@@ -18,6 +18,8 @@ export interface ModelPlan extends Omit<ModelConfig, 'data'> {
   data: ModelConfig['data'] & { current: string; evaluation: string; reference?: string };
   /** The data roots (absolute): every file a data glob expands to must resolve inside one. */
   dataRoots?: string[];
+  /** The fleet-wide training limit (config top level), when one is configured. */
+  fleet?: FleetConfig;
 }
 
 /**
@@ -38,6 +40,7 @@ export function planModel(config: LoadedConfig, name: string): ModelPlan {
     stateDir: config.stateDir,
     registry: config.registry,
     dataRoots: config.dataRoots,
+    ...(config.fleet ? { fleet: config.fleet } : {}),
     data: {
       ...model.data,
       current: resolve(model.data.current, 'current'),

@@ -1,5 +1,6 @@
 import type { TriggerPolicyConfig } from '../config/model-schema.js';
 import { parseDurationMs } from '../duration.js';
+import { budgetState, type BudgetEntry, type BudgetRule } from './retrain-budget.js';
 
 /** The numbers the check step measured; everything the trigger policy decides from. */
 export interface Evidence {
@@ -55,12 +56,14 @@ export interface PolicyMemory {
   lastRetrainAt: string | null;
   /** Consecutive checks in which an evidence rule fired without a retrain. */
   breaches: number;
+  /** Recent runs that trained, for trigger.budget (bounded, newest last; absent in older controllers). */
+  budget?: BudgetEntry[];
 }
 
 export const EMPTY_MEMORY: PolicyMemory = { lastRetrainAt: null, breaches: 0 };
 
 export interface RuleResult {
-  rule: 'data_drift' | 'column_drift' | 'prediction_drift' | 'performance_floor' | 'relative_drop' | 'estimated_drop' | 'estimated_floor' | 'new_rows' | 'model_age';
+  rule: 'data_drift' | 'column_drift' | 'prediction_drift' | 'performance_floor' | 'relative_drop' | 'estimated_drop' | 'estimated_floor' | 'new_rows' | 'model_age' | BudgetRule['rule'];
   fired: boolean;
   measured: number | string;
   threshold: number | string;
@@ -211,8 +214,40 @@ export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: n
  */
 export function decideRetrain(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContext, memory: PolicyMemory): TriggerDecision {
   const deferred = e.notComputed?.some((n) => n.kind === 'decided') ?? false;
-  const decision = decideFrom(policy, e, ctx, memory, evaluateRules(policy, e, ctx.nowMs), deferred);
+  const byBudget = e.notComputed?.some((n) => n.kind === 'decided' && n.why.startsWith(BUDGET_REASON)) ?? false;
+  const decision = applyBudget(policy, ctx, memory, decideFrom(policy, e, ctx, memory, evaluateRules(policy, e, ctx.nowMs), deferred), byBudget);
   return e.notComputed?.length ? { ...decision, notComputed: e.notComputed } : decision;
+}
+
+/**
+ * trigger.budget, after every other rule: a retrain over budget becomes a skip that says when the
+ * budget frees; a forced one retrains and says it overrode it. The budget's rules are recorded
+ * (measured, threshold) whether or not they fired. A budget skip keeps the breach count the
+ * evidence rules reached, so the retrain they asked for happens at the first check after it frees.
+ */
+function applyBudget(policy: TriggerPolicyConfig, ctx: TriggerContext, memory: PolicyMemory, decision: TriggerDecision, byBudget = false): TriggerDecision {
+  if (!policy.budget) return decision;
+  const b = budgetState(policy.budget, memory.budget, ctx.nowMs);
+  const rules = [...decision.rules, ...b.rules];
+  // byBudget: the check left the costly evidence out because the budget decides (planEvidence), so
+  // the cheap rules' skip is not the reason.
+  if (!b.over || (!decision.retrain && !byBudget)) return { ...decision, rules };
+  if (ctx.force) return { ...decision, rules, reason: `${decision.reason}; overrode budget: ${b.summary} (frees at ${b.freesAt})` };
+  const evidenceFired = decision.rules.some((r) => r.fired);
+  return { ...decision, rules, retrain: false, reason: budgetReason(b), breaches: evidenceFired ? memory.breaches + 1 : memory.breaches };
+}
+
+const BUDGET_REASON = 'budget: ';
+const budgetReason = (b: { summary: string; freesAt: string | null }) => `${BUDGET_REASON}${b.summary}; frees at ${b.freesAt}`;
+
+/**
+ * A trigger over budget is skipped whatever the evidence says (unless forced), so a plan that
+ * would compute costly evidence need not: the budget decides.
+ */
+function budgetDecides(policy: TriggerPolicyConfig, ctx: TriggerContext, memory: PolicyMemory, plan: EvidencePlan): EvidencePlan {
+  if (!policy.budget || ctx.force || (!plan.all && plan.need.length === 0)) return plan;
+  const b = budgetState(policy.budget, memory.budget, ctx.nowMs);
+  return b.over ? { all: false, need: [], decidedBy: budgetReason(b) } : plan;
 }
 
 /** Time left in the cooldown after the last retrain (or production's creation), 0 when none. */
@@ -269,6 +304,10 @@ function decideFrom(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContex
  * one breach is enough). Pure, so the check activity and `retrain check` plan alike.
  */
 export function planEvidence(policy: TriggerPolicyConfig, cheap: Evidence, ctx: TriggerContext, memory: PolicyMemory, usable: CostlyEvidence[]): EvidencePlan {
+  return budgetDecides(policy, ctx, memory, planUnbudgeted(policy, cheap, ctx, memory, usable));
+}
+
+function planUnbudgeted(policy: TriggerPolicyConfig, cheap: Evidence, ctx: TriggerContext, memory: PolicyMemory, usable: CostlyEvidence[]): EvidencePlan {
   if (ctx.force) return { all: true, need: [] };
   const rules = evaluateRules(policy, cheap, ctx.nowMs);
   const none = decideFrom(policy, cheap, ctx, memory, rules, true);

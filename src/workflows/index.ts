@@ -4,3 +4,4 @@ export { retrainController } from './retrain-controller.js';
 export { scheduledTrigger } from './scheduled-trigger.js';
 export { moveProduction } from './move-production.js';
 export { backtestWorkflow } from './backtest.js';
+export { retrainFleet } from './retrain-fleet.js';

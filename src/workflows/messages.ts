@@ -6,6 +6,7 @@
  */
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { BacktestProgress } from './backtest.js';
+import type { FleetRequest, FleetStatus } from './retrain-fleet.js';
 import type { ControllerStatus, RequestStatus } from './retrain-controller.js';
 import type { ApprovalInput, ApprovalRecord, PipelineOutcome, PipelineResult, PipelineStep, TriggerRequest } from './types.js';
 
@@ -17,6 +18,13 @@ export const runForQuery = defineQuery<RequestStatus, [string]>('runFor');
 
 // The pipeline (retrain-pipeline.ts).
 export const pipelineStepQuery = defineQuery<PipelineStep>('step');
+
+// The training-slot semaphore (retrain-fleet.ts; fleet-slot.ts is the pipeline's side).
+export const acquireSignal = defineSignal<[FleetRequest]>('acquire');
+export const releaseSignal = defineSignal<[{ workflowId: string }]>('release');
+/** Sent by the fleet to the pipeline it grants a slot to. */
+export const fleetGrantSignal = defineSignal<[{ fleetId: string }]>('fleetGrant');
+export const fleetQuery = defineQuery<FleetStatus>('fleet');
 
 // The policy backtest (backtest.ts).
 export const backtestProgressQuery = defineQuery<BacktestProgress>('backtestProgress');
@@ -50,6 +58,8 @@ export interface RunFinished {
   version: number | null;
   /** The trigger policy's consecutive-breach count, when the check step ran. */
   breaches: number | null;
+  /** Time spent in the train step, when the run reached it; what trigger.budget.maxTrainingTime counts. */
+  trainingMs?: number;
 }
 
 export const RUN_FINISHED_REASON_CHARS = 1000;
@@ -63,5 +73,6 @@ export function runFinished(workflowId: string, result: PipelineResult): RunFini
     reason: result.reason.slice(0, RUN_FINISHED_REASON_CHARS),
     version: 'version' in result ? result.version : null,
     breaches: result.decision?.breaches ?? null,
+    ...(result.trainingMs !== undefined ? { trainingMs: result.trainingMs } : {}),
   };
 }

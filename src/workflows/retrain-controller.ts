@@ -21,6 +21,7 @@ import {
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { parseDurationMs } from '../duration.js';
+import { rememberBudgetEntry } from '../policy/retrain-budget.js';
 import { EMPTY_MEMORY, type PolicyMemory } from '../policy/trigger-policy.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
 import { jsonBytes, TRIGGER_LIMITS, triggerProblem, utf8Bytes } from '../triggers/trigger-limits.js';
@@ -259,6 +260,12 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   // New controllers start pipelines abandoned on close and carry the run in flight into
   // continue-as-new; recorded histories replay the old executeChild path.
   const carryRun = patched('controller-carry-run');
+  // New controllers remember the runs that trained (for trigger.budget) and carry them across
+  // continue-as-new in state.memory; recorded histories replay without it.
+  const budgets = patched('controller-budget-window');
+  const remember = (outcome: PipelineOutcome, breaches: number | null, trainingMs: number | undefined) => {
+    state.memory = nextMemory(state.memory, outcome, breaches, new Date(), budgets ? trainingMs : undefined);
+  };
   const seen = new Set(state.seenKeys);
   let keyBytes = state.seenKeys.reduce((n, k) => n + keyCost(k), 0);
   let pendingBytes = state.pending.reduce((n, t) => n + jsonBytes(t), 0);
@@ -422,7 +429,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     state.recent = [summary, ...state.recent].slice(0, CONTROLLER_BUDGET.recentRuns);
   };
   const settle = (run: CarriedRun, finished: RunFinished) => {
-    state.memory = nextMemory(state.memory, finished.outcome, finished.breaches, new Date());
+    remember(finished.outcome, finished.breaches, finished.trainingMs);
     record({
       workflowId: run.workflowId,
       outcome: finished.outcome,
@@ -487,7 +494,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     if (!carryRun) {
       try {
         const result = await executeChild(retrainPipeline, { workflowId, args: [args], parentClosePolicy: ParentClosePolicy.REQUEST_CANCEL, staticSummary });
-        state.memory = nextMemory(state.memory, result.outcome, result.decision?.breaches ?? null, new Date());
+        remember(result.outcome, result.decision?.breaches ?? null, result.trainingMs);
         return summaryOf(runFinished(workflowId, result));
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -523,7 +530,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     );
     await condition(() => done !== undefined || historyFull());
     if (done === undefined) await rollOver();
-    state.memory = nextMemory(state.memory, done!.outcome, done!.breaches, new Date());
+    remember(done!.outcome, done!.breaches, done!.trainingMs);
     return summaryOf(done!);
   };
 
@@ -598,10 +605,17 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   }
 }
 
-function nextMemory(memory: PolicyMemory, outcome: PipelineOutcome, breaches: number | null, now: Date): PolicyMemory {
-  if (outcome === 'promoted' || outcome === 'rejected' || outcome === 'rolled_back') return { lastRetrainAt: now.toISOString(), breaches: 0 };
-  if (outcome === 'skipped') return { ...memory, breaches: breaches ?? memory.breaches };
-  return memory;
+/**
+ * `trainingMs` is set (budget-aware controllers) when the run reached the train step: the run then
+ * enters the budget window, counted as a retrain when it trained a candidate.
+ */
+function nextMemory(memory: PolicyMemory, outcome: PipelineOutcome, breaches: number | null, now: Date, trainingMs?: number): PolicyMemory {
+  const candidate = outcome === 'promoted' || outcome === 'rejected' || outcome === 'rolled_back';
+  const budget = trainingMs === undefined ? memory.budget : rememberBudgetEntry(memory.budget, { at: now.toISOString(), trainingMs, candidate });
+  const kept = budget ? { budget } : {};
+  if (candidate) return { lastRetrainAt: now.toISOString(), breaches: 0, ...kept };
+  if (outcome === 'skipped') return { ...memory, breaches: breaches ?? memory.breaches, ...kept };
+  return { ...memory, ...kept };
 }
 
 /** Quiet period and max wait from the config; a broken config must not stop the controller. */

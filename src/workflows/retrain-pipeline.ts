@@ -30,6 +30,7 @@ import { announcer } from './announcer.js';
 import { approvalGate } from './approval-gate.js';
 import { reportToController } from './run-finished.js';
 import { pipelineStepQuery, runFinished } from './messages.js';
+import { fleetSlot } from './fleet-slot.js';
 import { controllerWorkflowId } from './workflow-ids.js';
 import { stepOptions } from './activity-options.js';
 import type {
@@ -116,7 +117,12 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   let decision: TriggerDecision | null = null;
   let configFile: string | null = null;
   let dataLocation: string | null = null;
-  const finish = async (result: PipelineResult): Promise<PipelineResult> => {
+  /** Workflow-clock bounds of the train step, for the retrain budget's training time. */
+  let trainStartMs: number | null = null;
+  let trainEndMs: number | null = null;
+  const finish = async (outcome: PipelineResult): Promise<PipelineResult> => {
+    // Histories from before budgets replay without the marker and without the field.
+    const result = trainStartMs !== null && patched('budget-training-time') ? { ...outcome, trainingMs: (trainEndMs ?? Date.now()) - trainStartMs } : outcome;
     upsertSearchAttributes([{ key: RetrainOutcome, value: result.outcome }]);
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
     const version = 'version' in result ? result.version : null;
@@ -195,8 +201,24 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const onData = data ? { data } : {};
     await act.validate({ plan, ...onData });
 
-    enter('train');
-    const trained = await act.train({ plan, runId, ...onData });
+    // fleet.maxConcurrentTrainings: wait in the fleet's FIFO queue for a slot, give it back when
+    // the train step ends however it ends. Without a fleet limit nothing here runs (no marker).
+    const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
+    let trained: Awaited<ReturnType<typeof act.train>>;
+    try {
+      if (fleet) {
+        enter('queue');
+        setCurrentDetails(`waiting for a training slot (${fleet.fleetId})`);
+        await fleet.acquire();
+        setCurrentDetails(`retraining: ${decision.reason}`);
+      }
+      enter('train');
+      trainStartMs = Date.now();
+      trained = await act.train({ plan, runId, ...onData });
+      trainEndMs = Date.now();
+    } finally {
+      if (fleet) await fleet.release();
+    }
 
     enter('evaluate');
     const production = check.production;

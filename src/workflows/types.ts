@@ -54,6 +54,8 @@ interface Common {
   dataFingerprint: DataFingerprint | null;
   /** The trigger policy's decision, once the check step has run. */
   decision: TriggerDecision | null;
+  /** Time spent in the train step, when the run reached it (absent in results from before budgets). */
+  trainingMs?: number;
 }
 
 /** Who decided on a candidate that needed approval. */
@@ -72,7 +74,7 @@ export type PipelineResult =
   | (Common & { outcome: 'failed'; step: PipelineStep; error: { type: string; message: string } });
 
 export type PipelineOutcome = PipelineResult['outcome'];
-export type PipelineStep = 'plan' | 'check' | 'validate' | 'train' | 'evaluate' | 'register' | 'approval' | 'promote' | 'deploy' | 'watch';
+export type PipelineStep = 'plan' | 'check' | 'validate' | 'queue' | 'train' | 'evaluate' | 'register' | 'approval' | 'promote' | 'deploy' | 'watch';
 
 /** The body of the `approve` and `reject` updates: bound to one candidate version. */
 export interface ApprovalInput {

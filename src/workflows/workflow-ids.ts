@@ -27,3 +27,9 @@ export const scheduledTickWorkflowId = (model: string) => `${scheduleId(model)}/
 
 /** `retrain-rollback/churn/<ISO time>` or `retrain-promote/…`: one production move by hand. */
 export const moveProductionWorkflowId = (kind: 'rollback' | 'promote', model: string, at: Date) => `retrain-${kind}/${model}/${at.toISOString()}`;
+
+/**
+ * `retrain-fleet/retrain`: the training-slot semaphore of the workers on one task queue (one
+ * deployment), so fleets of separate deployments sharing a namespace never block each other.
+ */
+export const fleetWorkflowId = (taskQueue: string) => `retrain-fleet/${taskQueue}`;

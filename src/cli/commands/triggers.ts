@@ -7,6 +7,7 @@ import { scheduleId } from '../../workflows/workflow-ids.js';
 import { taskQueue } from '../../temporal/task-queues.js';
 import { pipelineRunsQuery, workflowListUrl, workflowUrl } from '../../temporal/connection.js';
 import { controllerStatus, sendTrigger, controllerId } from '../../triggers/send-trigger.js';
+import { describePlace, fleetPlace } from '../../fleet-status.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../../triggers/trigger-limits.js';
 import { requestRun } from '../../client.js';
 import { pendingApprovalQuery, pipelineStepQuery } from '../../workflows/messages.js';
@@ -114,6 +115,10 @@ export function registerTriggers(program: Command): void {
           const status = await controllerStatus(client, m);
           let step: string | null = null;
           if (status?.running) step = await client.workflow.getHandle(status.running.workflowId).query(pipelineStepQuery).catch(() => null);
+          if (step === 'queue' && status?.running) {
+            const place = await fleetPlace(client, status.running.workflowId).catch(() => null);
+            if (place) step = describePlace(place);
+          }
           if (step === 'approval' && status?.running) {
             const pending = await client.workflow.getHandle(status.running.workflowId).query(pendingApprovalQuery).catch(() => null);
             if (pending) step = `waiting for approval of v${pending.version} until ${pending.deadline}: retrain approve ${m} ${pending.version}`;
