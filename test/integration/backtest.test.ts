@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
@@ -17,6 +18,8 @@ import { createWorker } from '../../src/worker.js';
 import { backtestProgressQuery } from '../../src/workflows/messages.js';
 import { recordHistory } from '../helpers/record-history.js';
 import { testTemporal, withWorker } from '../helpers/temporal.js';
+import { renderBacktest } from '../../src/report/backtest-report.js';
+import { drawnShapes, loadPage } from '../helpers/browser.js';
 
 /** Every file under the state folder's registry, runs and audit trail, with a hash of its bytes. */
 function durableState(stateDir: string): Record<string, string> {
@@ -112,6 +115,14 @@ describe('retrain backtest (real dev server)', () => {
       assert.ok(m.every.trainingMs > 0 && m.every.trainingMs >= m.policy.trainingMs);
       assert.deepEqual(durableState(stateDir), before, 'registry, runs and audit trail unchanged');
       assert.ok(existsSync(path.join(stateDir, 'backtests', p.model)), 'models live in the scratch folder');
+
+      // --html: the same result as a page, loaded in a real browser with the network cut off (issue 17 §4).
+      const page = path.join(p.dir, 'backtest.html');
+      writeFileSync(page, renderBacktest(result));
+      const loaded = await loadPage(page, mkdtempSync(path.join(tmpdir(), 'retrain-chromium-')));
+      assert.deepEqual(loaded.console, []);
+      const shapes = drawnShapes(loaded.dom);
+      assert.ok(shapes.paths >= 3 && shapes.circles >= m.policy.retrains && shapes.rects >= result.rows.length, JSON.stringify(shapes));
     });
   });
   it('a worker stopped mid-backtest: a new worker resumes after the last finished partition, same result', async () => {

@@ -11,6 +11,8 @@ import { formatBacktest } from '../../backtest/format.js';
 import type { BacktestProgress, backtestWorkflow } from '../../workflows/backtest.js';
 import { backtestProgressQuery } from '../../workflows/messages.js';
 import { print, printJson } from '../output.js';
+import { renderBacktest } from '../../report/backtest-report.js';
+import { writeHtmlAtomic } from '../../report/write-report.js';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -22,8 +24,9 @@ export function registerBacktest(program: Command): void {
     .option('--order <how>', 'time order: name (partition i at 2000-01-01 + i × --step), mtime, or column:<col> (its max value)', 'name')
     .option('--step <duration>', 'with --order name: the time between partitions', DEFAULT_STEP)
     .option('--train', 'also train at each partition and compare the metric with "never retrain" and "retrain every partition"')
+    .option('--html <file>', 'also write the decisions and metric trajectories as a self-contained HTML page')
     .option('--json', 'machine-readable output')
-    .action(async (model: string, o: { partitions: string; order: string; step: string; train?: boolean; json?: boolean }) => {
+    .action(async (model: string, o: { partitions: string; order: string; step: string; train?: boolean; html?: string; json?: boolean }) => {
       const config = loadConfig(configPathFromEnv());
       modelConfig(config, model);
       const order = parseOrder(o.order, o.step);
@@ -52,6 +55,11 @@ export function registerBacktest(program: Command): void {
         const result = await done.catch((err: unknown) => {
           throw rootCause(err, workflowId);
         });
+        if (o.html) {
+          const file = path.resolve(o.html);
+          await writeHtmlAtomic(file, renderBacktest(result));
+          if (!o.json) print(`report: ${file}`);
+        }
         if (o.json) printJson({ workflowId, ...result });
         else print(formatBacktest(result));
       } finally {
