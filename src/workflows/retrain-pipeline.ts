@@ -135,7 +135,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     await notifications.settle();
     const info = workflowInfo();
     try {
-      await recordRun({
+      const recordFile = await recordRun({
         model: input.model,
         workflowId: info.workflowId,
         temporalRunId: info.runId,
@@ -152,6 +152,9 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
         configFile,
         dataLocation,
       });
+      // The run page in the Web UI names the run's HTML report (written next to the record). Current details are
+      // workflow metadata, not a command, so histories replay the same with or without this.
+      setCurrentDetails(`**${result.outcome}** — ${result.reason}\n\nreport: \`${recordFile.replace(/\.json$/, '.html')}\``);
     } catch (err) {
       if (isCancellation(err)) throw err;
       log.error('audit record not written', { error: String(err), cause: String((err as ActivityFailure).cause ?? '') });

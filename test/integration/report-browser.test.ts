@@ -21,9 +21,12 @@ describe('HTML reports in a real browser (headless Chromium, network off)', () =
     const p = await makeProject({ data: { reference: 'data/reference.csv' } });
     await generate({ rows: 1500, seed: 3, shift: 1, out: path.join(p.dataDir, 'reference.csv') });
     const workflowId = `retrain/churn/report-${Date.now()}`;
-    const result = await withWorker(defaultDeps(p.configFile), ({ client, taskQueue }) =>
-      client.workflow.execute(retrainPipeline, { taskQueue, workflowId, args: [{ model: 'churn', triggers: [{ reason: 'drift_alert', source: '<script>monitor</script>' }] }] }),
-    );
+    const { result, details } = await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const done = await client.workflow.execute(retrainPipeline, { taskQueue, workflowId, args: [{ model: 'churn', triggers: [{ reason: 'drift_alert', source: '<script>monitor</script>' }] }] });
+      // The run page's current details (what the Web UI shows at the top) name the report.
+      const meta = await client.workflow.getHandle(workflowId).query<{ currentDetails?: string }>('__temporal_workflow_metadata');
+      return { result: done, details: meta.currentDetails ?? '' };
+    });
     assert.equal(result.outcome, 'promoted', result.reason);
 
     const stateDir = path.join(p.dir, '.retrain');
@@ -34,6 +37,7 @@ describe('HTML reports in a real browser (headless Chromium, network off)', () =
     assert.equal(record.evidence?.validation?.passed, true, 'validation report read from the run history');
     const runReport = reportFileOf(runRecordFile(stateDir, record));
     assert.ok(existsSync(runReport), 'recordRun wrote report.html next to the record');
+    assert.ok(details.startsWith('**promoted**') && details.includes(`report: \`${runReport}\``), details);
 
     // The CLI: the run report again (by part of its id), the timeline, explain's pointer, the ad-hoc drift page.
     const env = { RETRAIN_CONFIG: p.configFile, TEMPORAL_ADDRESS: '127.0.0.1:9', TEMPORAL_UI_URL: 'http://127.0.0.1:9' };
