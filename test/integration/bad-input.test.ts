@@ -254,7 +254,7 @@ describe('bad-input corpus (test/fixtures/bad)', () => {
       [
         'missing command',
         (c) => (c.models.m.train = { params: {} }),
-        /models\.m\.train\.command: .*\(got undefined\)|models\.m\.train\.command/,
+        /models\.m\.train: set exactly one of train\.command \(a training command\) or train\.dvc \(a DVC stage\), got neither/,
       ],
       [
         'empty command',
