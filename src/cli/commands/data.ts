@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { loadConfig, configPathFromEnv } from '../../config/load.js';
 import { planModel } from '../../config/plan.js';
 import { DataEngine, type DataFormat } from '../../data/engine.js';
-import { detectDrift, type DriftTest } from '../../data/drift/detect.js';
+import { detectDrift, sampledNote, type DriftTest } from '../../data/drift/detect.js';
 import { fingerprint } from '../../data/fingerprint.js';
 import { profile } from '../../data/profile.js';
 import { validateDataset } from '../../data/validate.js';
@@ -70,16 +70,18 @@ export function registerData(program: Command): void {
     .option('--test <name>', 'ks | wasserstein | psi | jensenshannon | chisquare | ztest | linf (default: by reference size)')
     .option('--threshold <x>', 'threshold for --test', Number)
     .option('--share <x>', 'dataset drift when this share of columns drifted', Number, 0.5)
+    .option('--exact', 'never sample: sort every value of a side over the value budget too (slower on wide or long data)')
     .option('--json', 'machine-readable output')
-    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; json?: boolean }) =>
+    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; exact?: boolean; json?: boolean }) =>
       withEngine(async (e) => {
         const columns = o.columns?.split(',').map((c) => c.trim());
         const override = { ...(o.test ? { test: o.test } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
-        const report = await detectDrift(e, side(ref, 'auto'), side(cur, 'auto'), { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share });
+        const report = await detectDrift(e, side(ref, 'auto'), side(cur, 'auto'), { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share, exact: o.exact ?? false });
         if (o.json) printJson(report);
         else {
           print(table(['column', 'test', 'statistic', 'p-value', 'threshold', 'drifted'], report.columns.map((c) => [c.column, c.test, fmt(c.statistic), fmt(c.pValue), c.threshold, c.drifted ? 'DRIFT' : 'no'])));
           print(`dataset drift: ${report.datasetDrift ? 'YES' : 'no'} (${fmt(report.driftedShare * 100, 1)}% of columns drifted, threshold ${report.datasetShareThreshold * 100}%)`);
+          if (report.sampled) print(sampledNote(report.sampled));
         }
         if (report.datasetDrift) throw new ExitSignal(EXIT.drifted);
       }),

@@ -31,3 +31,54 @@ export async function categoryCounts(engine: DataEngine, column: string, ref: Si
     nCur: curCounts.reduce((s, x) => s + x, 0),
   };
 }
+
+/** A column with far more distinct values than categories: only its (HyperLogLog) distinct count is known. */
+export interface TooManyCategories {
+  approxDistinct: number;
+}
+
+/** Columns per batched count: one scan of both sides per batch, as for the numeric sorts. */
+const COUNT_BATCH_COLUMNS = 500;
+
+/**
+ * Exact category counts of many columns from one scan of each side per batch: the columns are
+ * unpivoted into (column, value) pairs and grouped, instead of two full reads per column.
+ * Columns with far more than `maxCategories` distinct values (ids, free text) get an approximate
+ * distinct count only: it comes first and keeps them out of the grouping, whose result would hold every value.
+ */
+export async function batchedCategoryCounts(engine: DataEngine, columns: string[], ref: Side, cur: Side, maxCategories: number): Promise<Map<string, CategoryCounts | TooManyCategories>> {
+  const out = new Map<string, CategoryCounts | TooManyCategories>();
+  const from = [await engine.reader(ref.location, ref.format, 1), await engine.reader(cur.location, cur.format, 2)];
+  const params = [ref.location, cur.location];
+  const label = `${ref.location} vs ${cur.location}`;
+  const unpivot = (names: string[]) =>
+    from.map((f, s) => `SELECT ${s} AS s, unnest(range(${names.length})) AS k, unnest([${names.map((c) => `${ident(c)}::VARCHAR`).join(', ')}]) AS v FROM ${f}`).join(' UNION ALL ');
+  for (let i = 0; i < columns.length; i += COUNT_BATCH_COLUMNS) {
+    const batch = columns.slice(i, i + COUNT_BATCH_COLUMNS);
+    // HyperLogLog's error is a few per cent; a margin keeps every column near the limit in the exact count.
+    const [approx] = await engine.rows(`SELECT ${batch.map((c, k) => `approx_count_distinct(v) FILTER (WHERE k = ${k})::BIGINT AS "d${k}"`).join(', ')} FROM (${unpivot(batch)})`, params, label);
+    const counted = batch.filter((c, k) => {
+      const d = Number(approx?.[`d${k}`] ?? 0);
+      if (d > maxCategories * 1.2) out.set(c, { approxDistinct: d });
+      return d <= maxCategories * 1.2;
+    });
+    if (counted.length === 0) continue;
+    const rows = await engine.rows(
+      `SELECT k, v, count(*) FILTER (WHERE s = 0)::BIGINT AS a, count(*) FILTER (WHERE s = 1)::BIGINT AS b FROM (${unpivot(counted)}) WHERE v IS NOT NULL GROUP BY k, v ORDER BY k, v`,
+      params,
+      label,
+    );
+    const per = counted.map(() => ({ categories: [] as string[], ref: [] as number[], cur: [] as number[], nRef: 0, nCur: 0 }));
+    for (const r of rows) {
+      const c = per[Number(r.k)]!;
+      const [a, b] = [Number(r.a), Number(r.b)];
+      c.categories.push(String(r.v));
+      c.ref.push(a);
+      c.cur.push(b);
+      c.nRef += a;
+      c.nCur += b;
+    }
+    counted.forEach((name, k) => out.set(name, per[k]!));
+  }
+  return out;
+}
