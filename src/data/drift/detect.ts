@@ -1,12 +1,12 @@
 import type { DriftConfig } from '../../config/model-schema.js';
 import { isNumeric, logicalType, type LogicalType } from '../column-types.js';
-import { ident, type DataEngine } from '../engine.js';
+import { detectFormat, ident, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { batchedCategoryCounts, categoryCounts, type CategoryCounts, type TooManyCategories } from './categorical.js';
 import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, scanOf, sortedColumns, statsFromSorted, type NumericStats, type Scan, type Side } from './numeric.js';
 import { DRIFT_VALUE_BUDGET, sampleSize, type Sampled } from './budget.js';
-import { sampleTable } from './sample.js';
+import { parquetSampleScan, sampleTable } from './sample.js';
 import { chi2Sf, normTwoSided } from './special.js';
 
 export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'ztest' | 'linf';
@@ -79,6 +79,10 @@ export interface DriftOptions extends Partial<DriftConfig> {
 /** A side as the numeric batches read it: its file, or a sample table of it (dropped when done). */
 async function numericScan(engine: DataEngine, side: Side & { rows: number }, columns: string[], n: number | null): Promise<{ scan: Scan; sampled?: Sampled; drop?: () => Promise<void> }> {
   if (n === null) return { scan: await scanOf(engine, side) };
+  if ((side.format === 'auto' ? detectFormat(side.location) : side.format) === 'parquet') {
+    const p = await parquetSampleScan(engine, side, n);
+    return { scan: { ...p, label: side.location }, sampled: { rows: p.rows, of: side.rows } };
+  }
   try {
     const t = await sampleTable(engine, side, columns, n);
     return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, sampled: { rows: t.rows, of: side.rows }, drop: t.drop };

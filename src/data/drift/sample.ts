@@ -27,3 +27,26 @@ export async function sampleTable(engine: DataEngine, side: Side, columns: strin
     throw err;
   }
 }
+
+/**
+ * Parquet: the sample as a row filter, not a table. Reading all of a wide file's columns at once
+ * takes a column reader (and its buffers) per column, which ran a 10,000-column file out of DuckDB's
+ * memory; so each numeric batch reads only its own columns, and a filter on a seeded hash of the row
+ * position picks the same `n` rows in every batch: the `n` smallest hashes, found in one pass over
+ * the row numbers alone. The row's file name joins the hash only for a glob of several files, so a
+ * single file copied elsewhere samples the same rows.
+ */
+export async function parquetSampleScan(engine: DataEngine, side: Side, n: number): Promise<{ from: string; params: [string]; rows: number }> {
+  const [files] = await engine.rows('SELECT count(*)::BIGINT AS n FROM glob($1)', [side.location], side.location);
+  const several = Number(files?.n ?? 0) > 1;
+  const h = `hash(${several ? 'filename, ' : ''}file_row_number, ${SAMPLE_SEED}::BIGINT)`;
+  const read = `read_parquet($1, file_row_number = true${several ? ', filename = true' : ''})`;
+  const [cut] = await engine.rows(
+    `SELECT max(h)::VARCHAR AS t, count(*)::BIGINT AS n FROM (SELECT ${h} AS h FROM ${read} ORDER BY h LIMIT ${Math.floor(n)})`,
+    [side.location],
+    side.location,
+  );
+  const threshold = String(cut?.t ?? '0');
+  if (!/^\d+$/.test(threshold)) throw new Error(`unexpected hash threshold ${threshold}`);
+  return { from: `(SELECT * FROM ${read} WHERE ${h} <= ${threshold}::UBIGINT)`, params: [side.location], rows: Number(cut?.n ?? 0) };
+}
