@@ -4,7 +4,7 @@ import { detectFormat, ident, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { batchedCategoryCounts, categoryCounts, type CategoryCounts, type TooManyCategories } from './categorical.js';
-import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, scanOf, sortedColumns, statsFromSorted, type NumericStats, type Scan, type Side } from './numeric.js';
+import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, scanOf, sortedBatch, statsFromSorted, type NumericStats, type Scan, type Side } from './numeric.js';
 import { DRIFT_VALUE_BUDGET, sampleSize, type Sampled } from './budget.js';
 import { parquetSampleScan, sampleTable } from './sample.js';
 import { chi2Sf, normTwoSided } from './special.js';
@@ -84,7 +84,12 @@ async function numericScan(engine: DataEngine, side: Side & { rows: number }, co
   if (n === null && (parquet || columns.length === 0 || columns.length * side.rows > budget)) return { scan: await scanOf(engine, side) };
   if (n !== null && parquet) {
     const p = await parquetSampleScan(engine, side, n);
-    return { scan: { ...p, label: side.location }, sampled: { rows: p.rows, of: side.rows } };
+    // Each batch copies its columns' sampled rows into a table in one read, then counts and sorts that.
+    const batch = async (names: string[]) => {
+      const t = await sampleTable(engine, { ...side, from: p.from }, names, null);
+      return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, drop: t.drop };
+    };
+    return { scan: { ...p, label: side.location, batch }, sampled: { rows: p.rows, of: side.rows } };
   }
   try {
     const t = await sampleTable(engine, side, columns, n);
@@ -146,8 +151,8 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
       const batch = names.slice(i, i + per);
       try {
         const [a, b] = together
-          ? await Promise.all([sortedColumns(engine, batch, refScan.scan), sortedColumns(engine, batch, curScan.scan)])
-          : [await sortedColumns(engine, batch, refScan.scan), await sortedColumns(engine, batch, curScan.scan)];
+          ? await Promise.all([sortedBatch(engine, batch, refScan.scan), sortedBatch(engine, batch, curScan.scan)])
+          : [await sortedBatch(engine, batch, refScan.scan), await sortedBatch(engine, batch, curScan.scan)];
         batch.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
       } catch (err) {
         // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.

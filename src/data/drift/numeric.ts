@@ -115,6 +115,19 @@ export interface Scan {
   /** Rows it holds: the most values one column can have. */
   rows: number;
   label: string;
+  /** When set, each batch first copies its columns' rows into a table (one read), and sorts that. */
+  batch?: (columns: string[]) => Promise<{ scan: Scan; drop: () => Promise<void> }>;
+}
+
+/** sortedColumns over a scan, through its per-batch table when it has one. */
+export async function sortedBatch(engine: DataEngine, columns: string[], scan: Scan): Promise<SortedSide[]> {
+  if (!scan.batch) return sortedColumns(engine, columns, scan);
+  const b = await scan.batch(columns);
+  try {
+    return await sortedColumns(engine, columns, b.scan);
+  } finally {
+    await b.drop();
+  }
 }
 
 export async function scanOf(engine: DataEngine, side: Side & { rows: number }): Promise<Scan> {

@@ -9,13 +9,14 @@ let tables = 0;
  * rows when `n` is null, for a CSV within the budget, which the batches would otherwise parse again each),
  * the same rows for every column, kept as an in-memory table. A seeded reservoir runs on one thread
  * in DuckDB (its sink is not parallel), which is what makes it repeatable. Not a TEMP table: those
- * belong to one connection, and the engine's queries take any of its connections.
+ * belong to one connection, and the engine's queries take any of its connections. `from` reads
+ * something else than the side's file (a filtered read of it, with the file as $1).
  */
-export async function sampleTable(engine: DataEngine, side: Side, columns: string[], n: number | null): Promise<{ table: string; rows: number; drop: () => Promise<void> }> {
+export async function sampleTable(engine: DataEngine, side: Side & { from?: string }, columns: string[], n: number | null): Promise<{ table: string; rows: number; drop: () => Promise<void> }> {
   const table = ident(`__retrain_drift_sample_${++tables}`);
   const select = columns.map((c) => `${ident(c)}::DOUBLE AS ${ident(c)}`).join(', ');
   await engine.rows(
-    `CREATE TABLE ${table} AS SELECT ${select} FROM ${await engine.reader(side.location, side.format)} ${n === null ? '' : ` USING SAMPLE reservoir(${Math.floor(n)} ROWS) REPEATABLE (${SAMPLE_SEED})`}`,
+    `CREATE TABLE ${table} AS SELECT ${select} FROM ${side.from ?? (await engine.reader(side.location, side.format))} ${n === null ? '' : ` USING SAMPLE reservoir(${Math.floor(n)} ROWS) REPEATABLE (${SAMPLE_SEED})`}`,
     [side.location],
     side.location,
   );
