@@ -77,7 +77,7 @@ export interface DriftOptions extends Partial<DriftConfig> {
 }
 
 /** A side as the numeric batches read it: its file, or a sample table of it (dropped when done). */
-async function numericScan(engine: DataEngine, side: Side & { rows: number }, columns: string[], n: number | null, budget: number): Promise<{ scan: Scan; sampled?: Sampled; drop?: () => Promise<void> }> {
+async function numericScan(engine: DataEngine, side: Side & { rows: number }, columns: string[], n: number | null, budget: number): Promise<{ scan: Scan; sampled?: Sampled; drop?: () => Promise<void>; at?: (slot: number) => string }> {
   const parquet = (side.format === 'auto' ? detectFormat(side.location) : side.format) === 'parquet';
   // Parquet reads only a batch's columns; a CSV or JSON file is parsed whole by every query, so it is
   // read once into a table when that fits the budget (a forced exact side over it is scanned per batch).
@@ -89,7 +89,7 @@ async function numericScan(engine: DataEngine, side: Side & { rows: number }, co
       const t = await sampleTable(engine, { ...side, from: p.from }, names, null);
       return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, drop: t.drop };
     };
-    return { scan: { ...p, label: side.location, batch }, sampled: { rows: p.rows, of: side.rows } };
+    return { scan: { ...p, label: side.location, batch }, sampled: { rows: p.rows, of: side.rows }, at: p.at };
   }
   try {
     const t = await sampleTable(engine, side, columns, n);
@@ -166,7 +166,10 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
   // Text (and other non-numeric) columns: exact counts, many columns per scan of each side.
   let counts = new Map<string, CategoryCounts | TooManyCategories>();
   try {
-    counts = await batchedCategoryCounts(engine, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), ref, cur, MAX_CATEGORIES);
+    counts = await batchedCategoryCounts(engine, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), ref, cur, MAX_CATEGORIES, {
+      ...(refScan.at ? { ref: refScan.at } : {}),
+      ...(curScan.at ? { cur: curScan.at } : {}),
+    });
   } catch (err) {
     // As for the numeric batches: the columns then go one by one, which isolates the one that does not fit.
     if (!isConversionError(err)) throw err;
@@ -175,7 +178,8 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
     try {
       const batched = stats.get(t.name);
       // Only the batched statistics come from the sample; a column that fell back to its own sort is exact.
-      const fromSample = batched && Object.keys(sampled).length ? sampled : undefined;
+      const onSample: SampledSides = { ...(refScan.at ? { reference: refScan.sampled! } : {}), ...(curScan.at ? { current: curScan.sampled! } : {}) };
+      const fromSample = batched && Object.keys(sampled).length ? sampled : counts.has(t.name) && Object.keys(onSample).length ? onSample : undefined;
       columns.push(await columnDrift(engine, t.name, t.type, ref, cur, smallRows, t.override, batched, fromSample, counts.get(t.name)));
     } catch (err) {
       if (!isConversionError(err)) throw err;
@@ -263,7 +267,7 @@ async function columnDrift(
     drifted: isP ? value < threshold : value >= threshold,
     stats,
     // A numeric column with few values is compared by exact counts over every row, so it is not sampled.
-    ...(sampled && asDistribution ? { sampled } : {}),
+    ...(sampled && (asDistribution || (kind === 'categorical' && batchedCounts)) ? { sampled } : {}),
   };
 }
 

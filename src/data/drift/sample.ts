@@ -38,7 +38,7 @@ export async function sampleTable(engine: DataEngine, side: Side & { from?: stri
  * the row numbers alone. The row's file name joins the hash only for a glob of several files, so a
  * single file copied elsewhere samples the same rows.
  */
-export async function parquetSampleScan(engine: DataEngine, side: Side, n: number): Promise<{ from: string; params: [string]; rows: number }> {
+export async function parquetSampleScan(engine: DataEngine, side: Side, n: number): Promise<{ from: string; params: [string]; rows: number; at: (slot: number) => string }> {
   const [files] = await engine.rows('SELECT count(*)::BIGINT AS n FROM glob($1)', [side.location], side.location);
   const several = Number(files?.n ?? 0) > 1;
   const h = `hash(${several ? 'filename, ' : ''}file_row_number, ${SAMPLE_SEED}::BIGINT)`;
@@ -50,5 +50,6 @@ export async function parquetSampleScan(engine: DataEngine, side: Side, n: numbe
   );
   const threshold = String(cut?.t ?? '0');
   if (!/^\d+$/.test(threshold)) throw new Error(`unexpected hash threshold ${threshold}`);
-  return { from: `(SELECT * FROM ${read} WHERE ${h} <= ${threshold}::UBIGINT)`, params: [side.location], rows: Number(cut?.n ?? 0) };
+  const at = (slot: number) => `(SELECT * FROM ${read.replace('$1', `$${slot}`)} WHERE ${h} <= ${threshold}::UBIGINT)`;
+  return { from: at(1), params: [side.location], rows: Number(cut?.n ?? 0), at };
 }
