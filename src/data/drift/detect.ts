@@ -77,12 +77,14 @@ export interface DriftOptions extends Partial<DriftConfig> {
 }
 
 /** A side as the numeric batches read it: its file, or a sample table of it (dropped when done). */
-async function numericScan(engine: DataEngine, side: Side & { rows: number }, columns: string[], n: number | null, budget: number): Promise<{ scan: Scan; sampled?: Sampled; drop?: () => Promise<void>; at?: (slot: number) => string }> {
+const TABLE_MAX_COLUMNS = 1000;
+
+async function numericScan(engine: DataEngine, side: Side & { rows: number }, columns: string[], n: number | null): Promise<{ scan: Scan; sampled?: Sampled; drop?: () => Promise<void>; at?: (slot: number) => string }> {
   const parquet = (side.format === 'auto' ? detectFormat(side.location) : side.format) === 'parquet';
-  // Parquet reads only a batch's columns; a CSV or JSON file is parsed whole by every query, so it is
-  // read once into a table when that fits the budget (a forced exact side over it is scanned per batch).
-  if (n === null && (parquet || columns.length === 0 || columns.length * side.rows > budget)) return { scan: await scanOf(engine, side) };
-  if (n !== null && parquet) {
+  // A CSV or JSON sample is a DuckDB table of all numeric columns, and a table takes a 256 KiB block per
+  // column: past TABLE_MAX_COLUMNS that outgrows DuckDB's memory (10,000 columns did), so such a side stays exact.
+  if (n === null || (!parquet && columns.length > TABLE_MAX_COLUMNS)) return { scan: await scanOf(engine, side) };
+  if (parquet) {
     const p = await parquetSampleScan(engine, side, n);
     // Each batch copies its columns' sampled rows into a table in one read, then counts and sorts that.
     const batch = async (names: string[]) => {
@@ -93,7 +95,7 @@ async function numericScan(engine: DataEngine, side: Side & { rows: number }, co
   }
   try {
     const t = await sampleTable(engine, side, columns, n);
-    return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, ...(n !== null ? { sampled: { rows: t.rows, of: side.rows } } : {}), drop: t.drop };
+    return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, sampled: { rows: t.rows, of: side.rows }, drop: t.drop };
   } catch (err) {
     // A value that does not fit its column's type fails the sample; the exact path then isolates the column.
     if (!isConversionError(err)) throw err;
@@ -137,8 +139,8 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
   const smallRows = opts.smallReferenceRows ?? 1000;
   const valueBudget = opts.exact ? Infinity : (opts.valueBudget ?? DRIFT_VALUE_BUDGET);
   const names = numeric.map((t) => t.name);
-  const refScan = await numericScan(engine, ref, names, sampleSize(ref.rows, names.length, valueBudget, smallRows), opts.valueBudget ?? DRIFT_VALUE_BUDGET);
-  const curScan = await numericScan(engine, cur, names, sampleSize(cur.rows, names.length, valueBudget, smallRows), opts.valueBudget ?? DRIFT_VALUE_BUDGET).catch(async (err: unknown) => {
+  const refScan = await numericScan(engine, ref, names, sampleSize(ref.rows, names.length, valueBudget, smallRows));
+  const curScan = await numericScan(engine, cur, names, sampleSize(cur.rows, names.length, valueBudget, smallRows)).catch(async (err: unknown) => {
     await refScan.drop?.();
     throw err;
   });
