@@ -1,4 +1,5 @@
 // One drift report over two Parquet files; prints seconds and peak RSS (VmHWM) as JSON.
+// Exact (no value budget): the baseline computes the same statistics on every value. bench/wide.ts compares sampled and exact.
 import { readFileSync } from 'node:fs';
 import { DataEngine } from '../src/data/engine.js';
 import { detectDrift } from '../src/data/drift/detect.js';
@@ -6,7 +7,7 @@ import { detectDrift } from '../src/data/drift/detect.js';
 const [ref, cur] = process.argv.slice(2) as [string, string];
 const t = performance.now();
 const engine = await DataEngine.open({ memoryLimit: '768MB' });
-const report = await detectDrift(engine, { location: ref, format: 'parquet' }, { location: cur, format: 'parquet' }, { smallReferenceRows: 1000 });
+const report = await detectDrift(engine, { location: ref, format: 'parquet' }, { location: cur, format: 'parquet' }, { smallReferenceRows: 1000, exact: true });
 const seconds = (performance.now() - t) / 1000;
 const hwm = /VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'));
 const columns = Object.fromEntries(report.columns.map((c) => [c.column, { test: c.test, score: c.pValue ?? c.statistic, drifted: c.drifted }]));

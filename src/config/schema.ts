@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DRIFT_VALUE_BUDGET } from '../data/drift/budget.js';
 
 /** A duration as Temporal and people write it: 500ms, 30s, 10m, 2h, 7d. */
 export const duration = z
@@ -122,6 +123,13 @@ export const driftSchema = z
     columns: z.array(z.string()).optional().describe('columns to test; default: all features'),
     datasetShare: ratio.default(0.5).describe('dataset drift when this share of columns drifted'),
     smallReferenceRows: z.number().int().positive().default(1000),
+    exact: z.boolean().default(false).describe('never sample: sort every value, however large the data'),
+    valueBudget: z
+      .number()
+      .int()
+      .positive()
+      .default(DRIFT_VALUE_BUDGET)
+      .describe('numeric values per side (columns × rows) above which numeric drift is computed on a row sample'),
     overrides: z
       .record(z.string(), z.strictObject({ test: driftTestName.optional(), threshold: positive.optional() }))
       .default({}),

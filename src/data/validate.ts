@@ -94,14 +94,17 @@ async function batched(engine: DataEngine, location: string, from: string, perCo
 /**
  * batched() in two rounds, for aggregates whose first is a count of bad values and the rest describe
  * them (samples, first row): the descriptions are computed only for the columns with a count above
- * zero, since a filtered min() over text costs several times a count on wide data.
+ * zero, since a filtered min() over text costs several times a count on wide data. A column's
+ * `probe`, when given, replaces its count in the first round: a cheaper aggregate that is above zero
+ * exactly when the count is (min and max of a column show whether any value is out of range or
+ * non-finite, without a filter per column); the count itself then comes with the details.
  */
-async function countsThenDetails(engine: DataEngine, location: string, from: string, perColumn: Aggregates[]): Promise<unknown[][]> {
-  const counts = await batched(engine, location, from, perColumn.map((agg) => (param) => agg(param).slice(0, 1)));
-  const wanted = perColumn.map((agg, i) => Number(counts[i]![0] ?? 0) > 0 && agg(() => '$1').length > 1);
+async function countsThenDetails(engine: DataEngine, location: string, from: string, perColumn: Aggregates[], probes: (Aggregates | undefined)[] = []): Promise<unknown[][]> {
+  const counts = await batched(engine, location, from, perColumn.map((agg, i) => probes[i] ?? ((param) => agg(param).slice(0, 1))));
+  const wanted = perColumn.map((agg, i) => Number(counts[i]![0] ?? 0) > 0 && (agg(() => '$1').length > 1 || probes[i] !== undefined));
   const details = await batched(engine, location, from, perColumn.filter((_, i) => wanted[i]));
   let k = 0;
-  return perColumn.map((_, i) => (wanted[i] ? details[k++]! : counts[i]!));
+  return perColumn.map((_, i) => (wanted[i] ? details[k++]! : probes[i] ? [0] : counts[i]!));
 }
 
 /**
@@ -187,7 +190,7 @@ export async function validateDataset(engine: DataEngine, location: string, mode
     `${f.count} of ${rows} value(s) not ${wanted}, the first ${JSON.stringify(f.first)} at row ${f.firstRow}`;
 
   // Pass 2: the rules on typed values, every column's aggregates batched into a few scans.
-  const checks: { name: string; kind: 'nulls' | 'range' | 'allowed' | 'finite'; agg: Aggregates; rule?: ColumnRule; limit?: number; bounds?: [number, number] }[] = [];
+  const checks: { name: string; kind: 'nulls' | 'range' | 'allowed' | 'finite'; agg: Aggregates; probe?: Aggregates; rule?: ColumnRule; limit?: number; bounds?: [number, number] }[] = [];
   for (const [name, rule] of Object.entries(columns)) {
     const duckType = schema.get(name);
     const severity = rule.severity;
@@ -207,7 +210,7 @@ export async function validateDataset(engine: DataEngine, location: string, mode
     const col = ident(name);
     const maxNull = rule.maxNullRatio ?? rules.maxNullRatio;
     if (maxNull !== undefined && rows > 0) {
-      checks.push({ name, kind: 'nulls', rule, limit: maxNull, agg: () => [`count(*) FILTER (WHERE ${col} IS NULL)::BIGINT`] });
+      checks.push({ name, kind: 'nulls', rule, limit: maxNull, agg: () => [`(count(*) - count(${col}))::BIGINT`] });
     }
     if ((rule.min !== undefined || rule.max !== undefined) && isNumeric(type)) {
       const lo = rule.min ?? -Infinity;
@@ -221,6 +224,8 @@ export async function validateDataset(engine: DataEngine, location: string, mode
           const cond = `${col} IS NOT NULL AND (${col}::DOUBLE < ${param(lo)}::DOUBLE OR ${col}::DOUBLE > ${param(hi)}::DOUBLE OR isnan(${col}::DOUBLE))`;
           return [`count(*) FILTER (WHERE ${cond})::BIGINT`, `min(${col}::DOUBLE) FILTER (WHERE ${cond})`, `max(${col}::DOUBLE) FILTER (WHERE ${cond})`];
         },
+        // DuckDB orders NaN above every number, so max() is NaN when any value is.
+        probe: (param) => [`coalesce(min(${col}::DOUBLE) < ${param(lo)}::DOUBLE OR max(${col}::DOUBLE) > ${param(hi)}::DOUBLE OR isnan(max(${col}::DOUBLE)), false)::INTEGER`],
       });
     }
     if (rule.allowed) {
@@ -242,10 +247,16 @@ export async function validateDataset(engine: DataEngine, location: string, mode
       if (!/^(FLOAT|DOUBLE|REAL)$/.test(duckType) || failures.has(name)) continue;
       const col = ident(name);
       const cond = `isnan(${col}) OR isinf(${col})`;
-      checks.push({ name, kind: 'finite', agg: () => [`count(*) FILTER (WHERE ${cond})::BIGINT`, `min(${col}::VARCHAR) FILTER (WHERE ${cond})`, `max(${col}::VARCHAR) FILTER (WHERE ${cond})`] });
+      checks.push({
+        name,
+        kind: 'finite',
+        agg: () => [`count(*) FILTER (WHERE ${cond})::BIGINT`, `min(${col}::VARCHAR) FILTER (WHERE ${cond})`, `max(${col}::VARCHAR) FILTER (WHERE ${cond})`],
+        // -Infinity is the smallest value, +Infinity and NaN the largest: min and max show any of them.
+        probe: () => [`coalesce(NOT isfinite(min(${col})) OR NOT isfinite(max(${col})), false)::INTEGER`],
+      });
     }
   }
-  const results = await countsThenDetails(engine, location, from, checks.map((c) => c.agg));
+  const results = await countsThenDetails(engine, location, from, checks.map((c) => c.agg), checks.map((c) => c.probe));
   checks.forEach((c, i) => {
     const [n, lo, hi] = results[i]!;
     const count = Number(n ?? 0);

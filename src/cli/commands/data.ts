@@ -4,7 +4,7 @@ import { loadConfig, configPathFromEnv } from '../../config/load.js';
 import { planModel } from '../../config/plan.js';
 import { DataEngine, type DataFormat } from '../../data/engine.js';
 import { rowIdentifierColumns } from '../../data/drift/id-columns.js';
-import { detectDrift, type DriftReport, type DriftTest } from '../../data/drift/detect.js';
+import { detectDrift, sampledNote, type DriftReport, type DriftTest } from '../../data/drift/detect.js';
 import { estimateCbpe, type ChunkEstimate } from '../../data/estimate/cbpe.js';
 import { METRICS } from '../../data/estimate/realized.js';
 import { fingerprint } from '../../data/fingerprint.js';
@@ -74,20 +74,22 @@ export function registerData(program: Command): void {
     .option('--threshold <x>', 'threshold for --test', Number)
     .option('--share <x>', 'dataset drift when this share of columns drifted', Number, 0.5)
     .option('--test-ids', 'also test row identifiers (all-distinct integer or string columns), skipped by default')
+    .option('--exact', 'never sample: sort every value of a side over the value budget too (slower on wide or long data)')
     .option('--html <file>', 'also write the drift section of the run report (histograms, frequency bars) to this file')
     .option('--json', 'machine-readable output')
-    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; testIds?: boolean; html?: string; json?: boolean }) =>
+    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; testIds?: boolean; exact?: boolean; html?: string; json?: boolean }) =>
       withEngine(async (e) => {
         const columns = o.columns?.split(',').map((c) => c.trim());
         const override = { ...(o.test ? { test: o.test } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
         const skip = o.testIds ? {} : await rowIdentifierColumns(e, side(ref, 'auto'));
-        const report = await detectDrift(e, side(ref, 'auto'), side(cur, 'auto'), { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share, skip });
+        const report = await detectDrift(e, side(ref, 'auto'), side(cur, 'auto'), { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share, skip, exact: o.exact ?? false });
         if (o.html) await writeDriftHtml(o.html, report, !o.json);
         if (o.json) printJson(report);
         else {
           print(table(['column', 'test', 'statistic', 'p-value', 'threshold', 'drifted'], report.columns.map((c) => [c.column, c.skipped ? '–' : c.test, fmt(c.statistic), fmt(c.pValue), c.skipped ? '' : c.threshold, c.skipped ? 'skipped' : c.drifted ? 'DRIFT' : 'no'])));
           for (const c of report.columns.filter((x) => x.skipped)) print(`  ${c.column}: ${c.skipped}`);
           print(`dataset drift: ${report.datasetDrift ? 'YES' : 'no'} (${fmt(report.driftedShare * 100, 1)}% of columns drifted, threshold ${report.datasetShareThreshold * 100}%)`);
+          if (report.sampled) print(sampledNote(report.sampled));
         }
         if (report.datasetDrift) throw new ExitSignal(EXIT.drifted);
       }),

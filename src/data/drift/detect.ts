@@ -1,11 +1,13 @@
 import type { DriftConfig } from '../../config/model-schema.js';
 import { isNumeric, logicalType, type LogicalType } from '../column-types.js';
-import { ident, type DataEngine } from '../engine.js';
+import { detectFormat, ident, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
-import { categoryCounts } from './categorical.js';
+import { batchedCategoryCounts, categoryCounts, type CategoryCounts, type TooManyCategories } from './categorical.js';
 import { categoricalHistogram, numericHistogram, type DriftHistogram } from './histogram.js';
-import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, sortedColumns, statsFromSorted, type NumericStats, type Side } from './numeric.js';
+import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, scanOf, sortedBatch, statsFromSorted, type NumericStats, type Scan, type Side } from './numeric.js';
+import { DRIFT_VALUE_BUDGET, sampleSize, type Sampled } from './budget.js';
+import { parquetSampleScan, sampleTable } from './sample.js';
 import { chi2Sf, normTwoSided } from './special.js';
 
 export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'ztest' | 'linf';
@@ -43,6 +45,13 @@ export interface ColumnDrift {
   skipped?: string;
   /** The binned counts the test compared (absent in reports written before 0.3): the HTML report draws them. */
   histogram?: DriftHistogram;
+  /** The side(s) whose statistics came from a row sample (the value budget), and of how many rows. */
+  sampled?: SampledSides;
+}
+
+export interface SampledSides {
+  reference?: Sampled;
+  current?: Sampled;
 }
 
 export interface DriftReport {
@@ -52,6 +61,8 @@ export interface DriftReport {
   driftedShare: number;
   datasetShareThreshold: number;
   datasetDrift: boolean;
+  /** Present when a side had more numeric values than the budget: its numeric columns were tested on a row sample. */
+  sampled?: SampledSides & { valueBudget: number };
 }
 
 /** Evidently's DataDriftPreset defaults: p-value tests on small references, effect sizes on large. */
@@ -68,6 +79,33 @@ export interface DriftOptions extends Partial<DriftConfig> {
   skip?: Record<string, string>;
   /** Test and threshold for every column without its own override. */
   allColumns?: { test?: DriftTest; threshold?: number };
+}
+
+/** A side as the numeric batches read it: its file, or a sample table of it (dropped when done). */
+const TABLE_MAX_COLUMNS = 1000;
+
+async function numericScan(engine: DataEngine, side: Side & { rows: number }, columns: string[], n: number | null): Promise<{ scan: Scan; sampled?: Sampled; drop?: () => Promise<void>; at?: (slot: number) => string }> {
+  const parquet = (side.format === 'auto' ? detectFormat(side.location) : side.format) === 'parquet';
+  // A CSV or JSON sample is a DuckDB table of all numeric columns, and a table takes a 256 KiB block per
+  // column: past TABLE_MAX_COLUMNS that outgrows DuckDB's memory (10,000 columns did), so such a side stays exact.
+  if (n === null || (!parquet && columns.length > TABLE_MAX_COLUMNS)) return { scan: await scanOf(engine, side) };
+  if (parquet) {
+    const p = await parquetSampleScan(engine, side, n);
+    // Each batch copies its columns' sampled rows into a table in one read, then counts and sorts that.
+    const batch = async (names: string[]) => {
+      const t = await sampleTable(engine, { ...side, from: p.from }, names, null);
+      return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, drop: t.drop };
+    };
+    return { scan: { ...p, label: side.location, batch }, sampled: { rows: p.rows, of: side.rows }, at: p.at };
+  }
+  try {
+    const t = await sampleTable(engine, side, columns, n);
+    return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, sampled: { rows: t.rows, of: side.rows }, drop: t.drop };
+  } catch (err) {
+    // A value that does not fit its column's type fails the sample; the exact path then isolates the column.
+    if (!isConversionError(err)) throw err;
+    return { scan: await scanOf(engine, side) };
+  }
 }
 
 export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Side, opts: DriftOptions = {}): Promise<DriftReport> {
@@ -106,26 +144,56 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
     }
     tested.push({ name: c.name, type: logicalType(c.type), override });
   }
-  // Numeric columns: sorted in batches (one scan per batch and side), then tested one by one.
+  // Numeric columns: sorted in batches (one scan per batch and side), then tested one by one. A side
+  // over the value budget is first sampled (one pass), and the batches sort the sample instead.
   const numeric = tested.filter((t) => isNumeric(t.type));
-  const together = ref.rows + cur.rows <= READ_TOGETHER_MAX_ROWS;
-  const per = Math.min(columnsPerSort(ref.rows), columnsPerSort(cur.rows));
+  const smallRows = opts.smallReferenceRows ?? 1000;
+  const valueBudget = opts.exact ? Infinity : (opts.valueBudget ?? DRIFT_VALUE_BUDGET);
+  const names = numeric.map((t) => t.name);
+  const refScan = await numericScan(engine, ref, names, sampleSize(ref.rows, names.length, valueBudget, smallRows));
+  const curScan = await numericScan(engine, cur, names, sampleSize(cur.rows, names.length, valueBudget, smallRows)).catch(async (err: unknown) => {
+    await refScan.drop?.();
+    throw err;
+  });
+  const sampled: SampledSides = { ...(refScan.sampled ? { reference: refScan.sampled } : {}), ...(curScan.sampled ? { current: curScan.sampled } : {}) };
+  const together = refScan.scan.rows + curScan.scan.rows <= READ_TOGETHER_MAX_ROWS;
+  const per = Math.min(columnsPerSort(refScan.scan.rows), columnsPerSort(curScan.scan.rows));
   const stats = new Map<string, NumericStats>();
-  for (let i = 0; i < numeric.length; i += per) {
-    const names = numeric.slice(i, i + per).map((t) => t.name);
-    try {
-      const [a, b] = together
-        ? await Promise.all([sortedColumns(engine, names, ref), sortedColumns(engine, names, cur)])
-        : [await sortedColumns(engine, names, ref), await sortedColumns(engine, names, cur)];
-      names.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
-    } catch (err) {
-      // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.
-      if (!isConversionError(err)) throw err;
+  try {
+    for (let i = 0; i < numeric.length; i += per) {
+      const batch = names.slice(i, i + per);
+      try {
+        const [a, b] = together
+          ? await Promise.all([sortedBatch(engine, batch, refScan.scan), sortedBatch(engine, batch, curScan.scan)])
+          : [await sortedBatch(engine, batch, refScan.scan), await sortedBatch(engine, batch, curScan.scan)];
+        batch.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
+      } catch (err) {
+        // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.
+        if (!isConversionError(err)) throw err;
+      }
     }
+  } finally {
+    await refScan.drop?.();
+    await curScan.drop?.();
+  }
+  // Text (and other non-numeric) columns: exact counts, many columns per scan of each side.
+  let counts = new Map<string, CategoryCounts | TooManyCategories>();
+  try {
+    counts = await batchedCategoryCounts(engine, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), ref, cur, MAX_CATEGORIES, {
+      ...(refScan.at ? { ref: refScan.at } : {}),
+      ...(curScan.at ? { cur: curScan.at } : {}),
+    });
+  } catch (err) {
+    // As for the numeric batches: the columns then go one by one, which isolates the one that does not fit.
+    if (!isConversionError(err)) throw err;
   }
   for (const t of tested) {
     try {
-      columns.push(await columnDrift(engine, t.name, t.type, ref, cur, opts.smallReferenceRows ?? 1000, t.override, stats.get(t.name)));
+      const batched = stats.get(t.name);
+      // Only the batched statistics come from the sample; a column that fell back to its own sort is exact.
+      const onSample: SampledSides = { ...(refScan.at ? { reference: refScan.sampled! } : {}), ...(curScan.at ? { current: curScan.sampled! } : {}) };
+      const fromSample = batched && Object.keys(sampled).length ? sampled : counts.has(t.name) && Object.keys(onSample).length ? onSample : undefined;
+      columns.push(await columnDrift(engine, t.name, t.type, ref, cur, smallRows, t.override, batched, fromSample, counts.get(t.name)));
     } catch (err) {
       if (!isConversionError(err)) throw err;
       // Validation reports the value with its row (and stops the run); drift cannot measure the column.
@@ -134,13 +202,28 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
       columns.push({ column: t.name, kind: isNumeric(t.type) ? 'numeric' : 'categorical', test, statistic: NaN, pValue: null, threshold: t.override.threshold ?? DEFAULT_THRESHOLD[test], drifted: false, stats: {}, note: `not tested: a value does not fit the column's type (${why})` });
     }
     stats.delete(t.name);
+    counts.delete(t.name);
   }
   columns.sort((x, y) => order.get(x.column)! - order.get(y.column)!);
   const counted = columns.filter((c) => !c.skipped);
   const drifted = counted.filter((c) => c.drifted).length;
   const driftedShare = counted.length ? drifted / counted.length : 0;
   const datasetShareThreshold = opts.datasetShare ?? 0.5;
-  return { reference: ref.location, current: cur.location, columns, driftedShare, datasetShareThreshold, datasetDrift: counted.length > 0 && driftedShare >= datasetShareThreshold };
+  return {
+    reference: ref.location,
+    current: cur.location,
+    columns,
+    driftedShare,
+    datasetShareThreshold,
+    datasetDrift: counted.length > 0 && driftedShare >= datasetShareThreshold,
+    ...(Object.keys(sampled).length ? { sampled: { ...sampled, valueBudget } } : {}),
+  };
+}
+
+/** One line for people: which side was sampled, and how to get exact numbers instead. */
+export function sampledNote(s: NonNullable<DriftReport['sampled']>): string {
+  const sides = (['reference', 'current'] as const).flatMap((k) => (s[k] ? [`${k} ${s[k].rows.toLocaleString('en')} of ${s[k].of.toLocaleString('en')} rows`] : []));
+  return `numeric columns tested on a uniform row sample (over ${s.valueBudget.toLocaleString('en')} values a side): ${sides.join(', ')}; --exact (drift.exact: true) sorts every value`;
 }
 
 /** DuckDB could not convert a value to the column's (sniffed) type: bad data, which validation reports. */
@@ -161,6 +244,8 @@ async function columnDrift(
   smallRows: number,
   override: { test?: DriftTest | undefined; threshold?: number | undefined },
   sorted?: NumericStats,
+  sampled?: SampledSides,
+  counted?: CategoryCounts | TooManyCategories,
 ): Promise<ColumnDrift> {
   const kind = isNumeric(type) ? 'numeric' : 'categorical';
   const stats: Record<string, number> = {};
@@ -170,7 +255,9 @@ async function columnDrift(
   };
   // A numeric column's sorted values also give its distinct count, so it needs no separate pass.
   const numeric = kind === 'numeric' ? (sorted ?? (await numericStats(engine, column, ref, cur, type === 'integer'))) : null;
-  const { distinct, nRef, nCur } = numeric ?? (await distinctCount(engine, column, ref, cur));
+  if (kind === 'categorical' && counted && 'approxDistinct' in counted) return untested(`about ${counted.approxDistinct} categories (an id?); not tested`);
+  const batchedCounts = kind === 'categorical' && counted && !('approxDistinct' in counted) ? counted : undefined;
+  const { distinct, nRef, nCur } = numeric ?? (batchedCounts ? { distinct: batchedCounts.categories.length, nRef: batchedCounts.nRef, nCur: batchedCounts.nCur } : await distinctCount(engine, column, ref, cur));
   if (nRef === 0 || nCur === 0) return untested(`no ${numeric ? 'finite' : 'non-null'} values on one side; not tested`);
   const asDistribution = kind === 'numeric' && distinct > 5;
   if (!asDistribution && distinct > MAX_CATEGORIES) return untested(`${distinct} categories (an id?); not tested`);
@@ -180,11 +267,13 @@ async function columnDrift(
     Object.assign(stats, numericRecord(numeric!));
     histogram = numericHistogram(numeric!);
   } else {
-    const counts = await categoryCounts(engine, column, ref, cur);
+    const counts = batchedCounts ?? (await categoryCounts(engine, column, ref, cur));
     Object.assign(stats, categoricalStats(counts));
     histogram = categoricalHistogram(counts);
   }
-  const test = override.test ?? defaultTest(kind, nRef, distinct, smallRows);
+  // The test follows the reference's size, not its sample's: sampling must not turn Wasserstein into KS.
+  const refValues = sampled?.reference ? Math.round((nRef * sampled.reference.of) / sampled.reference.rows) : nRef;
+  const test = override.test ?? defaultTest(kind, refValues, distinct, smallRows);
   const threshold = override.threshold ?? DEFAULT_THRESHOLD[test];
   const isP = P_VALUE_TESTS.has(test);
   const value = stats[isP ? `${test}_pvalue` : test] ?? NaN;
@@ -198,6 +287,8 @@ async function columnDrift(
     drifted: isP ? value < threshold : value >= threshold,
     stats,
     ...(histogram ? { histogram } : {}),
+    // A numeric column with few values is compared by exact counts over every row, so it is not sampled.
+    ...(sampled && (asDistribution || (kind === 'categorical' && batchedCounts)) ? { sampled } : {}),
   };
 }
 

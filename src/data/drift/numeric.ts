@@ -1,3 +1,4 @@
+import type { DuckDBValue } from '@duckdb/node-api';
 import { ident, type DataEngine, type DataFormat } from '../engine.js';
 import { EXACT_KS_MAX_N, ksExactPValue } from './ks-exact.js';
 import { kolmogorov } from './special.js';
@@ -112,22 +113,48 @@ const BATCH_COLUMNS = 500;
 /** How many columns of a side with `rows` rows one batched sort reads. */
 export const columnsPerSort = (rows: number) => Math.max(1, Math.min(BATCH_COLUMNS, Math.floor(BATCH_VALUES / Math.max(1, rows))));
 
+/** What a batched sort reads: a side's file (its reader) or a sample table of it. */
+export interface Scan {
+  from: string;
+  params: DuckDBValue[];
+  /** Rows it holds: the most values one column can have. */
+  rows: number;
+  label: string;
+  /** When set, each batch first copies its columns' rows into a table (one read), and sorts that. */
+  batch?: (columns: string[]) => Promise<{ scan: Scan; drop: () => Promise<void> }>;
+}
+
+/** sortedColumns over a scan, through its per-batch table when it has one. */
+export async function sortedBatch(engine: DataEngine, columns: string[], scan: Scan): Promise<SortedSide[]> {
+  if (!scan.batch) return sortedColumns(engine, columns, scan);
+  const b = await scan.batch(columns);
+  try {
+    return await sortedColumns(engine, columns, b.scan);
+  } finally {
+    await b.drop();
+  }
+}
+
+export async function scanOf(engine: DataEngine, side: Side & { rows: number }): Promise<Scan> {
+  return { from: await engine.reader(side.location, side.format), params: [side.location], rows: side.rows, label: side.location };
+}
+
 /**
  * Many numeric columns of one side, each sorted, from one scan: the columns are unpivoted into one
  * stream ordered by (column, value), read as one typed array and cut at each column's count.
  * Wide data then takes one query per batch instead of one per column (a full CSV parse each).
  */
-export async function sortedColumns(engine: DataEngine, columns: string[], side: Side & { rows: number }): Promise<SortedSide[]> {
+export async function sortedColumns(engine: DataEngine, columns: string[], scan: Scan): Promise<SortedSide[]> {
   if (columns.length === 0) return [];
-  const from = await engine.reader(side.location, side.format);
-  const counts = await engine.rows(`SELECT ${columns.map((c, i) => `count(${ident(c)})::BIGINT AS "n${i}"`).join(', ')} FROM ${from}`, [side.location], side.location);
+  const { from, params, label } = scan;
+  const counts = await engine.rows(`SELECT ${columns.map((c, i) => `count(${ident(c)})::BIGINT AS "n${i}"`).join(', ')} FROM ${from}`, params, label);
   const n = columns.map((_, i) => Number(counts[0]?.[`n${i}`] ?? 0));
   const total = n.reduce((s, x) => s + x, 0);
   const all = await engine.doubles(
     `SELECT v FROM (SELECT unnest([${columns.map((c) => `${ident(c)}::DOUBLE`).join(', ')}]) AS v, unnest(range(${columns.length})) AS k FROM ${from}) WHERE v IS NOT NULL ORDER BY k, v`,
-    [side.location],
+    params,
     total,
-    side.location,
+    label,
   );
   const out: SortedSide[] = [];
   let offset = 0;
