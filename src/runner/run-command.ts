@@ -189,6 +189,9 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
       }
     }
     const result = await child;
+    // The child has exited, but its last output may still be in flight: let the pipes end before the log closes, so
+    // every byte reaches the log (and a full disk is seen). Bounded: a grandchild may hold a pipe open.
+    await drained([child.stdout, child.stderr], 2000);
     await closeLog(log, logFile).catch((err: Error) => (logFailure ??= err));
     if (logFailure) throw logFailure;
     return {
@@ -207,6 +210,18 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
     rmSync(pidFile, { force: true });
     if (!log.closed) log.destroy();
   }
+}
+
+/** Resolves when every stream has ended, or after `ms`, whichever comes first. */
+async function drained(streams: (Readable | null | undefined)[], ms: number): Promise<void> {
+  const open = streams.filter((s): s is Readable => Boolean(s) && !s!.readableEnded && !s!.destroyed);
+  if (open.length === 0) return;
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([
+    Promise.all(open.map((s) => finished(s).catch(() => {}))),
+    new Promise<void>((resolve) => (timer = setTimeout(resolve, ms))),
+  ]);
+  clearTimeout(timer);
 }
 
 /** Flushes and closes the log; the last buffered write may be the one that meets a full disk. */

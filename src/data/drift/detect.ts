@@ -1,3 +1,6 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { DriftConfig } from '../../config/model-schema.js';
 import { isNumeric, logicalType, type LogicalType } from '../column-types.js';
 import { detectFormat, ident, type DataEngine } from '../engine.js';
@@ -108,7 +111,36 @@ async function numericScan(engine: DataEngine, side: Side & { rows: number }, co
   }
 }
 
+/** A CSV or JSON side wider than this is turned into a temporary Parquet file once, before any column is read. */
+export const WIDE_TEXT_COLUMNS = 500;
+
 export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Side, opts: DriftOptions = {}): Promise<DriftReport> {
+  // Drift reads a side once per batch of columns; a wide CSV would be parsed again for each batch (72 parses of a
+  // 10,000-column file), while Parquet is read by column. So a wide text side is converted once, and the report
+  // still names the files as given.
+  const tmp = await mkdtemp(path.join(tmpdir(), 'retrain-drift-'));
+  try {
+    const ref = await columnarSide(engine, refSide, path.join(tmp, 'reference.parquet'));
+    const cur = await columnarSide(engine, curSide, path.join(tmp, 'current.parquet'));
+    const report = await detectDriftOn(engine, ref, cur, opts);
+    return { ...report, reference: refSide.location, current: curSide.location };
+  } finally {
+    await rm(tmp, { recursive: true, force: true });
+  }
+}
+
+async function columnarSide(engine: DataEngine, side: Side, file: string): Promise<Side> {
+  const format = side.format === 'auto' ? detectFormat(side.location) : side.format;
+  if (format === 'parquet') return side;
+  const schema = await describe(engine, side.location, side.format);
+  if (schema.length <= WIDE_TEXT_COLUMNS) return side;
+  const from = await engine.reader(side.location, side.format);
+  // Small row groups bound the writer's buffer: one row group holds every column. The target is our own temp path.
+  await engine.rows(`COPY (SELECT * FROM ${from}) TO '${file.replaceAll("'", "''")}' (FORMAT parquet, ROW_GROUP_SIZE 2048)`, [side.location], side.location);
+  return { location: file, format: 'parquet', ...(side.rows !== undefined ? { rows: side.rows } : {}) };
+}
+
+async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, opts: DriftOptions): Promise<DriftReport> {
   // Counted once, so every column read knows how many values it can hold.
   const ref = { ...refSide, rows: await rowCount(engine, refSide) };
   const cur = { ...curSide, rows: await rowCount(engine, curSide) };
@@ -186,6 +218,16 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
   } catch (err) {
     // As for the numeric batches: the columns then go one by one, which isolates the one that does not fit.
     if (!isConversionError(err)) throw err;
+  }
+  // Numeric columns with a handful of values are compared as categories, exactly and over every row: counted in
+  // batches too (one query per column re-reads a wide file's footer each time: 1,000 such columns took 108 s).
+  const fewValues = tested.filter((t) => isNumeric(t.type) && (stats.get(t.name)?.distinct ?? Infinity) <= 5).map((t) => t.name);
+  if (fewValues.length > 0) {
+    try {
+      for (const [name, c] of await batchedCategoryCounts(engine, fewValues, ref, cur, MAX_CATEGORIES)) counts.set(name, c);
+    } catch (err) {
+      if (!isConversionError(err)) throw err;
+    }
   }
   for (const t of tested) {
     try {
@@ -267,7 +309,8 @@ async function columnDrift(
     Object.assign(stats, numericRecord(numeric!));
     histogram = numericHistogram(numeric!);
   } else {
-    const counts = batchedCounts ?? (await categoryCounts(engine, column, ref, cur));
+    const exact = counted && !('approxDistinct' in counted) ? counted : undefined;
+    const counts = (kind === 'categorical' ? batchedCounts : exact) ?? (await categoryCounts(engine, column, ref, cur));
     Object.assign(stats, categoricalStats(counts));
     histogram = categoricalHistogram(counts);
   }
