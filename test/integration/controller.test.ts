@@ -18,23 +18,7 @@ import type { TriggerReason } from '../../src/workflows/types.js';
 import { fixtureCommand, makeProject, type TestProject } from '../helpers/project.js';
 import { testTemporal, withWorker } from '../helpers/temporal.js';
 import { recordHistory } from '../helpers/record-history.js';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 8 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-/** Waits until the controller has finished `runs` pipeline runs and is idle again. */
-const settled = (client: Client, model: string, runs: number) =>
-  waitFor(`${runs} finished run(s) of ${model}`, async () => {
-    const s = await controllerStatus(client, model);
-    return s && s.recent.length >= runs && s.phase === 'idle' ? s : null;
-  });
+import { settled, waitFor } from '../helpers/wait.js';
 
 const records = (p: TestProject): Promise<RunRecord[]> => listRunRecords(path.join(p.dir, '.retrain'), p.model);
 

@@ -18,16 +18,7 @@ import { fleetWorkflowId } from '../../src/workflows/workflow-ids.js';
 import { fixtureCommand, makeProject } from '../helpers/project.js';
 import { recordHistory } from '../helpers/record-history.js';
 import { testTemporal } from '../helpers/temporal.js';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 8 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
+import { waitFor } from '../helpers/wait.js';
 
 const ms = (t: { seconds?: unknown; nanos?: number | null } | null | undefined) => Number(t?.seconds ?? 0) * 1000 + (t?.nanos ?? 0) / 1e6;
 

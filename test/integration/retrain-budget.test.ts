@@ -1,31 +1,14 @@
 import assert from 'node:assert/strict';
 import path from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
-import type { Client } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { listRunRecords } from '../../src/audit/audit-log.js';
-import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
+import { controllerId, sendTrigger } from '../../src/triggers/send-trigger.js';
 import type { TriggerReason } from '../../src/workflows/types.js';
 import { makeProject } from '../helpers/project.js';
 import { recordHistory } from '../helpers/record-history.js';
 import { withWorker } from '../helpers/temporal.js';
-
-async function waitFor<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 8 * 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(250);
-  }
-}
-
-const settled = (client: Client, model: string, runs: number) =>
-  waitFor(`${runs} finished run(s) of ${model}`, async () => {
-    const s = await controllerStatus(client, model);
-    return s && s.recent.length >= runs && s.phase === 'idle' ? s : null;
-  });
+import { settled } from '../helpers/wait.js';
 
 describe('retrain budget on a real dev server', () => {
   it('skips the second unforced trigger with maxRetrains 1 (saying when it frees), a forced one overrides it, and the window survives continue-as-new', async () => {
