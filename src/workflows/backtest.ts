@@ -1,3 +1,4 @@
+import { FailureType } from '../failure-types.js';
 import { backtestProgressQuery } from './messages.js';
 import { ApplicationFailure, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
@@ -54,7 +55,7 @@ export interface BacktestProgress {
 
 const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.Config] },
   summary: 'read the model config',
 });
 
@@ -91,7 +92,7 @@ export async function backtestWorkflow(input: BacktestInput): Promise<BacktestRe
       const metrics = await backtestScore({ plan, backtestId: id, modelDir: (await trained(k)).modelDir, model: k, on: partitions[p]! });
       const value = metrics[metricName];
       // A plain Error here would fail the workflow task forever; this fails the backtest, typed, naming the field.
-      if (value === undefined) throw ApplicationFailure.nonRetryable(`evaluation command reported no "${metricName}" (models.${plan.name}.promotion.metric) for the model of partition ${k} on partition ${p}`, 'CommandContractError');
+      if (value === undefined) throw ApplicationFailure.nonRetryable(`evaluation command reported no "${metricName}" (models.${plan.name}.promotion.metric) for the model of partition ${k} on partition ${p}`, FailureType.Contract);
       scores.set(key, value);
     }
     return scores.get(key)!;

@@ -1,3 +1,4 @@
+import { FailureType } from '../failure-types.js';
 import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_TYPES } from '../errors.js';
@@ -25,7 +26,7 @@ export async function moveProduction(input: MoveProductionInput): Promise<MovePr
   if (from === to) return { model: input.model, from, to, reason: `${plan.registry.alias} is already v${to}; nothing moved` };
   const moved = await promoteVersion({ plan, runId, version: to, expected: from, actor: input.actor, reason });
   if (!moved.moved) {
-    throw ApplicationFailure.nonRetryable(`${plan.registry.alias} moved to v${moved.actual} meanwhile; nothing changed (run again to act on the new state)`, 'PromotionConflictError');
+    throw ApplicationFailure.nonRetryable(`${plan.registry.alias} moved to v${moved.actual} meanwhile; nothing changed (run again to act on the new state)`, FailureType.PromotionConflict);
   }
   if (plan.promotion.deploy) {
     try {
@@ -33,7 +34,7 @@ export async function moveProduction(input: MoveProductionInput): Promise<MovePr
     } catch (err) {
       await promoteVersion({ plan, runId, version: from, expected: to, actor: `${input.actor} (compensation)`, reason: `deploy hook failed for v${to}` });
       const cause = err instanceof ActivityFailure ? err.cause : err;
-      throw ApplicationFailure.nonRetryable(`deploy hook failed for v${to}; production left on v${from}: ${(cause as Error).message}`, 'DeployHookError');
+      throw ApplicationFailure.nonRetryable(`deploy hook failed for v${to}; production left on v${from}: ${(cause as Error).message}`, FailureType.DeployHook);
     }
   }
   // Histories recorded before rollbacks marked the version they left replay without this step.

@@ -1,3 +1,4 @@
+import { FailureType } from '../failure-types.js';
 import {
   CancellationScope,
   ChildWorkflowCancellationType,
@@ -169,7 +170,7 @@ function controllerCounters() {
 
 const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.Config] },
   summary: 'read the trigger timing from the config',
 });
 

@@ -1,3 +1,4 @@
+import { FailureType } from '../failure-types.js';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -52,20 +53,20 @@ export function countReasons(triggers: TriggerRequest[]): CoalescedTriggers {
 // Undoing a promotion must not give up: production may not stay on a model whose deploy failed.
 const { promoteVersion: restoreProduction } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { maximumInterval: '1m', nonRetryableErrorTypes: ['RegistryError'] },
+  retry: { maximumInterval: '1m', nonRetryableErrorTypes: [FailureType.Registry] },
   summary: 'move production back (compensation)',
 });
 
 // Marking a breached candidate bad, and finding where to restore to, must land just as surely.
 const { resolveRestore, markRolledBack } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { maximumInterval: '1m', nonRetryableErrorTypes: ['RegistryError'] },
+  retry: { maximumInterval: '1m', nonRetryableErrorTypes: [FailureType.Registry] },
   summary: 'watch window: where production goes back to',
 });
 
 const { planRun } = proxyActivities<Activities>({
   startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: ['ConfigError'] },
+  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.Config] },
   summary: 'read the model config',
 });
 
@@ -130,7 +131,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     else if (result.outcome === 'rejected') announce('candidate_rejected', `v${result.version} ${result.reason}`, { version });
     else if (result.outcome === 'promoted') announce('model_promoted', `v${result.version} ${result.reason}`, { version });
     else if (result.outcome === 'rolled_back') announce('rolled_back', `v${result.version} ${result.reason}`, { version });
-    else if (result.error.type === 'DataValidationError') announce('validation_failed', result.reason, { details: { error: result.error } });
+    else if (result.error.type === FailureType.DataValidation) announce('validation_failed', result.reason, { details: { error: result.error } });
     else announce('run_failed', result.reason, { details: { step: result.step, error: result.error } });
     await notifications.settle();
     const info = workflowInfo();
