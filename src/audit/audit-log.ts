@@ -6,7 +6,8 @@ import type { TriggerDecision } from '../policy/trigger-policy.js';
 import type { GitState } from '../lineage/git.js';
 import { readJson, writeJsonAtomic } from '../registry/json-store.js';
 import type { RunEvidence } from '../report/run-evidence.js';
-import type { CheckSummary, CoalescedTriggers, PipelineResult, TriggerRequest } from '../workflows/types.js';
+import type { CoalescedTriggers, PipelineResult, TriggerRequest } from '../workflows/types.js';
+import type { CheckResult } from '../activities/types.js';
 
 /**
  * One pipeline run as the audit trail keeps it: why it ran, on which data, what it decided and what
@@ -27,7 +28,7 @@ export interface RunRecord {
   decision: TriggerDecision | null;
   /** The dataset the run checked and trained on (file or glob). */
   dataLocation: string | null;
-  check: CheckSummary | null;
+  check: CheckResult | null;
   result: PipelineResult;
   codeVersion: string | null;
   /** The repositories behind the code version: commit and dirty flag of each (absent in records before 0.2). */

@@ -1,7 +1,9 @@
 import type { PromotionPolicyConfig } from '../config/model-schema.js';
 import type { PairedComparison } from '../stats/paired.js';
 
-export type Metrics = Record<string, number>;
+import type { Metrics } from '../runner/contract.js';
+
+export type { Metrics };
 
 export interface PromotionDecision {
   promote: boolean;

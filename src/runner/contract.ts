@@ -12,6 +12,7 @@ export const CONTRACT = {
   predictionsFile: 'predictions.csv',
 } as const;
 
+/** `metrics.json`: a flat object of finite numbers. The one Metrics type (policies, workflows and reports use it). */
 export type Metrics = Record<string, number>;
 
 /** metrics.json must be a flat object of finite numbers; anything else breaks the contract. */

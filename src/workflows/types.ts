@@ -1,4 +1,3 @@
-import type { CheckResult } from '../activities/types.js';
 import type { DataFingerprint } from '../data/fingerprint.js';
 import type { PolicyMemory, TriggerDecision } from '../policy/trigger-policy.js';
 
@@ -42,10 +41,9 @@ export interface RetrainPipelineInput {
   coalesced?: CoalescedTriggers;
 }
 
-/** The check step's numbers, as the audit trail and `retrain explain` show them. */
-export type CheckSummary = CheckResult;
+import type { Metrics } from '../runner/contract.js';
 
-export type Metrics = Record<string, number>;
+export type { Metrics };
 
 interface Common {
   model: string;
