@@ -10,6 +10,7 @@ import { classesIn, compareSchemas, validateDataset, type ValidationReport } fro
 import { detectDrift } from '../data/drift/detect.js';
 import { rowIdentifierColumns } from '../data/drift/id-columns.js';
 import { estimatePerformance } from '../data/estimate/evidence.js';
+import { readScoreOutput } from '../data/estimate/score-output.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
@@ -144,6 +145,23 @@ export function createPipelineSteps(deps: ActivityDeps) {
     return readMetrics(outputDir, `evaluation command (${who})`);
   }
 
+  /**
+   * The evaluation command's score-only mode (RETRAIN_MODE=score): production's probability and predicted class for
+   * each row of the unlabelled data, in `predictions.csv` without a label, checked against the data's row count.
+   */
+  async function scoreUnlabelled(plan: ModelPlan, runId: string, modelDir: string, data: string, rows: number) {
+    const dir = runDir(plan.stateDir, plan.name, runId);
+    const outputDir = path.join(dir, 'score-current');
+    await rm(outputDir, { recursive: true, force: true });
+    await mkdir(outputDir, { recursive: true });
+    // RETRAIN_TARGET names the label column so a scorer can drop it when present; score mode never reads it.
+    const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };
+    await runStepCommand(FailureType.EvaluationCommand, plan.evaluate, vars, dir, 'score-current');
+    const file = path.join(outputDir, CONTRACT.predictionsFile);
+    const columns = await readScoreOutput(await deps.engine(), file, rows, data);
+    return { location: file, format: 'csv' as const, columns };
+  }
+
   return {
     async planRun(input: { model: string }): Promise<ModelPlan> {
       return planModel(deps.config(), input.model);
@@ -240,19 +258,27 @@ export function createPipelineSteps(deps: ActivityDeps) {
         performance = { metric, direction: plan.promotion.direction, current, baseline: production.metrics[metric] ?? null };
       }
       // Performance without labels: production's predictions on its labelled evaluation data calibrate the estimate of
-      // its performance on today's data, whose probabilities are a column of data.current (models.<m>.estimate).
+      // its performance on today's unlabelled data (estimate.data, default data.current), whose probabilities are its
+      // own columns or, with estimate.from: score, production's output in the evaluation command's score mode.
       let estimate: CheckResult['estimate'];
       if (production && want('estimate') && t.estimatedDrop && plan.estimate) {
+        const unlabelled = plan.estimate.data
+          ? await fingerprint(engine, plan.estimate.data, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) })
+          : fp;
+        const currentSide =
+          plan.estimate.from === 'score'
+            ? await scoreUnlabelled(plan, input.runId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled.rows)
+            : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
         if (!scored) await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
         const predictions = path.join(runDir(plan.stateDir, plan.name, input.runId), 'evaluate-check-production', CONTRACT.predictionsFile);
         if (!existsSync(predictions)) {
           throw new RetrainError(FailureType.Contract, `${predictions}: missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`, { file: predictions });
         }
         const refColumns = new Set((await describe(engine, predictions, 'csv')).map((c) => c.name));
-        estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: plan.data.current, format: plan.data.format }, {
+        estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: currentSide.location, format: currentSide.format }, {
           target: 'label',
           reference: { proba: 'score', ...(refColumns.has('prediction') ? { pred: 'prediction' } : {}) },
-          current: { proba: plan.estimate.proba, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) },
+          current: currentSide.columns,
           threshold: plan.estimate.threshold,
           metric: t.estimatedDrop.metric,
         });
