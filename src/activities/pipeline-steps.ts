@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
-import { describe, fingerprint } from '../data/fingerprint.js';
+import { describe, fingerprint, type DataFingerprint } from '../data/fingerprint.js';
 import type { DataEngine } from '../data/engine.js';
 import { classesIn, compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
@@ -149,7 +149,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
    * The evaluation command's score-only mode (RETRAIN_MODE=score): production's probability and predicted class for
    * each row of the unlabelled data, in `predictions.csv` without a label, checked against the data's row count.
    */
-  async function scoreUnlabelled(plan: ModelPlan, runId: string, modelDir: string, data: string, rows: number) {
+  async function scoreUnlabelled(plan: ModelPlan, runId: string, modelDir: string, data: string, scored: DataFingerprint) {
     const dir = runDir(plan.stateDir, plan.name, runId);
     const outputDir = path.join(dir, 'score-current');
     await rm(outputDir, { recursive: true, force: true });
@@ -157,8 +157,15 @@ export function createPipelineSteps(deps: ActivityDeps) {
     // RETRAIN_TARGET names the label column so a scorer can drop it when present; score mode never reads it.
     const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };
     await runStepCommand(FailureType.EvaluationCommand, plan.evaluate, vars, dir, 'score-current');
+    // Data that changed while it was scored would make a correct output look short or long: not the command's fault,
+    // and not evidence; retryable, so the next attempt scores one state of the data.
+    const engine = await deps.engine();
+    const after = await fingerprint(engine, data, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
+    if (after.sha256 !== scored.sha256) {
+      throw new Error(`${data} changed while the evaluation command scored it (${scored.rows} rows, sha256 ${scored.sha256.slice(0, 12)}…, then ${after.rows} rows, ${after.sha256.slice(0, 12)}…); the check will run again`);
+    }
     const file = path.join(outputDir, CONTRACT.predictionsFile);
-    const columns = await readScoreOutput(await deps.engine(), file, rows, data);
+    const columns = await readScoreOutput(engine, file, scored.rows, data);
     return { location: file, format: 'csv' as const, columns };
   }
 
@@ -267,7 +274,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
           : fp;
         const currentSide =
           plan.estimate.from === 'score'
-            ? await scoreUnlabelled(plan, input.runId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled.rows)
+            ? await scoreUnlabelled(plan, input.runId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled)
             : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
         if (!scored) await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
         const predictions = path.join(runDir(plan.stateDir, plan.name, input.runId), 'evaluate-check-production', CONTRACT.predictionsFile);

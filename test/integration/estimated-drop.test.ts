@@ -144,6 +144,20 @@ describe('trigger.estimatedDrop: performance estimated without labels decides (r
         assert.ok(result.error.message.startsWith(`${file}: `), result.error.message);
         assert.match(result.error.message, message);
       }
+      // Data that changes while it is scored is not the command's fault: retried, then a failure that says so.
+      p.writeConfig({
+        trigger: { dataDrift: false, estimatedDrop: { metric: 'roc_auc', maxRelativeDrop: 0.1 } },
+        estimate: { from: 'score' },
+        evaluate: { command: fixtureCommand('bad-score-evaluate.mjs'), env: { BAD_SCORE: 'append' } },
+      });
+      await generate({ rows: 1500, seed: 10, shift: 0, out: current });
+      const { result } = await run(client, taskQueue, 'schedule');
+      assert.equal(result.outcome, 'failed', result.reason);
+      if (result.outcome === 'failed') {
+        assert.equal(result.step, 'check');
+        assert.notEqual(result.error.type, 'CommandContractError', result.error.message);
+        assert.match(result.error.message, /current\.csv changed while the evaluation command scored it \(\d+ rows, .*\); the check will run again/);
+      }
     });
   });
 });
