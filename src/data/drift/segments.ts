@@ -1,4 +1,6 @@
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
+import { FailureType, RetrainError } from '../../errors.js';
+import type { SegmentDriftEvidence } from '../../policy/trigger-policy.js';
 import { isNumeric, logicalType, type LogicalType } from '../column-types.js';
 import { ident, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
@@ -133,10 +135,14 @@ export async function detectSegmentDrift(engine: DataEngine, refSide: Side, curS
   const columns: SegmentColumnReport[] = [];
   for (const spec of specs) {
     const segType = refSchema.find((c) => c.name === spec.column)?.type;
+    const shown = JSON.stringify(segmentLabel(spec.column));
     if (segType === undefined || !curTypes.has(spec.column)) {
-      throw new Error(`segment column "${spec.column}" is not in both datasets (reference ${ref.location}, current ${cur.location})`);
+      const where = segType === undefined ? ref.location : cur.location;
+      throw new RetrainError(FailureType.DataValidation, `${where}: drift.segments column ${shown} is not a column of this dataset`, { file: where, field: 'drift.segments.column', value: segmentLabel(spec.column) });
     }
-    if (nestedType(segType)) throw new Error(`segment column "${spec.column}" has nested type ${nestedType(segType)}; segments need a plain column`);
+    if (nestedType(segType)) {
+      throw new RetrainError(FailureType.DataValidation, `${ref.location}: drift.segments column ${shown} has nested type ${nestedType(segType)}; a segment column must be a plain column`, { file: ref.location, field: 'drift.segments.column', value: segmentLabel(spec.column) });
+    }
     const counts = await segmentCounts(engine, ref, cur, spec.column, spec.minRows);
     const nulls = counts.find((c) => c.value === null);
     const { picked, notTested } = pickSegments(counts, spec);
@@ -354,12 +360,7 @@ function categoricalColumn(t: Tested, k: Counts, smallRows: number): ColumnDrift
 }
 
 /** What the check carries of a segment report (history-sized): per segment its share and drifted columns. */
-export interface SegmentEvidence {
-  datasetShareThreshold: number;
-  segments: { column: string; value: string; refRows: number; curRows: number; driftedShare: number; datasetDrift: boolean; driftedColumns: string[] }[];
-  /** Values with enough rows on one side that were not tested (too few on the other, or beyond `top`). */
-  notTested: { column: string; value: string; why: string }[];
-}
+export type SegmentEvidence = SegmentDriftEvidence;
 
 /** Drifted column names kept per segment in the evidence; the report file has them all. */
 const EVIDENCE_COLUMNS = 20;
