@@ -57,6 +57,9 @@ const snapshotsDir = (plan: ModelPlan) => path.join(plan.stateDir, 'snapshots', 
 const UNREFERENCED_SNAPSHOT_MS = 7 * 24 * 3600_000;
 const COSTLY: CostlyEvidence[] = ['drift', 'prediction_drift', 'score', 'estimate', 'segments'];
 
+/** drift.segments; absent in plans made before segments existed (a run in flight across the upgrade). */
+const segmentsOf = (plan: ModelPlan) => (plan.drift.segments as ModelPlan['drift']['segments'] | undefined) ?? [];
+
 /**
  * The classes a classBalance rule expects: the target's `allowed` values, plus the labels in the production model's
  * training data (its registry copy, when this host has it). Only asked when the rule is configured.
@@ -178,7 +181,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         prediction_drift: Boolean(t.predictionDrift && predictionColumn),
         score: t.performanceFloor !== undefined || (t.maxRelativeDrop !== undefined && baseline !== undefined && baseline !== 0),
         estimate: Boolean(t.estimatedDrop && plan.estimate),
-        segments: Boolean(t.segmentDrift && plan.drift.segments.length),
+        segments: Boolean(t.segmentDrift && segmentsOf(plan).length),
       };
       const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null, estimate: production !== null, segments: haveReference };
       const usable = COSTLY.filter((w) => readers[w] && available[w]);
@@ -214,7 +217,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         const exclude = [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude];
         if (want('segments')) {
           // The dataset-level tests per segment value (drift.segments), in a bounded number of DuckDB passes.
-          const report = await detectSegmentDrift(engine, refSide, curSide, plan.drift.segments, { ...plan.drift, exclude, skip });
+          const report = await detectSegmentDrift(engine, refSide, curSide, segmentsOf(plan), { ...plan.drift, exclude, skip });
           const reportFile = path.join(checkDir, 'segments.json');
           await writeFile(reportFile, JSON.stringify(report, null, 2));
           segmentDrift = { ...segmentEvidence(report), reportFile };
@@ -308,9 +311,9 @@ export function createPipelineSteps(deps: ActivityDeps) {
       // drift.segments: a segment of the reference (data.reference, else production's training data) that is
       // missing from today's data, e.g. a region that stopped sending data.
       const segmentRef = input.plan.data.reference ?? (production ? snapshotFile(input.plan, production.dataSha256) : undefined);
-      if (input.plan.drift.segments.length && segmentRef && existsSync(segmentRef.replace(/[*?[{].*$/, ''))) {
+      if (segmentsOf(input.plan).length && segmentRef && existsSync(segmentRef.replace(/[*?[{].*$/, ''))) {
         const refSide = { location: segmentRef, format: input.plan.data.reference ? input.plan.data.format : 'parquet' } as const;
-        report.violations.push(...(await missingSegments(engine, refSide, { location, format: input.plan.data.format }, input.plan.drift.segments)));
+        report.violations.push(...(await missingSegments(engine, refSide, { location, format: input.plan.data.format }, segmentsOf(input.plan))));
         report.passed = !report.violations.some((v) => v.severity === 'error');
       }
       const errors = report.violations.filter((v) => v.severity === 'error');
