@@ -74,6 +74,14 @@ describe('trigger.segmentDrift: one segment drifts, the dataset does not (real d
       const explained = explainRecord(record);
       assert.match(explained, /segment_drift/);
       assert.match(explained, /contract=two-year/);
+
+      // A contract type that stopped sending data: validation names the column and the value, and stops the run.
+      const [header, ...lines] = readFileSync(current, 'utf8').trimEnd().split('\n');
+      writeFileSync(current, [header, ...lines.filter((l) => !l.includes(',one-year,'))].join('\n') + '\n');
+      const gone = await run(client, taskQueue, 'manual');
+      assert.equal(gone.result.outcome, 'failed', gone.result.reason);
+      assert.equal(gone.result.outcome === 'failed' && gone.result.step, 'validate');
+      assert.match(gone.result.outcome === 'failed' ? gone.result.error.message : '', /contract: segment_missing: expected segment "one-year" present: at least \d+ rows .*observed 0 rows/);
     });
   });
 });
