@@ -3,7 +3,10 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import { createBacktestSteps } from '../../src/activities/backtest-steps.js';
+import type { ActivityDeps } from '../../src/activities/deps.js';
 import { parseConfig } from '../../src/config/load.js';
+import { planModel } from '../../src/config/plan.js';
 import { triggerPolicySchema } from '../../src/config/model-schema.js';
 import { DataEngine } from '../../src/data/engine.js';
 import { missingSegments } from '../../src/data/drift/segment-coverage.js';
@@ -130,5 +133,43 @@ describe('validation: segment missing from current data', () => {
     assert.deepEqual(v.map((x) => [x.column, x.samples, x.observed, x.severity]), [['region', ["'); DROP TABLE x; --"], '0 rows', 'error']]);
     assert.deepEqual(await missingSegments(engine, ref, { location: without, format: 'csv' }, [{ column: 'region', minRows: 200, missingShare: 1, missing: 'off' }]), []);
     assert.deepEqual(await missingSegments(engine, ref, { location: without, format: 'csv' }, [{ column: 'region', minRows: 2000, missingShare: 1, missing: 'error' }]), []);
+  });
+});
+
+describe('backtest: segmentDrift replays with the check\'s per-segment report', () => {
+  const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/segments');
+  let engine: DataEngine;
+  before(async () => (engine = await DataEngine.open()));
+  after(() => engine.close());
+
+  it('a partition whose south region shifted fires segment_drift in the backtest evidence', async () => {
+    const raw = {
+      version: 1,
+      dataRoots: ['.'],
+      models: {
+        m: {
+          data: { current: 'regions-cur.csv', evaluation: 'regions-ref.csv', target: 'b' },
+          train: { command: ['t'] },
+          evaluate: { command: ['e'] },
+          promotion: { metric: 'auc' },
+          drift: { segments: [{ column: 'region', minRows: 200 }] },
+          trigger: { dataDrift: false, segmentDrift: {} },
+        },
+      },
+    };
+    const plan = planModel(parseConfig(raw, path.join(FIXTURES, 'retrain.config.yaml')), 'm');
+    const steps = createBacktestSteps({ engine: async () => engine } as unknown as ActivityDeps);
+    const at = '2026-01-01T00:00:00.000Z';
+    const { evidence } = await steps.backtestEvidence({
+      plan,
+      backtestId: 'b',
+      reference: { index: 0, file: path.join(FIXTURES, 'regions-ref.csv'), at },
+      current: { index: 1, file: path.join(FIXTURES, 'regions-cur.csv'), at },
+      production: { version: 1, createdAt: at, trainedOn: 0 },
+    });
+    // Without the target b, south tests x, n, k, c: x and c drifted, 50 %.
+    const r = evaluateRules(plan.trigger, evidence, NOW).find((x) => x.rule === 'segment_drift')!;
+    assert.equal(r.fired, true, r.detail);
+    assert.match(r.detail, /region=south 50% \(x, c\)/);
   });
 });
