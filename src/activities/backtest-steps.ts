@@ -80,7 +80,7 @@ export function createBacktestSteps(deps: ActivityDeps) {
       }
       // trigger.segmentDrift replays too: the same per-segment report as the check.
       const segments = t.segmentDrift && plan.drift.segments.length
-        ? segmentEvidence(await detectSegmentDrift(engine, refSide, curSide, plan.drift.segments, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude], skip: plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey) }))
+        ? segmentEvidence(await detectSegmentDrift(engine, refSide, curSide, plan.drift.segments, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude], skip: plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey) }), t.segmentDrift)
         : undefined;
       const wantsPerformance = t.performanceFloor !== undefined || t.maxRelativeDrop !== undefined;
       if (wantsPerformance && !input.performance) notComputed.push({ what: 'score', why: 'backtest without --train: no model to score', kind: 'unavailable' });

@@ -220,7 +220,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
           const report = await detectSegmentDrift(engine, refSide, curSide, segmentsOf(plan), { ...plan.drift, exclude, skip });
           const reportFile = path.join(checkDir, 'segments.json');
           await writeFile(reportFile, JSON.stringify(report, null, 2));
-          segmentDrift = { ...segmentEvidence(report), reportFile };
+          segmentDrift = { ...segmentEvidence(report, t.segmentDrift), reportFile };
         }
         if (want('drift')) {
           const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude, skip });

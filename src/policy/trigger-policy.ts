@@ -33,6 +33,8 @@ export interface SegmentDriftEvidence {
   segments: { column: string; value: string; refRows: number; curRows: number; driftedShare: number; datasetDrift: boolean; driftedColumns: string[] }[];
   /** Values with enough rows on one side that were not tested (too few on the other, or beyond `top`). */
   notTested: { column: string; value: string; why: string }[];
+  /** Tested segments left out to keep the evidence small (the check's segments.json has them). */
+  omitted?: number;
 }
 
 /**

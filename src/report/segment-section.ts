@@ -17,7 +17,8 @@ export function segmentSection(e: SegmentDriftEvidence): string {
     (s) =>
       `<tr><td>${esc(s.column)}</td><td><code>${esc(s.value)}</code></td><td>${s.refRows}</td><td>${s.curRows}</td><td>${esc(num(s.driftedShare * 100, 3))}%</td><td>${s.datasetDrift ? '<span class="drifted">drifted</span>' : '<span class="quiet">no drift</span>'}</td><td>${esc(s.driftedColumns.join(', ')) || '<span class="muted">none</span>'}</td></tr>`,
   );
-  const more = ordered.length > SHOWN ? `<p class="muted">… ${ordered.length - SHOWN} more segments in the check's report</p>` : '';
+  const hidden = ordered.length - Math.min(ordered.length, SHOWN) + (e.omitted ?? 0);
+  const more = hidden > 0 ? `<p class="muted">… ${hidden} more segments in the check's report (segments.json)</p>` : '';
   const notTested = e.notTested.length
     ? `<p class="muted">not tested: ${e.notTested.map((n) => `${esc(n.column)}=<code>${esc(n.value)}</code> (${esc(n.why)})`).join('; ')}</p>`
     : '';

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DataEngine } from '../../src/data/engine.js';
 import { detectDrift } from '../../src/data/drift/detect.js';
-import { detectSegmentDrift, pickSegments, segmentEvidence } from '../../src/data/drift/segments.js';
+import { detectSegmentDrift, EVIDENCE_MAX_BYTES, pickSegments, segmentEvidence, type SegmentDriftReport } from '../../src/data/drift/segments.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/segments');
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected-segments.json'), 'utf8')) as {
@@ -118,5 +118,19 @@ describe('drift per segment agrees with scipy/numpy on each segment of the commi
     const long = 'r'.repeat(5000);
     const { notTested } = pickSegments([{ value: long, refRows: 10, curRows: 900 }], { column: 'region', minRows: 500, top: 20 });
     assert.ok(notTested[0]!.value.length <= 200);
+  });
+
+  it('evidence stays bounded in bytes (it travels in workflow history): watched segments first, the rest counted', () => {
+    const segments = Array.from({ length: 1000 }, (_, i) => ({
+      column: 'region', value: `${'v'.repeat(190)}${i}`, refRows: 600, curRows: 600, columns: [], driftedShare: (i % 10) / 10, datasetDrift: false,
+      driftedColumns: Array.from({ length: 50 }, (_, k) => `${'c'.repeat(150)}${k}`),
+    }));
+    const report: SegmentDriftReport = { reference: 'r', current: 'c', datasetShareThreshold: 0.5, columns: [{ column: 'region', minRows: 1, top: 1000, segments, notTested: [], nullRows: { reference: 0, current: 0 }, passes: 1 }] };
+    const watched = segments[3]!.value; // driftedShare 0.3: not among the most drifted
+    const e = segmentEvidence(report, { segments: [watched] });
+    assert.ok(Buffer.byteLength(JSON.stringify(e)) <= EVIDENCE_MAX_BYTES + 4096, String(Buffer.byteLength(JSON.stringify(e))));
+    assert.ok(e.segments.some((s) => s.value === watched), 'the watched segment is kept');
+    assert.equal(e.segments.length + e.omitted!, 1000);
+    assert.ok(e.segments.every((s) => s.driftedColumns.length <= 20 && s.driftedColumns.every((c) => c.length <= 100)));
   });
 });

@@ -362,15 +362,32 @@ function categoricalColumn(t: Tested, k: Counts, smallRows: number): ColumnDrift
 /** What the check carries of a segment report (history-sized): per segment its share and drifted columns. */
 export type SegmentEvidence = SegmentDriftEvidence;
 
-/** Drifted column names kept per segment in the evidence; the report file has them all. */
+/** Drifted column names kept per segment in the evidence (each cut to 100 characters); the report file has them all. */
 const EVIDENCE_COLUMNS = 20;
+/** The evidence travels in workflow history (check result, decision): at most this many bytes of segments. */
+export const EVIDENCE_MAX_BYTES = 96 * 1024;
 
-export function segmentEvidence(r: SegmentDriftReport): SegmentEvidence {
+/**
+ * The check's evidence: per segment its rows, share and drifted columns, bounded in bytes. Segments the rule watches
+ * come first, then the most drifted; what does not fit is counted in `omitted` (the report file keeps everything).
+ */
+export function segmentEvidence(r: SegmentDriftReport, watch: { column?: string | undefined; segments?: string[] | undefined } = {}): SegmentEvidence {
+  const watched = (s: SegmentResult) => (watch.column === undefined || s.column === watch.column) && (!watch.segments || watch.segments.includes(s.value));
+  const all = r.columns.flatMap((c) => c.segments).sort((a, b) => Number(watched(b)) - Number(watched(a)) || b.driftedShare - a.driftedShare);
+  const segments: SegmentEvidence['segments'] = [];
+  let bytes = 0;
+  for (const s of all) {
+    const e = { column: segmentLabel(s.column), value: s.value, refRows: s.refRows, curRows: s.curRows, driftedShare: s.driftedShare, datasetDrift: s.datasetDrift, driftedColumns: s.driftedColumns.slice(0, EVIDENCE_COLUMNS).map((c) => c.slice(0, 100)) };
+    bytes += Buffer.byteLength(JSON.stringify(e));
+    if (bytes > EVIDENCE_MAX_BYTES) break;
+    segments.push(e);
+  }
+  // Most drifted first, as the rule and the report read them.
+  segments.sort((a, b) => b.driftedShare - a.driftedShare || b.refRows + b.curRows - (a.refRows + a.curRows));
   return {
     datasetShareThreshold: r.datasetShareThreshold,
-    segments: r.columns.flatMap((c) =>
-      c.segments.map((s) => ({ column: s.column, value: s.value, refRows: s.refRows, curRows: s.curRows, driftedShare: s.driftedShare, datasetDrift: s.datasetDrift, driftedColumns: s.driftedColumns.slice(0, EVIDENCE_COLUMNS) })),
-    ),
-    notTested: r.columns.flatMap((c) => c.notTested.slice(0, 20).map((n) => ({ column: c.column, value: n.value, why: n.why }))),
+    segments,
+    notTested: r.columns.flatMap((c) => c.notTested.slice(0, 20).map((n) => ({ column: segmentLabel(c.column), value: n.value, why: n.why }))),
+    ...(all.length > segments.length ? { omitted: all.length - segments.length } : {}),
   };
 }
