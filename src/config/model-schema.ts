@@ -43,7 +43,7 @@ export const triggerPolicySchema = z
     segmentDrift: z
       .strictObject({
         column: z.string().min(1).max(500).optional().describe('only segments of this drift.segments column'),
-        segments: z.array(z.string().max(500)).min(1).max(100).optional().describe('only these segment values (default: any segment)'),
+        segments: z.array(z.string().max(200)).min(1).max(100).optional().describe('only these segment values (default: any segment); values are matched as reports show them, cut at 200 characters'),
         minDriftedShare: ratio.optional().describe("fire when a segment's drifted share of columns reaches this (default drift.datasetShare)"),
       })
       .optional()
