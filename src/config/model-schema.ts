@@ -40,6 +40,14 @@ export const triggerPolicySchema = z
       .refine((e) => e.maxRelativeDrop !== undefined || e.floor !== undefined, { message: 'set maxRelativeDrop, floor or both' })
       .optional()
       .describe('fire on performance estimated without labels (needs the model\'s estimate settings)'),
+    segmentDrift: z
+      .strictObject({
+        column: z.string().min(1).max(500).optional().describe('only segments of this drift.segments column'),
+        segments: z.array(z.string().max(200)).min(1).max(100).optional().describe('only these segment values (default: any segment); values are matched as reports show them, cut at 200 characters'),
+        minDriftedShare: ratio.optional().describe("fire when a segment's drifted share of columns reaches this (default drift.datasetShare)"),
+      })
+      .optional()
+      .describe('fire when a segment (drift.segments) has dataset-level drift'),
     budget: z
       .strictObject({
         maxRetrains: z.number().int().min(1).max(100).optional().describe('at most this many retrains (candidates trained) per window'),
@@ -122,6 +130,14 @@ export const modelSchema = z.strictObject({
   // Without the probability column the check cannot estimate, and the rule would silently never fire.
   if (m.trigger.estimatedDrop && !m.estimate) {
     ctx.addIssue({ code: 'custom', path: ['trigger', 'estimatedDrop'], message: "needs the model's estimate: { proba: <column of data.current> } or { from: score }" });
+  }
+  // Without segments the rule would silently never fire.
+  const seg = m.trigger.segmentDrift;
+  if (seg && m.drift.segments.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['trigger', 'segmentDrift'], message: 'needs drift.segments: [{ column: <segment column> }]' });
+  }
+  if (seg?.column !== undefined && m.drift.segments.length > 0 && !m.drift.segments.some((s) => s.column === seg.column)) {
+    ctx.addIssue({ code: 'custom', path: ['trigger', 'segmentDrift', 'column'], message: `"${seg.column.slice(0, 100)}" is not a drift.segments column (${m.drift.segments.map((s) => s.column.slice(0, 100)).join(', ')})` });
   }
 });
 
