@@ -33,6 +33,7 @@ export function defaultDeps(configFile: string): ActivityDeps {
 }
 
 /** A run's working folder: one per pipeline workflow id, so a retried step reuses its own. */
-export function runDir(stateDir: string, model: string, runId: string): string {
-  return path.join(stateDir, 'runs', model, runId.replace(/[^A-Za-z0-9._-]/g, '_'));
+/** A run's working folder, named after its pipeline id (or a production move's record id). */
+export function runDir(stateDir: string, model: string, id: string): string {
+  return path.join(stateDir, 'runs', model, id.replace(/[^A-Za-z0-9._-]/g, '_'));
 }

@@ -188,17 +188,17 @@ export async function trackDecision(t: TrackingTarget, record: RunRecord, model:
     });
     run = created.run.info;
   }
-  const runId = run.run_id;
+  const mlflowRunId = run.run_id;
   const at = Date.parse(record.finishedAt);
   const params = Object.entries(content.params).slice(0, MAX_PARAMS).map(([key, value]) => ({ key, value: clip(value, 6000) }));
   const metrics = Object.entries(content.metrics).slice(0, MAX_METRICS).map(([key, value]) => ({ key, value, timestamp: at, step: 0 }));
   const tags = Object.entries(content.tags).map(([key, value]) => ({ key, value }));
   // log-batch takes at most 100 params and 1,000 entries in all; a retry re-logs the same values.
-  await call(t, 'POST', 'runs/log-batch', { run_id: runId, params, tags });
-  for (let i = 0; i < metrics.length; i += 900) await call(t, 'POST', 'runs/log-batch', { run_id: runId, metrics: metrics.slice(i, i + 900) });
+  await call(t, 'POST', 'runs/log-batch', { run_id: mlflowRunId, params, tags });
+  for (let i = 0; i < metrics.length; i += 900) await call(t, 'POST', 'runs/log-batch', { run_id: mlflowRunId, metrics: metrics.slice(i, i + 900) });
   await uploadArtifacts(t, run.artifact_uri, record);
-  await call(t, 'POST', 'runs/update', { run_id: runId, status: record.result.outcome === 'failed' ? 'FAILED' : 'FINISHED', end_time: at });
-  return runId;
+  await call(t, 'POST', 'runs/update', { run_id: mlflowRunId, status: record.result.outcome === 'failed' ? 'FAILED' : 'FINISHED', end_time: at });
+  return mlflowRunId;
 }
 
 async function uploadArtifacts(t: TrackingTarget, artifactUri: string, record: RunRecord): Promise<void> {

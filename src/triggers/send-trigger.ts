@@ -11,6 +11,14 @@ import { TRIGGER_LIMITS, triggerProblem } from './trigger-limits.js';
 /** `retrain-controller/churn`: one per model, so Temporal itself guarantees a single controller. */
 export const controllerId = controllerWorkflowId;
 
+/** Where a trigger went: the controller's workflow id and Temporal's run id of the execution signalled. */
+export interface TriggerDelivered {
+  controllerId: string;
+  temporalRunId: string;
+  /** @deprecated since 0.3: the same value as temporalRunId, kept for scripts that read it. */
+  runId: string;
+}
+
 /**
  * Signal-with-start: delivers the trigger to the model's controller, starting it if it is not
  * running. Safe to call from anywhere (CLI, gateway, schedule tick, tests). A trigger outside
@@ -20,7 +28,7 @@ export const controllerId = controllerWorkflowId;
 export async function sendTrigger(
   client: Client,
   input: { model: string; trigger: TriggerRequest; taskQueue?: string; maxHistoryEvents?: number },
-): Promise<{ controllerId: string; runId: string }> {
+): Promise<TriggerDelivered> {
   // The controller would refuse or cut it anyway; say so here, where the caller can fix it.
   const problem = triggerProblem(input.trigger);
   if (problem) {
@@ -35,7 +43,7 @@ export async function sendTrigger(
     typedSearchAttributes: [{ key: RetrainModel, value: input.model }],
     staticSummary: `retrain controller for ${input.model}`,
   });
-  return { controllerId: handle.workflowId, runId: handle.signaledRunId };
+  return { controllerId: handle.workflowId, temporalRunId: handle.signaledRunId, runId: handle.signaledRunId };
 }
 
 /** The controller's status, or null when no controller runs for the model. */

@@ -77,13 +77,13 @@ const { recordRun } = proxyActivities<Activities>({
   summary: 'write the audit record',
 });
 
-function steps(plan: ModelPlan, runId: string) {
+function steps(plan: ModelPlan, pipelineId: string) {
   const proxy = (step: StepName, summary: string) => proxyActivities<Activities>(stepOptions(plan, step, summary));
   return {
     check: proxy('check', `check ${plan.name}: fingerprint data, compare with production`).checkData,
     snapshot: proxy('validate', `snapshot ${plan.name} data: one immutable, content-addressed copy`).snapshotData,
     validate: proxy('validate', `validate ${plan.name} data`).validateData,
-    train: proxy('train', `train ${plan.name} candidate (${runId})`).trainCandidate,
+    train: proxy('train', `train ${plan.name} candidate (${pipelineId})`).trainCandidate,
     evaluate: proxy('evaluate', `evaluate ${plan.name}: candidate vs production`).evaluateModels,
     register: proxy('register', `register ${plan.name} candidate`).registerCandidate,
     promote: proxy('promote', `promote ${plan.name} candidate to production`).promoteVersion,
@@ -95,8 +95,8 @@ function steps(plan: ModelPlan, runId: string) {
 
 /** check → validate → retrain → evaluate → register → promote, for one model. */
 export async function retrainPipeline(input: RetrainPipelineInput): Promise<PipelineResult> {
-  const { workflowId } = workflowInfo();
-  const runId = workflowId;
+  // The pipeline id is this workflow's id: it names the run's folder and keys its registry writes.
+  const pipelineId = workflowInfo().workflowId;
   const triggers = [...new Set(input.triggers.map((t) => t.reason))];
   let step: PipelineStep = 'plan';
   setHandler(pipelineStepQuery, () => step);
@@ -109,9 +109,9 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     { key: RetrainTrigger, value: triggers },
   ]);
   const base = { model: input.model, triggers, dataFingerprint: null, decision: null };
-  const notifications = announcer(input.model, runId);
+  const notifications = announcer(input.model, pipelineId);
   const announce = notifications.announce;
-  const approvals = approvalGate(runId, () => step);
+  const approvals = approvalGate(pipelineId, () => step);
 
   let fingerprint: PipelineResult['dataFingerprint'] = null;
   let check: CheckResult | null = null;
@@ -173,7 +173,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     notifications.setTargets(plan.notify);
     configFile = plan.configFile;
     dataLocation = plan.data.current;
-    const act = steps(plan, runId);
+    const act = steps(plan, pipelineId);
 
     enter('check');
     const memory = input.memory ?? EMPTY_MEMORY;
@@ -181,7 +181,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     // leave out drift and scoring the decision does not need; older histories replay the eager check.
     const lazyCheck = patched('lazy-check');
     const context = { reasons: triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
-    check = await act.check(lazyCheck ? { plan, runId, decision: { context, memory } } : { plan, runId });
+    check = await act.check(lazyCheck ? { plan, pipelineId, decision: { context, memory } } : { plan, pipelineId });
     fingerprint = check.fingerprint;
     upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
     decision = decideRetrain(plan.trigger, check, lazyCheck ? context : { ...context, nowMs: Date.now() }, memory);
@@ -197,7 +197,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     // Histories from before snapshots replay the old path, which reads plan.data.current.
     let data: SnapshotRef | undefined;
     if (patched('data-snapshot')) {
-      const snap = await act.snapshot({ plan, runId });
+      const snap = await act.snapshot({ plan, pipelineId });
       data = { location: snap.location, sha256: snap.fingerprint.sha256 };
       fingerprint = snap.fingerprint;
       upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
@@ -218,7 +218,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       }
       enter('train');
       trainStartMs = Date.now();
-      trained = await act.train({ plan, runId, ...onData });
+      trained = await act.train({ plan, pipelineId, ...onData });
       trainEndMs = Date.now();
     } finally {
       if (fleet) await fleet.release();
@@ -230,8 +230,8 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const byReference = trained.artifact !== undefined && patched('artifact-refs');
     const scores = await act.evaluate(
       byReference
-        ? { plan, runId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
-        : { plan, runId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
+        ? { plan, pipelineId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
+        : { plan, pipelineId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
     );
     const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
     const metrics = { candidate: scores.candidate, production: scores.production };
@@ -239,8 +239,8 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     enter('register');
     const version = await act.register({
       plan,
-      runId,
-      workflowId,
+      pipelineId,
+      workflowId: pipelineId,
       ...(byReference ? { artifact: trained.artifact! } : { artifactDir: trained.artifactDir }),
       fingerprint: fingerprint ?? check.fingerprint,
       metrics: scores.candidate,
@@ -270,7 +270,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     }
 
     enter('promote');
-    const moved = await act.promote({ plan, runId, version: version.version, expected: productionVersion, reason: verdict.reason });
+    const moved = await act.promote({ plan, recordId: pipelineId, version: version.version, expected: productionVersion, reason: verdict.reason });
     if (!moved.moved) {
       const reason = `rejected: production moved to v${moved.actual} while this run evaluated against v${productionVersion ?? 'none'}; not overwritten`;
       return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion: moved.actual, metrics, reason });
@@ -280,11 +280,11 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     if (plan.promotion.deploy) {
       enter('deploy');
       try {
-        await act.deploy({ plan, runId, version: version.version });
+        await act.deploy({ plan, recordId: pipelineId, version: version.version });
       } catch (err) {
         if (isCancellation(err)) throw err;
         // Compensation: production goes back to what it was before this run moved it.
-        await restoreProduction({ plan, runId, version: productionVersion, expected: version.version, actor: 'pipeline (compensation)', reason: `deploy hook failed for v${version.version}` });
+        await restoreProduction({ plan, recordId: pipelineId, version: productionVersion, expected: version.version, actor: 'pipeline (compensation)', reason: `deploy hook failed for v${version.version}` });
         throw err;
       }
     }
@@ -294,7 +294,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     let pushNote = '';
     if (plan.train.dvc?.push && version.lineage?.dvc && patched('dvc-push')) {
       try {
-        const pushed = await act.pushDvc({ plan, runId, version: version.version });
+        const pushed = await act.pushDvc({ plan, pipelineId, version: version.version });
         pushNote = `; dvc push ${pushed.md5} to ${pushed.remote}`;
       } catch (err) {
         if (isCancellation(err)) throw err;
@@ -312,7 +312,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       for (let round = 1; Date.now() < until; round++) {
         setCurrentDetails(`watching v${version.version} until ${new Date(until).toISOString()}`);
         await sleep(Math.min(parseDurationMs(watch.every), until - Date.now()));
-        const watched = await act.score({ plan, runId, version: version.version, label: `watch-${round}` });
+        const watched = await act.score({ plan, pipelineId, version: version.version, label: `watch-${round}` });
         const value = watched[plan.promotion.metric];
         const drop = value === undefined ? Infinity : ((baseline - value) * better) / Math.abs(baseline || 1);
         if (drop <= watch.maxRelativeDrop) continue;
@@ -332,12 +332,12 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
           target = walk.to;
           if (walk.skipped.length) skippedNote = ` (skipped ${walk.summary})`;
         }
-        const back = await restoreProduction({ plan, runId, version: target, expected: version.version, actor: 'pipeline (watch)', reason: why });
+        const back = await restoreProduction({ plan, recordId: pipelineId, version: target, expected: version.version, actor: 'pipeline (watch)', reason: why });
         if (!back.moved) {
           const reason = `promoted, then ${why}; not rolled back because production has since moved to v${back.actual}`;
           return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason, ...approved });
         }
-        if (skipsBad) await markRolledBack({ plan, version: version.version, mark: { at: back.move.at, by: 'pipeline (watch)', reason: why, runId } });
+        if (skipsBad) await markRolledBack({ plan, version: version.version, mark: { at: back.move.at, by: 'pipeline (watch)', reason: why, recordId: pipelineId } });
         const reason = `rolled back to ${target === null ? 'no production model' : `v${target}`}${skippedNote}: ${why}`;
         return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rolled_back', version: version.version, previousVersion: productionVersion, metrics, watched, reason });
       }
