@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { sendTrigger, type TriggerDelivered } from '../triggers/send-trigger.js';
+import { sendTrigger, type TriggerDelivered } from '../client/controller.js';
 import type { TriggerRequest } from '../workflows/types.js';
 
 export function createTriggerSteps() {

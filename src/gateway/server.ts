@@ -3,7 +3,7 @@ import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
 import { ConfigError, RetrainError } from '../errors.js';
-import { controllerStatus, sendTrigger } from '../triggers/send-trigger.js';
+import { controllerStatus, sendTrigger } from '../client/controller.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../triggers/trigger-limits.js';
 import { ReplayCache } from './replay-cache.js';
 import { deliveryId, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from './signature.js';

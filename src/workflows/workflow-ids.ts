@@ -33,6 +33,9 @@ export const scheduledTickWorkflowId = (model: string) => `${scheduleId(model)}/
 /** `retrain-rollback/churn/<ISO time>` or `retrain-promote/…`: one production move by hand. */
 export const moveProductionWorkflowId = (kind: 'rollback' | 'promote', model: string, at: Date) => `retrain-${kind}/${model}/${at.toISOString()}`;
 
+/** `backtest/churn/2026-03-15T02-00-00-000Z-1a2b3c4d`: one `retrain backtest`; the suffix keeps two started at once apart. */
+export const backtestWorkflowId = (model: string, at: Date, suffix: string) => `backtest/${model}/${at.toISOString().replace(/[:.]/g, '-')}-${suffix}`;
+
 /**
  * `retrain-fleet/retrain`: the training-slot semaphore of the workers on one task queue (one
  * deployment), so fleets of separate deployments sharing a namespace never block each other.

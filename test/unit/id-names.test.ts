@@ -11,7 +11,7 @@ import { LocalRegistry } from '../../src/registry/local.js';
 
 const SRC = path.resolve('src');
 /** Modules that read the pre-0.3 name on purpose (old histories, carried state, stored registries, a deprecated alias). */
-const READS_OLD_NAME = ['activities/wire-names.ts', 'registry/registry.ts', 'registry/local.ts', 'registry/mlflow.ts', 'workflows/retrain-controller.ts', 'triggers/send-trigger.ts'];
+const READS_OLD_NAME = ['activities/wire-names.ts', 'registry/registry.ts', 'registry/local.ts', 'registry/mlflow.ts', 'workflows/retrain-controller.ts', 'client/controller.ts'];
 
 describe('one name per id', () => {
   it('src says runId only for Temporal SDK fields and where old names are read', () => {

@@ -188,7 +188,7 @@ export function registerAudit(program: Command): void {
 /** The controller's memory when one is running; otherwise an empty memory (no cooldown, no breaches). */
 async function rememberedPolicyState(stateDir: string, model: string): Promise<PolicyMemory> {
   const { connectClient, resolveTemporal } = await import('../../temporal/connection.js');
-  const { controllerStatus } = await import('../../triggers/send-trigger.js');
+  const { controllerStatus } = await import('../../client/controller.js');
   try {
     const target = await resolveTemporal({ stateDir, start: false });
     const client = await connectClient(target);

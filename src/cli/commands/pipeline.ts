@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { requestRun } from '../../client.js';
+import { requestRun } from '../../client/pipeline-run.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { openRegistry } from '../../registry/open.js';
 import { ConfigError } from '../../errors.js';

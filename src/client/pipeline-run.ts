@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { RetrainError, FailureType } from './errors.js';
-import { controllerId, controllerStatus, sendTrigger } from './triggers/send-trigger.js';
-import { type retrainPipeline } from './workflows/index.js';
-import { pipelineStepQuery } from './workflows/messages.js';
-import { type ControllerStatus, type RequestStatus } from './workflows/retrain-controller.js';
-import { runForQuery } from './workflows/messages.js';
-import { pipelineWorkflowId } from './workflows/workflow-ids.js';
-import type { PipelineResult, TriggerReason } from './workflows/types.js';
+import { RetrainError, FailureType } from '../errors.js';
+import { controllerId, controllerStatus, sendTrigger } from './controller.js';
+import { type retrainPipeline } from '../workflows/index.js';
+import { pipelineStepQuery } from '../workflows/messages.js';
+import { type ControllerStatus, type RequestStatus } from '../workflows/retrain-controller.js';
+import { runForQuery } from '../workflows/messages.js';
+import { pipelineWorkflowId } from '../workflows/workflow-ids.js';
+import type { PipelineResult, TriggerReason } from '../workflows/types.js';
 
 export { pipelineWorkflowId };
 

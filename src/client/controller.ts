@@ -6,7 +6,7 @@ import { statusQuery, triggerSignal } from '../workflows/messages.js';
 import type { TriggerRequest } from '../workflows/types.js';
 import { controllerWorkflowId } from '../workflows/workflow-ids.js';
 import { ConfigError } from '../errors.js';
-import { TRIGGER_LIMITS, triggerProblem } from './trigger-limits.js';
+import { TRIGGER_LIMITS, triggerProblem } from '../triggers/trigger-limits.js';
 
 /** `retrain-controller/churn`: one per model, so Temporal itself guarantees a single controller. */
 export const controllerId = controllerWorkflowId;
