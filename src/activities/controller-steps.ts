@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { isWorkflowNotFound } from '../errors.js';
 import type { Client } from '@temporalio/client';
 import type { PipelineResult } from '../workflows/types.js';
 import { RUN_FINISHED_REASON_CHARS, runFinished, type RunFinished } from '../workflows/messages.js';
@@ -16,7 +17,6 @@ export type RunState = { state: 'running' } | { state: 'closed'; finished: RunFi
 /** A value inside a single-quoted visibility query string. */
 const quoted = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-const isNotFound = (err: unknown) => (err as Error)?.name === 'WorkflowNotFoundError' || /not found/i.test((err as Error)?.message ?? '');
 
 /** Whether a run still runs and, once closed, how it ended. Cheap: one describe (and one result read). */
 export async function describeRun(client: Client, ref: RunRef): Promise<RunState> {
@@ -25,7 +25,7 @@ export async function describeRun(client: Client, ref: RunRef): Promise<RunState
   try {
     status = (await handle.describe()).status.name;
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (!isWorkflowNotFound(err)) throw err;
     status = 'NOT_FOUND';
   }
   if (status === 'RUNNING') return { state: 'running' };

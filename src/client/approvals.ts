@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { ApprovalNotFound } from '../errors.js';
 import { controllerStatus } from './controller.js';
 import { approveUpdate, pendingApprovalQuery, rejectUpdate, type PendingApproval } from '../workflows/messages.js';
 import type { ApprovalInput, ApprovalRecord } from '../workflows/types.js';
@@ -46,8 +47,4 @@ export async function decideApproval(
   }
   const record = await client.workflow.getHandle(id).executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [input] });
   return { workflowId: id, record };
-}
-
-export class ApprovalNotFound extends Error {
-  override name = 'ApprovalNotFound';
 }

@@ -5,7 +5,7 @@ import type { ControllerStatus, retrainController } from '../workflows/retrain-c
 import { statusQuery, triggerSignal } from '../workflows/messages.js';
 import type { TriggerRequest } from '../workflows/types.js';
 import { controllerWorkflowId } from '../workflows/workflow-ids.js';
-import { ConfigError } from '../errors.js';
+import { ConfigError, isWorkflowNotFound } from '../errors.js';
 import { TRIGGER_LIMITS, triggerProblem } from '../triggers/trigger-limits.js';
 
 /** `retrain-controller/churn`: one per model, so Temporal itself guarantees a single controller. */
@@ -51,8 +51,8 @@ export async function controllerStatus(client: Client, model: string): Promise<C
   try {
     return await client.workflow.getHandle(controllerId(model)).query(statusQuery);
   } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'WorkflowNotFoundError' || /not found|already completed/i.test((err as Error).message)) return null;
+    // NOT_FOUND is also the server's answer for an execution that already completed.
+    if (isWorkflowNotFound(err)) return null;
     throw err;
   }
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { RetrainError, FailureType } from '../errors.js';
+import { RetrainError, FailureType, isWorkflowNotFound } from '../errors.js';
 import { controllerId, controllerStatus, sendTrigger } from './controller.js';
 import { type retrainPipeline } from '../workflows/index.js';
 import { pipelineStepQuery } from '../workflows/messages.js';
@@ -73,7 +73,7 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
       answer = await controller.query(runForQuery, requestId);
     } catch (err) {
       // Before its first workflow task a new controller cannot answer queries; a worker may be starting.
-      if ((err as Error).name === 'WorkflowNotFoundError' || ++unknownPolls > 240) {
+      if (isWorkflowNotFound(err) || ++unknownPolls > 240) {
         throw new Error(`${controllerId(input.model)} does not answer (${(err as Error).message}); is a worker running on its task queue?`, { cause: err });
       }
       await sleep(pollMs);
@@ -109,7 +109,7 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
       await handle.describe();
       break;
     } catch (err) {
-      if ((err as Error).name !== 'WorkflowNotFoundError' || i > 600) throw err;
+      if (!isWorkflowNotFound(err) || i > 600) throw err;
       await sleep(200);
     }
   }

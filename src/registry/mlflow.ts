@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { FailureType, RetrainError } from '../errors.js';
+import { FailureType, MlflowError, RetrainError } from '../errors.js';
 import { hashDirectory, listFiles } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
 import { sweepStaleTemps } from './temp-files.js';
@@ -370,27 +370,6 @@ export class MlflowRegistry implements Registry {
   }
 }
 
-export class MlflowError extends Error {
-  readonly code: string;
-  constructor(
-    readonly status: number,
-    api: string,
-    body: string,
-  ) {
-    let code = `HTTP_${status}`;
-    let message = body.slice(0, 300);
-    try {
-      const parsed = JSON.parse(body) as { error_code?: string; message?: string };
-      code = parsed.error_code ?? code;
-      message = parsed.message ?? message;
-    } catch {
-      // not JSON: keep the raw text
-    }
-    super(`MLflow ${api}: ${code}: ${message}`);
-    this.code = code;
-    this.name = 'MlflowError';
-  }
-}
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 /** Values inside an MLflow search filter are single-quoted strings. */

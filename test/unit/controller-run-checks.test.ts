@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { describeRun, findRunningRun } from '../../src/activities/controller-steps.js';
 import { RUN_FINISHED_REASON_CHARS, runFinished } from '../../src/workflows/messages.js';
 import type { PipelineResult } from '../../src/workflows/types.js';
@@ -12,7 +13,7 @@ function fakeClient(opts: { status?: string; result?: unknown; notFound?: boolea
     workflow: {
       getHandle: () => ({
         describe: async () => {
-          if (opts.notFound) throw Object.assign(new Error('workflow not found'), { name: 'WorkflowNotFoundError' });
+          if (opts.notFound) throw new WorkflowNotFoundError('workflow not found', 'retrain/m/t', undefined);
           return { status: { name: opts.status } };
         },
         result: async () => opts.result,

@@ -25,7 +25,7 @@ const evidence = (performance: Evidence['performance']): Evidence => ({
 /** The relative drop the trigger policy measured (its relative_drop rule), or null when it did not apply the rule. */
 function triggerDrop(baseline: number, current: number, direction: 'maximize' | 'minimize'): number | null {
   const d = decideRetrain(triggerPolicySchema.parse({ maxRelativeDrop: 0.05 }), evidence({ metric: 'm', direction, current, baseline }), { reasons: ['schedule'], force: false, explicit: [], nowMs: NOW }, EMPTY_MEMORY);
-  return d.rules.find((r) => r.rule === 'relative_drop')?.measured ?? null;
+  return (d.rules.find((r) => r.rule === 'relative_drop')?.measured as number | undefined) ?? null;
 }
 
 const watchDrop = (baseline: number, current: number, direction: 'maximize' | 'minimize') =>
