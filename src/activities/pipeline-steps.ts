@@ -27,7 +27,7 @@ import { dvcLineage } from '../lineage/dvc.js';
 import { changedInputs, inputsDigest } from '../lineage/inputs.js';
 import { planEvidence, type CostlyEvidence, type NotComputed } from '../policy/trigger-policy.js';
 import { statCacheFor } from '../data/stat-cache.js';
-import { runDir, type ActivityDeps } from './deps.js';
+import { registryOfPlan, runDir, type ActivityDeps } from './deps.js';
 import type {
   CheckInput,
   CheckResult,
@@ -79,7 +79,7 @@ function progress(): ((bytes: number) => void) | undefined {
 
 /** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
-  const registryFor = (_plan: ModelPlan) => deps.registry(deps.config());
+  const registryFor = (plan: ModelPlan) => registryOfPlan(deps, plan);
   const cacheFor = (plan: ModelPlan) => (deps.statCache ?? statCacheFor)(plan.stateDir);
 
   async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
