@@ -40,6 +40,7 @@ import type {
   PipelineResult,
   PipelineStep,
   RetrainPipelineInput,
+  TriggerReason,
   TriggerRequest,
 } from './types.js';
 
@@ -209,6 +210,111 @@ async function recordTheRun(input: RetrainPipelineInput, facts: RunFacts, result
   }
 }
 
+/** One run's plan, steps and what it has learnt: what the step functions below work on. */
+interface Run {
+  input: RetrainPipelineInput;
+  plan: ModelPlan;
+  act: Steps;
+  pipelineId: string;
+  triggers: TriggerReason[];
+  facts: RunFacts;
+  enter: (next: PipelineStep) => void;
+}
+
+type Trained = Awaited<ReturnType<Steps['train']>>;
+
+/** check: fingerprint the data, compare with production, and let the trigger policy decide. */
+async function checkAndDecide(run: Run): Promise<TriggerDecision> {
+  const { plan, act, pipelineId, facts, input } = run;
+  const memory = input.memory ?? EMPTY_MEMORY;
+  // The check is told the context the decision is made in (the same clock reading), so it can
+  // leave out drift and scoring the decision does not need; older histories replay the eager check.
+  const lazyCheck = patched('lazy-check');
+  const context = { reasons: run.triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
+  const check = (facts.check = await act.check(lazyCheck ? { plan, pipelineId, decision: { context, memory } } : { plan, pipelineId }));
+  facts.fingerprint = check.fingerprint;
+  upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
+  return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
+}
+
+/**
+ * validate: from here on every step reads one immutable copy of the data, and the version records
+ * its hash: a source rewritten during the run cannot split what was trained from what is recorded.
+ * Histories from before snapshots replay the old path, which reads plan.data.current.
+ */
+async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
+  const { plan, act, pipelineId, facts } = run;
+  let data: SnapshotRef | undefined;
+  if (patched('data-snapshot')) {
+    const snap = await act.snapshot({ plan, pipelineId });
+    data = { location: snap.location, sha256: snap.fingerprint.sha256 };
+    facts.fingerprint = snap.fingerprint;
+    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
+  }
+  const onData = data ? { data } : {};
+  await act.validate({ plan, ...onData });
+  return onData;
+}
+
+/**
+ * train, in a fleet slot when fleet.maxConcurrentTrainings is set: wait in the fleet's FIFO queue,
+ * give the slot back when the train step ends however it ends. Without a fleet limit nothing of
+ * that runs (no marker).
+ */
+async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, decision: TriggerDecision): Promise<Trained> {
+  const { plan, act, pipelineId, facts, enter } = run;
+  const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
+  try {
+    if (fleet) {
+      enter('queue');
+      setCurrentDetails(`waiting for a training slot (${fleet.fleetId})`);
+      await fleet.acquire();
+      setCurrentDetails(`retraining: ${decision.reason}`);
+    }
+    enter('train');
+    facts.trainStartMs = Date.now();
+    const trained = await act.train({ plan, pipelineId, ...onData });
+    facts.trainEndMs = Date.now();
+    return trained;
+  } finally {
+    if (fleet) await fleet.release();
+  }
+}
+
+/** evaluate: candidate and production on the evaluation data, and the promotion policy's verdict. */
+async function evaluateCandidate(run: Run, trained: Trained) {
+  const { plan, act, pipelineId } = run;
+  const production = run.facts.check!.production;
+  // References, not paths: training and evaluation may run on hosts that share no disk with this one.
+  const byReference = trained.artifact !== undefined && patched('artifact-refs');
+  const scores = await act.evaluate(
+    byReference
+      ? { plan, pipelineId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
+      : { plan, pipelineId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
+  );
+  const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
+  return { scores, verdict, byReference };
+}
+
+/** register: the candidate becomes a version, with its lineage, whatever the verdict. */
+async function registerCandidate(run: Run, trained: Trained, byReference: boolean, metrics: Record<string, number>, onData: { data?: SnapshotRef }) {
+  const { plan, act, pipelineId, facts } = run;
+  const registered = await act.register({
+    plan,
+    pipelineId,
+    workflowId: pipelineId,
+    ...(byReference ? { artifact: trained.artifact! } : { artifactDir: trained.artifactDir }),
+    fingerprint: facts.fingerprint ?? facts.check!.fingerprint,
+    metrics,
+    triggers: run.triggers,
+    ...onData,
+    // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
+    ...(trained.lineage && patched('train-lineage') ? { lineage: trained.lineage } : {}),
+  });
+  upsertSearchAttributes([{ key: RetrainCandidateVersion, value: registered.version }]);
+  return registered;
+}
+
 /** check → validate → retrain → evaluate → register → promote, for one model. */
 export async function retrainPipeline(input: RetrainPipelineInput): Promise<PipelineResult> {
   // The pipeline id is this workflow's id: it names the run's folder and keys its registry writes.
@@ -253,82 +359,27 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;
     const act = steps(plan, pipelineId);
+    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter };
 
     enter('check');
-    const memory = input.memory ?? EMPTY_MEMORY;
-    // The check is told the context the decision is made in (the same clock reading), so it can
-    // leave out drift and scoring the decision does not need; older histories replay the eager check.
-    const lazyCheck = patched('lazy-check');
-    const context = { reasons: triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
-    const check = (facts.check = await act.check(lazyCheck ? { plan, pipelineId, decision: { context, memory } } : { plan, pipelineId }));
-    facts.fingerprint = check.fingerprint;
-    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
-    const decision = (facts.decision = decideRetrain(plan.trigger, evidenceFor(check), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
+    const decision = await checkAndDecide(run);
     if (!decision.retrain) return await finish({ ...known(), outcome: 'skipped', reason: `skipped: ${decision.reason}` });
     setCurrentDetails(`retraining: ${decision.reason}`);
     announce('trigger_fired', `retraining: ${decision.reason}`, { details: { triggers } });
 
     enter('validate');
-    // From here on every step reads one immutable copy of the data, and the version records its
-    // hash: a source rewritten during the run cannot split what was trained from what is recorded.
-    // Histories from before snapshots replay the old path, which reads plan.data.current.
-    let data: SnapshotRef | undefined;
-    if (patched('data-snapshot')) {
-      const snap = await act.snapshot({ plan, pipelineId });
-      data = { location: snap.location, sha256: snap.fingerprint.sha256 };
-      facts.fingerprint = snap.fingerprint;
-      upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
-    }
-    const onData = data ? { data } : {};
-    await act.validate({ plan, ...onData });
+    const onData = await snapshotAndValidate(run);
 
-    // fleet.maxConcurrentTrainings: wait in the fleet's FIFO queue for a slot, give it back when
-    // the train step ends however it ends. Without a fleet limit nothing here runs (no marker).
-    const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
-    let trained: Awaited<ReturnType<Steps['train']>>;
-    try {
-      if (fleet) {
-        enter('queue');
-        setCurrentDetails(`waiting for a training slot (${fleet.fleetId})`);
-        await fleet.acquire();
-        setCurrentDetails(`retraining: ${decision.reason}`);
-      }
-      enter('train');
-      facts.trainStartMs = Date.now();
-      trained = await act.train({ plan, pipelineId, ...onData });
-      facts.trainEndMs = Date.now();
-    } finally {
-      if (fleet) await fleet.release();
-    }
+    const trained = await trainInSlot(run, onData, decision);
 
     enter('evaluate');
-    const production = check.production;
-    const productionVersion = production?.version ?? null;
-    // References, not paths: training and evaluation may run on hosts that share no disk with this one.
-    const byReference = trained.artifact !== undefined && patched('artifact-refs');
-    const scores = await act.evaluate(
-      byReference
-        ? { plan, pipelineId, candidate: trained.artifact!, productionVersion }
-        : { plan, pipelineId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
-    );
-    const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
+    const { scores, verdict, byReference } = await evaluateCandidate(run, trained);
     const metrics = { candidate: scores.candidate, production: scores.production };
+    const productionVersion = facts.check!.production?.version ?? null;
 
     enter('register');
-    const registered = await act.register({
-      plan,
-      pipelineId,
-      workflowId: pipelineId,
-      ...(byReference ? { artifact: trained.artifact! } : { artifactDir: trained.artifactDir }),
-      fingerprint: facts.fingerprint ?? check.fingerprint,
-      metrics: scores.candidate,
-      triggers,
-      ...onData,
-      // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
-      ...(trained.lineage && patched('train-lineage') ? { lineage: trained.lineage } : {}),
-    });
+    const registered = await registerCandidate(run, trained, byReference, scores.candidate, onData);
     const version = registered.version;
-    upsertSearchAttributes([{ key: RetrainCandidateVersion, value: version }]);
     const rejected = (reason: string, extra: { productionVersion?: number | null; approval?: ApprovalRecord } = {}) =>
       finish({ ...known(), outcome: 'rejected', version, productionVersion, metrics, reason, ...extra });
     if (!verdict.promote) return await rejected(verdict.reason);
