@@ -150,3 +150,13 @@ export const fromStoredMove = (m: Stored<AliasMove>): AliasMove => renamed<Alias
 
 /** A rollback mark as received from a workflow started before 0.3 (or read from storage). */
 export const fromStoredMark = (m: Stored<RollbackMark>): RollbackMark => renamed<RollbackMark>(m);
+
+/**
+ * For `--json` output: a record with `recordId` also under its pre-0.3 key `runId` (deprecated),
+ * so scripts written against `retrain versions --json` keep working.
+ */
+export function withRunIdAlias<T extends { recordId?: string; rolledBack?: RollbackMark }>(x: T): T & { runId?: string } {
+  const out: T & { runId?: string } = x.recordId === undefined ? { ...x } : { ...x, runId: x.recordId };
+  if (x.rolledBack?.recordId !== undefined) out.rolledBack = { ...x.rolledBack, runId: x.rolledBack.recordId } as RollbackMark;
+  return out;
+}

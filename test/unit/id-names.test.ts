@@ -5,6 +5,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { currentInput } from '../../src/activities/wire-names.js';
 import { LocalRegistry } from '../../src/registry/local.js';
+import { withRunIdAlias } from '../../src/registry/registry.js';
 
 // Issue 16 item 2: `runId` named the pipeline's workflow id, Temporal's run id and the registry's key.
 // Now: pipelineId, temporalRunId, recordId (and mlflowRunId inside the MLflow backends).
@@ -66,5 +67,10 @@ describe('one name per id', () => {
     const again = await registry.setAlias({ model: 'm', alias: 'production', version: 1, expected: 1, actor: 'pipeline', reason: 'r', recordId: old.runId });
     assert.equal(again.moved, true);
     assert.equal((await registry.aliasHistory('m')).length, 1);
+    // `retrain versions --json` keeps the old key for scripts that read it.
+    const json = withRunIdAlias(v!);
+    assert.equal(json.runId, old.runId);
+    assert.equal(json.recordId, old.runId);
+    assert.equal((json.rolledBack as { runId?: string }).runId, 'rollback/m/ops/1->0');
   });
 });
