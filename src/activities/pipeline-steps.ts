@@ -154,13 +154,13 @@ export function createPipelineSteps(deps: ActivityDeps) {
    * The evaluation command's score-only mode (RETRAIN_MODE=score): production's probability and predicted class for
    * each row of the unlabelled data, in `predictions.csv` without a label, checked against the data's row count.
    */
-  async function scoreUnlabelled(plan: ModelPlan, runId: string, modelDir: string, data: string, scored: DataFingerprint) {
-    const dir = runDir(plan.stateDir, plan.name, runId);
+  async function scoreUnlabelled(plan: ModelPlan, pipelineId: string, modelDir: string, data: string, scored: DataFingerprint) {
+    const dir = runDir(plan.stateDir, plan.name, pipelineId);
     const outputDir = path.join(dir, 'score-current');
     await rm(outputDir, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
     // RETRAIN_TARGET names the label column so a scorer can drop it when present; score mode never reads it.
-    const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };
+    const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: pipelineId };
     await runStepCommand(FailureType.EvaluationCommand, plan.evaluate, vars, dir, 'score-current');
     // Data that changed while it was scored would make a correct output look short or long: not the command's fault,
     // and not evidence; retryable, so the next attempt scores one state of the data.
