@@ -134,3 +134,31 @@ describe('drift per segment agrees with scipy/numpy on each segment of the commi
     assert.ok(e.segments.every((s) => s.driftedColumns.length <= 20 && s.driftedColumns.every((c) => c.length <= 100)));
   });
 });
+
+describe('red team: the segment evidence is bounded in bytes for the worst case the config allows', () => {
+  it('10 segment columns × 20 segments × 10,000 drifted columns, names and values of JSON-escaped control characters: at most EVIDENCE_MAX_BYTES in all', () => {
+    // Control characters cost 6 bytes each in JSON (\u0001): the worst text a CSV header or a segment value can carry.
+    const ctl = (c: string, n: number) => c.repeat(n);
+    const drifted = Array.from({ length: 10_000 }, (_, k) => `${ctl('\u0002', 150)}${k}`);
+    const columns = Array.from({ length: 10 }, (_, c) => {
+      const column = `${ctl('\u0003', 490)}${c}`;
+      return {
+        column,
+        minRows: 1,
+        top: 20,
+        segments: Array.from({ length: 20 }, (_, i) => ({ column, value: `${ctl('\u0001', 190)}${i}`, refRows: 600, curRows: 600, columns: [], driftedShare: 1, datasetDrift: true, driftedColumns: drifted })),
+        notTested: Array.from({ length: 50 }, (_, i) => ({ value: `${ctl('\u0001', 190)}n${i}`, refRows: 1, curRows: 900, why: 'fewer than 500 rows on one side' })),
+        nullRows: { reference: 0, current: 0 },
+        passes: 1,
+      };
+    });
+    const report: SegmentDriftReport = { reference: 'r', current: 'c', datasetShareThreshold: 0.5, columns };
+    const e = segmentEvidence(report);
+    const bytes = Buffer.byteLength(JSON.stringify(e));
+    assert.ok(bytes <= EVIDENCE_MAX_BYTES, `evidence is ${bytes} bytes, more than ${EVIDENCE_MAX_BYTES}`);
+    // Nothing vanishes silently: what was left out is counted.
+    assert.equal(e.segments.length + (e.omitted ?? 0), 200);
+    assert.equal(e.notTested.length + (e.notTestedOmitted ?? 0), 200);
+    assert.ok(e.segments.length > 0 && e.notTested.length > 0, JSON.stringify({ segments: e.segments.length, notTested: e.notTested.length }));
+  });
+});

@@ -364,30 +364,46 @@ export type SegmentEvidence = SegmentDriftEvidence;
 
 /** Drifted column names kept per segment in the evidence (each cut to 100 characters); the report file has them all. */
 const EVIDENCE_COLUMNS = 20;
-/** The evidence travels in workflow history (check result, decision): at most this many bytes of segments. */
+/** The evidence travels in workflow history (check result, decision): at most this many bytes in all, as JSON. */
 export const EVIDENCE_MAX_BYTES = 96 * 1024;
+/** Of which the values not tested may take at most this many: the tested segments are the evidence. */
+const NOT_TESTED_MAX_BYTES = 16 * 1024;
+/** The envelope around the two lists (share threshold, counts, brackets), kept free in the byte budget. */
+const ENVELOPE_BYTES = 512;
+
+/** Entries, in order, while their JSON (with the separating comma) fits in `budget` bytes; and the bytes taken. */
+function withinBytes<T>(entries: T[], budget: number): { kept: T[]; bytes: number } {
+  const kept: T[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const size = Buffer.byteLength(JSON.stringify(e)) + 1;
+    if (bytes + size > budget) break;
+    bytes += size;
+    kept.push(e);
+  }
+  return { kept, bytes };
+}
 
 /**
- * The check's evidence: per segment its rows, share and drifted columns, bounded in bytes. Segments the rule watches
- * come first, then the most drifted; what does not fit is counted in `omitted` (the report file keeps everything).
+ * The check's evidence: per segment its rows, share and drifted columns, bounded in bytes (all of it, the values not
+ * tested included: a value or column name of 200 control characters is 1,200 bytes of JSON). Segments the rule
+ * watches come first, then the most drifted; what does not fit is counted in `omitted` and `notTestedOmitted` (the
+ * report file keeps everything).
  */
 export function segmentEvidence(r: SegmentDriftReport, watch: { column?: string | undefined; segments?: string[] | undefined } = {}): SegmentEvidence {
   const watched = (s: SegmentResult) => (watch.column === undefined || s.column === watch.column) && (!watch.segments || watch.segments.includes(s.value));
   const all = r.columns.flatMap((c) => c.segments).sort((a, b) => Number(watched(b)) - Number(watched(a)) || b.driftedShare - a.driftedShare);
-  const segments: SegmentEvidence['segments'] = [];
-  let bytes = 0;
-  for (const s of all) {
-    const e = { column: segmentLabel(s.column), value: s.value, refRows: s.refRows, curRows: s.curRows, driftedShare: s.driftedShare, datasetDrift: s.datasetDrift, driftedColumns: s.driftedColumns.slice(0, EVIDENCE_COLUMNS).map((c) => c.slice(0, 100)) };
-    bytes += Buffer.byteLength(JSON.stringify(e));
-    if (bytes > EVIDENCE_MAX_BYTES) break;
-    segments.push(e);
-  }
+  const allNotTested = r.columns.flatMap((c) => c.notTested.slice(0, 20).map((n) => ({ column: segmentLabel(c.column), value: n.value, why: n.why })));
+  const notTested = withinBytes(allNotTested, NOT_TESTED_MAX_BYTES);
+  const entries = all.map((s) => ({ column: segmentLabel(s.column), value: s.value, refRows: s.refRows, curRows: s.curRows, driftedShare: s.driftedShare, datasetDrift: s.datasetDrift, driftedColumns: s.driftedColumns.slice(0, EVIDENCE_COLUMNS).map((c) => c.slice(0, 100)) }));
+  const segments = withinBytes(entries, EVIDENCE_MAX_BYTES - ENVELOPE_BYTES - notTested.bytes).kept;
   // Most drifted first, as the rule and the report read them.
   segments.sort((a, b) => b.driftedShare - a.driftedShare || b.refRows + b.curRows - (a.refRows + a.curRows));
   return {
     datasetShareThreshold: r.datasetShareThreshold,
     segments,
-    notTested: r.columns.flatMap((c) => c.notTested.slice(0, 20).map((n) => ({ column: segmentLabel(c.column), value: n.value, why: n.why }))),
+    notTested: notTested.kept,
     ...(all.length > segments.length ? { omitted: all.length - segments.length } : {}),
+    ...(allNotTested.length > notTested.kept.length ? { notTestedOmitted: allNotTested.length - notTested.kept.length } : {}),
   };
 }
