@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { FailureType, RetrainError } from '../../errors.js';
 import { CONTRACT } from '../../runner/contract.js';
 import type { DataEngine } from '../engine.js';
@@ -10,6 +10,13 @@ import type { ScoreColumns } from './cbpe.js';
  * because a short file or a score of 1.3 would otherwise give a plausible but wrong estimate.
  */
 export const SCORE_OUTPUT_COLUMNS = { row: 'row', score: 'score', prediction: 'prediction' } as const;
+
+/**
+ * Size bound of the file: a line of row, score, prediction is under 50 bytes; 1 KiB a line leaves room for extra
+ * columns a scorer keeps, and the header gets 1 MiB.
+ */
+export const MAX_ROW_BYTES = 1024;
+export const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** At most this many characters of a bad value go into an error message (the value is the command's output). */
 const SAMPLE_CHARS = 80;
@@ -24,8 +31,23 @@ const sample = (v: unknown) => JSON.stringify(String(v).slice(0, SAMPLE_CHARS));
  * the columns the estimate reads from it. Every problem is a CommandContractError naming the file and the column.
  */
 export async function readScoreOutput(engine: DataEngine, file: string, expectedRows: number, data: string): Promise<ScoreColumns> {
-  if (!existsSync(file)) {
+  let st: Stats | undefined;
+  try {
+    st = lstatSync(file);
+  } catch {
+    st = undefined;
+  }
+  if (!st) {
     throw fail(file, `missing; estimate.from: score needs the evaluation command, run with RETRAIN_MODE=score, to write ${CONTRACT.predictionsFile} (row, score[, prediction]) in RETRAIN_OUTPUT`);
+  }
+  // The file is user code's output, read by the worker: never followed out of the output folder (a link to another
+  // file would put its content in the error), never a FIFO or device (DuckDB would block on it, and with it the
+  // worker's engine, for good), and never read when larger than its rows can need (a scorer that wrote gigabytes).
+  if (st.isSymbolicLink()) throw fail(file, `is a symbolic link; score mode writes ${CONTRACT.predictionsFile} itself, as a regular file in RETRAIN_OUTPUT`);
+  if (!st.isFile()) throw fail(file, `not a regular file; score mode writes ${CONTRACT.predictionsFile} as a regular file in RETRAIN_OUTPUT`);
+  const maxBytes = MAX_HEADER_BYTES + expectedRows * MAX_ROW_BYTES;
+  if (st.size > maxBytes) {
+    throw fail(file, `${st.size} bytes, more than the ${maxBytes} bytes ${expectedRows} row(s) may take (${MAX_ROW_BYTES} a line, ${MAX_HEADER_BYTES} for the header); score mode writes row, score[, prediction]`, { value: st.size, expected: maxBytes });
   }
   // Every value as text: the checks below see exactly what the command wrote, past any type-sniffing window.
   const reader = `read_csv($1, header = true, all_varchar = true, nullstr = [''])`;
