@@ -26,7 +26,10 @@ describe('estimate.from: score under a misbehaving scorer (real dev server)', ()
     for (const [k, v] of Object.entries(secrets)) [saved[k], process.env[k]] = [process.env[k], v];
   });
   after(() => {
-    for (const k of Object.keys(secrets)) (saved[k] === undefined ? delete process.env[k] : (process.env[k] = saved[k]));
+    for (const k of Object.keys(secrets)) {
+      if (saved[k] === undefined) delete process.env[k];
+      else process.env[k] = saved[k];
+    }
   });
 
   it('no worker secret reaches the scorer, a passed secret it prints is redacted, no file or a symlink out is a typed contract error', async () => {
