@@ -25,6 +25,7 @@ import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
 import { runStepCommand } from './command-step.js';
+import { pruneScoreOutputs, SCORE_OUTPUT_DIR } from './score-retention.js';
 import { codeVersion } from '../lineage/git.js';
 import { dvcLineage } from '../lineage/dvc.js';
 import { changedInputs, inputsDigest } from '../lineage/inputs.js';
@@ -156,8 +157,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
    */
   async function scoreUnlabelled(plan: ModelPlan, runId: string, modelDir: string, data: string, scored: DataFingerprint) {
     const dir = runDir(plan.stateDir, plan.name, runId);
-    const outputDir = path.join(dir, 'score-current');
+    const outputDir = path.join(dir, SCORE_OUTPUT_DIR);
     await rm(outputDir, { recursive: true, force: true });
+    // Every check writes one (a line per unlabelled row): older runs' outputs are bounded per model.
+    await pruneScoreOutputs(path.dirname(dir), outputDir).catch((err: Error) => log.warn('old score-only outputs not pruned', { model: plan.name, error: err.message }));
     await mkdir(outputDir, { recursive: true });
     // RETRAIN_TARGET names the label column so a scorer can drop it when present; score mode never reads it.
     const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };

@@ -1,10 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/deps.js';
+import { SCORE_OUTPUTS_KEPT } from '../../src/activities/score-retention.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
 import { generate } from '../../examples/churn/generate.js';
 import { fixtureCommand, makeProject } from '../helpers/project.js';
@@ -58,7 +59,12 @@ describe('estimate.from: score under a misbehaving scorer (real dev server)', ()
       assert.match(leak.error.message, /calling the feature store with SCORE_FEATURE_TOKEN=\*\*\*/);
       for (const s of Object.values(secrets)) assert.ok(!leak.history.includes(s) && !leak.error.message.includes(s), `history contains ${s}`);
 
+      // Older runs' score-only outputs (a line per unlabelled row, every check) are bounded per model.
+      const runs = path.join(p.dir, '.retrain', 'runs', 'churn');
+      for (let i = 0; i < 8; i++) mkdirSync(path.join(runs, `old-run-${i}`, 'score-current'), { recursive: true });
       const none = await failedCheck('none');
+      const kept = readdirSync(runs).filter((r) => existsSync(path.join(runs, r, 'score-current')));
+      assert.ok(kept.length <= SCORE_OUTPUTS_KEPT, `score-current kept in ${kept.length} runs: ${kept.join(', ')}`);
       assert.equal(none.error.type, 'CommandContractError', none.error.message);
       assert.match(none.error.message, /score-current\/predictions\.csv: missing; estimate\.from: score needs/);
 
