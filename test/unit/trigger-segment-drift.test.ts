@@ -208,3 +208,11 @@ describe('red team: the missing-segment validation with thousands of segments', 
     assert.ok(v.some((x) => /10000 segments of store missing/.test(x.observed)), JSON.stringify(v.map((x) => x.observed)));
   });
 });
+
+describe('red team: drift.segments refuses nonsense with an error naming the field', () => {
+  it('a segment column listed twice (tested and reported twice), and minRows no dataset can have', () => {
+    assert.match(configError(base({ drift: { segments: [{ column: 'region' }, { column: 'tier' }, { column: 'region', top: 5 }] } })), /drift\.segments\.2\.column: "region" is listed twice/);
+    assert.match(configError(base({ drift: { segments: [{ column: 'region', minRows: 1e12 }] } })), /drift\.segments\.0\.minRows: Too big: expected number to be <=1000000000/);
+    assert.doesNotThrow(() => parseConfig(base({ drift: { segments: [{ column: 'region', minRows: 1e9 }, { column: 'tier' }] } }), '/tmp/retrain.config.yaml'));
+  });
+});

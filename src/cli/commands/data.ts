@@ -141,10 +141,14 @@ export function registerData(program: Command): void {
 
 /** `--segment`: the same tests per value of each column; a bad option or column is invalid input (exit 2). */
 async function segmentDrift(e: DataEngine, ref: Side, cur: Side, list: string, o: { minRows: number; top: number }, opts: DriftOptions): Promise<SegmentDriftReport> {
-  for (const [flag, v] of [['--min-rows', o.minRows], ['--top', o.top]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RetrainError(FailureType.Config, `${flag}: expected a positive integer, got ${JSON.stringify(String(v))}`);
+  // The limits of drift.segments in the config, so the command and the check agree on what a segment run may cost.
+  for (const [flag, v, max] of [['--min-rows', o.minRows, 1_000_000_000], ['--top', o.top, 100]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > max) throw new RetrainError(FailureType.Config, `${flag}: expected an integer from 1 to ${max}, got ${JSON.stringify(String(v))}`);
   }
-  const specs = list.split(',').map((c) => c.trim()).filter(Boolean).map((column) => ({ column, minRows: o.minRows, top: o.top }));
+  const names = [...new Set(list.split(',').map((c) => c.trim()).filter(Boolean))];
+  if (!names.length) throw new RetrainError(FailureType.Config, `--segment: no column named in ${JSON.stringify(list)}`);
+  if (names.length > 10) throw new RetrainError(FailureType.Config, `--segment: ${names.length} columns, at most 10 (as drift.segments)`);
+  const specs = names.map((column) => ({ column, minRows: o.minRows, top: o.top }));
   return detectSegmentDrift(e, ref, cur, specs, opts);
 }
 
