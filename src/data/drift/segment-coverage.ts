@@ -1,8 +1,8 @@
-import { ident, type DataEngine } from '../engine.js';
+import type { DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
 import type { Violation } from '../validate.js';
 import { rowCount, type Side } from './numeric.js';
-import { segmentLabel } from './segments.js';
+import { segmentKey, segmentLabel } from './segments.js';
 
 export interface CoverageSpec {
   column: string;
@@ -27,20 +27,19 @@ export const MISSING_LISTED = 20;
 export async function missingSegments(engine: DataEngine, ref: Side, cur: Side, specs: CoverageSpec[]): Promise<Violation[]> {
   const wanted = specs.filter((s) => s.missing !== 'off');
   if (!wanted.length) return [];
-  const refCols = new Set((await describe(engine, ref.location, ref.format)).map((c) => c.name));
-  const curCols = new Set((await describe(engine, cur.location, cur.format)).map((c) => c.name));
+  const refCols = new Map((await describe(engine, ref.location, ref.format)).map((c) => [c.name, c.type]));
+  const curCols = new Map((await describe(engine, cur.location, cur.format)).map((c) => [c.name, c.type]));
   const refRows = await rowCount(engine, ref);
   const curRows = await rowCount(engine, cur);
   const out: Violation[] = [];
   for (const spec of wanted) {
     if (!refCols.has(spec.column) || !curCols.has(spec.column) || refRows === 0) continue;
-    const col = ident(spec.column);
     // needed = missingShare × (refRows of the value × curRows / refRows), in the same double arithmetic as below.
     const rows = await engine.rows(
       `SELECT v, a, b, count(*) OVER () AS total FROM (
          SELECT v, count(*) FILTER (WHERE s = 0)::BIGINT AS a, count(*) FILTER (WHERE s = 1)::BIGINT AS b FROM (
-           SELECT 0 AS s, ${col}::VARCHAR AS v FROM ${await engine.reader(ref.location, ref.format, 1)}
-           UNION ALL SELECT 1 AS s, ${col}::VARCHAR AS v FROM ${await engine.reader(cur.location, cur.format, 2)})
+           SELECT 0 AS s, ${segmentKey(spec.column, refCols.get(spec.column))} AS v FROM ${await engine.reader(ref.location, ref.format, 1)}
+           UNION ALL SELECT 1 AS s, ${segmentKey(spec.column, curCols.get(spec.column))} AS v FROM ${await engine.reader(cur.location, cur.format, 2)})
          WHERE v IS NOT NULL GROUP BY v)
        WHERE a >= $3 AND (b = 0 OR b::DOUBLE < $4::DOUBLE * ((a::DOUBLE * $5::DOUBLE) / $6::DOUBLE))
        ORDER BY a DESC, v LIMIT ${MISSING_LISTED}`,
