@@ -12,7 +12,7 @@ import { detectSegmentDrift, segmentEvidence } from '../data/drift/segments.js';
 import { missingSegments } from '../data/drift/segment-coverage.js';
 import { rowIdentifierColumns } from '../data/drift/id-columns.js';
 import { estimatePerformance } from '../data/estimate/evidence.js';
-import { readScoreOutput } from '../data/estimate/score-output.js';
+import { assertOwnRegularFile, readScoreOutput } from '../data/estimate/score-output.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
@@ -297,9 +297,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
             : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
         if (!scored) await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
         const predictions = path.join(runDir(plan.stateDir, plan.name, input.runId), 'evaluate-check-production', CONTRACT.predictionsFile);
-        if (!existsSync(predictions)) {
-          throw new RetrainError(FailureType.Contract, `${predictions}: missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`, { file: predictions });
-        }
+        // Checked before DuckDB opens it, as the score-only output: a FIFO there would block the worker's engine.
+        assertOwnRegularFile(predictions, `missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`);
         const refColumns = new Set((await describe(engine, predictions, 'csv')).map((c) => c.name));
         estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: currentSide.location, format: currentSide.format }, {
           target: 'label',

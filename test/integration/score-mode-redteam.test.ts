@@ -72,6 +72,12 @@ describe('estimate.from: score under a misbehaving scorer (real dev server)', ()
       assert.equal(link.error.type, 'CommandContractError', link.error.message);
       assert.match(link.error.message, /predictions\.csv: is a symbolic link/);
       assert.ok(!link.history.includes('OUTSIDE-CONTENT'), 'the outside file was read into history');
+
+      // The reference predictions (production scored on the evaluation data) get the same check: a FIFO would block
+      // the worker's DuckDB for good.
+      const fifo = await failedCheck('fifo-reference');
+      assert.equal(fifo.error.type, 'CommandContractError', fifo.error.message);
+      assert.match(fifo.error.message, /evaluate-check-production\/predictions\.csv: not a regular file/);
     });
   });
 });

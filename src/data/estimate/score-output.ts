@@ -30,25 +30,32 @@ const sample = (v: unknown) => JSON.stringify(String(v).slice(0, SAMPLE_CHARS));
  * Validates a score-only `predictions.csv` against the data it scored (`expectedRows` rows of `data`) and returns
  * the columns the estimate reads from it. Every problem is a CommandContractError naming the file and the column.
  */
-export async function readScoreOutput(engine: DataEngine, file: string, expectedRows: number, data: string): Promise<ScoreColumns> {
+/**
+ * A contract file a command wrote, checked before the worker reads it: never followed out of the command's output
+ * folder (a link to another file would put its content in an error), never a FIFO or device (DuckDB would block on it,
+ * and with it the worker's engine, for good), and never read when larger than `maxBytes` (a command that wrote
+ * gigabytes). `missing` is the error's text when there is no file.
+ */
+export function assertOwnRegularFile(file: string, missing: string, maxBytes = Infinity, bound = ''): void {
   let st: Stats | undefined;
   try {
     st = lstatSync(file);
   } catch {
     st = undefined;
   }
-  if (!st) {
-    throw fail(file, `missing; estimate.from: score needs the evaluation command, run with RETRAIN_MODE=score, to write ${CONTRACT.predictionsFile} (row, score[, prediction]) in RETRAIN_OUTPUT`);
-  }
-  // The file is user code's output, read by the worker: never followed out of the output folder (a link to another
-  // file would put its content in the error), never a FIFO or device (DuckDB would block on it, and with it the
-  // worker's engine, for good), and never read when larger than its rows can need (a scorer that wrote gigabytes).
-  if (st.isSymbolicLink()) throw fail(file, `is a symbolic link; score mode writes ${CONTRACT.predictionsFile} itself, as a regular file in RETRAIN_OUTPUT`);
-  if (!st.isFile()) throw fail(file, `not a regular file; score mode writes ${CONTRACT.predictionsFile} as a regular file in RETRAIN_OUTPUT`);
-  const maxBytes = MAX_HEADER_BYTES + expectedRows * MAX_ROW_BYTES;
-  if (st.size > maxBytes) {
-    throw fail(file, `${st.size} bytes, more than the ${maxBytes} bytes ${expectedRows} row(s) may take (${MAX_ROW_BYTES} a line, ${MAX_HEADER_BYTES} for the header); score mode writes row, score[, prediction]`, { value: st.size, expected: maxBytes });
-  }
+  if (!st) throw fail(file, missing);
+  if (st.isSymbolicLink()) throw fail(file, `is a symbolic link; the command writes ${CONTRACT.predictionsFile} itself, as a regular file in RETRAIN_OUTPUT`);
+  if (!st.isFile()) throw fail(file, `not a regular file; the command writes ${CONTRACT.predictionsFile} as a regular file in RETRAIN_OUTPUT`);
+  if (st.size > maxBytes) throw fail(file, `${st.size} bytes, more than the ${maxBytes} bytes ${bound}`, { value: st.size, expected: maxBytes });
+}
+
+export async function readScoreOutput(engine: DataEngine, file: string, expectedRows: number, data: string): Promise<ScoreColumns> {
+  assertOwnRegularFile(
+    file,
+    `missing; estimate.from: score needs the evaluation command, run with RETRAIN_MODE=score, to write ${CONTRACT.predictionsFile} (row, score[, prediction]) in RETRAIN_OUTPUT`,
+    MAX_HEADER_BYTES + expectedRows * MAX_ROW_BYTES,
+    `${expectedRows} row(s) may take (${MAX_ROW_BYTES} a line, ${MAX_HEADER_BYTES} for the header); score mode writes row, score[, prediction]`,
+  );
   // Every value as text: the checks below see exactly what the command wrote, past any type-sniffing window.
   const reader = `read_csv($1, header = true, all_varchar = true, nullstr = [''])`;
   let names: string[];
