@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -79,5 +79,27 @@ describe('estimate.from: score under a misbehaving scorer (real dev server)', ()
       assert.equal(fifo.error.type, 'CommandContractError', fifo.error.message);
       assert.match(fifo.error.message, /evaluate-check-production\/predictions\.csv: not a regular file/);
     });
+  });
+
+  it('a scorer that hangs is killed with its children when the check step times out, and the check fails', async () => {
+    const trigger = { dataDrift: false, estimatedDrop: { metric: 'roc_auc', maxRelativeDrop: 0.1 } };
+    const p = await makeProject({ trigger, estimate: { from: 'score' } });
+    const pids = path.join(mkdtempSync(path.join(tmpdir(), 'pids-')), 'scorer.pids');
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      assert.equal((await check(client, taskQueue, 'manual')).result.outcome, 'promoted');
+      p.writeConfig({
+        trigger,
+        estimate: { from: 'score' },
+        steps: { check: { timeout: '5s', retry: { maximumAttempts: 1 } } },
+        evaluate: { command: fixtureCommand('score-probe.mjs'), env: { SCORE_PROBE: 'hang', PROBE_PIDS: pids } },
+      });
+      await generate({ rows: 1500, seed: 40, shift: 0, out: path.join(p.dataDir, 'current.csv') });
+      const { result } = await check(client, taskQueue, 'schedule');
+      assert.equal(result.outcome, 'failed', result.reason);
+      assert.ok(result.outcome === 'failed' && result.step === 'check', result.reason);
+    });
+    // The worker has shut down, so its activities have ended: the scorer and its child must be gone.
+    const [scorer, child] = readFileSync(pids, 'utf8').trim().split('\n').map(Number);
+    for (const pid of [scorer!, child!]) assert.throws(() => process.kill(pid, 0), /ESRCH/, `process ${pid} is still alive`);
   });
 });
