@@ -8,6 +8,7 @@ import { detectDrift, sampledNote, type DriftOptions, type DriftReport, type Dri
 import { detectSegmentDrift, segmentEvidence, type SegmentDriftReport } from '../../data/drift/segments.js';
 import type { Side } from '../../data/drift/numeric.js';
 import { FailureType, RetrainError } from '../../errors.js';
+import { visible } from '../visible-text.js';
 import type { SegmentDriftEvidence } from '../../policy/trigger-policy.js';
 import { estimateCbpe, type ChunkEstimate } from '../../data/estimate/cbpe.js';
 import { METRICS } from '../../data/estimate/realized.js';
@@ -155,7 +156,7 @@ async function segmentDrift(e: DataEngine, ref: Side, cur: Side, list: string, o
 function printSegments(r: SegmentDriftReport): void {
   for (const c of r.columns) {
     print(`\nsegments of ${c.column} (at least ${c.minRows} rows on both sides, top ${c.top}), most drifted first:`);
-    print(table(['value', 'ref rows', 'cur rows', 'drifted share', 'drifted', 'drifted columns'], c.segments.map((s) => [JSON.stringify(s.value), s.refRows, s.curRows, `${fmt(s.driftedShare * 100, 1)}%`, s.datasetDrift ? 'DRIFT' : 'no', s.driftedColumns.join(', ')])));
+    print(table(['value', 'ref rows', 'cur rows', 'drifted share', 'drifted', 'drifted columns'], c.segments.map((s) => [JSON.stringify(s.value), s.refRows, s.curRows, `${fmt(s.driftedShare * 100, 1)}%`, s.datasetDrift ? 'DRIFT' : 'no', visible(s.driftedColumns.join(', '))])));
     for (const n of c.notTested.slice(0, 10)) print(`  not tested: ${JSON.stringify(n.value)} (${n.refRows} / ${n.curRows} rows): ${n.why}`);
     if (c.nullRows.reference || c.nullRows.current) print(`  ${c.nullRows.reference} reference and ${c.nullRows.current} current rows have no ${c.column} (NULL): not a segment`);
   }
