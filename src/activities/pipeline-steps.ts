@@ -12,7 +12,7 @@ import { detectSegmentDrift, segmentEvidence } from '../data/drift/segments.js';
 import { missingSegments } from '../data/drift/segment-coverage.js';
 import { rowIdentifierColumns } from '../data/drift/id-columns.js';
 import { estimatePerformance } from '../data/estimate/evidence.js';
-import { readScoreOutput } from '../data/estimate/score-output.js';
+import { assertOwnRegularFile, readScoreOutput } from '../data/estimate/score-output.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
@@ -25,6 +25,7 @@ import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
 import { mcnemar, pairedBootstrap, type PairedComparison } from '../stats/paired.js';
 import { runStepCommand } from './command-step.js';
+import { pruneScoreOutputs, SCORE_OUTPUT_DIR } from './score-retention.js';
 import { codeVersion } from '../lineage/git.js';
 import { dvcLineage } from '../lineage/dvc.js';
 import { changedInputs, inputsDigest } from '../lineage/inputs.js';
@@ -156,8 +157,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
    */
   async function scoreUnlabelled(plan: ModelPlan, pipelineId: string, modelDir: string, data: string, scored: DataFingerprint) {
     const dir = runDir(plan.stateDir, plan.name, pipelineId);
-    const outputDir = path.join(dir, 'score-current');
+    const outputDir = path.join(dir, SCORE_OUTPUT_DIR);
     await rm(outputDir, { recursive: true, force: true });
+    // Every check writes one (a line per unlabelled row): older runs' outputs are bounded per model.
+    await pruneScoreOutputs(path.dirname(dir), outputDir).catch((err: Error) => log.warn('old score-only outputs not pruned', { model: plan.name, error: err.message }));
     await mkdir(outputDir, { recursive: true });
     // RETRAIN_TARGET names the label column so a scorer can drop it when present; score mode never reads it.
     const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: pipelineId };
@@ -294,9 +297,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
             : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
         if (!scored) await scoreModel(plan, input.pipelineId, 'check-production', production.artifactUri);
         const predictions = path.join(runDir(plan.stateDir, plan.name, input.pipelineId), 'evaluate-check-production', CONTRACT.predictionsFile);
-        if (!existsSync(predictions)) {
-          throw new RetrainError(FailureType.Contract, `${predictions}: missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`, { file: predictions });
-        }
+        // Checked before DuckDB opens it, as the score-only output: a FIFO there would block the worker's engine.
+        assertOwnRegularFile(predictions, `missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`);
         const refColumns = new Set((await describe(engine, predictions, 'csv')).map((c) => c.name));
         estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: currentSide.location, format: currentSide.format }, {
           target: 'label',

@@ -124,7 +124,7 @@ export const driftTestName = z.enum(['ks', 'wasserstein', 'psi', 'jensenshannon'
 /** drift.segments[]: per-segment drift and the "segment missing from current data" validation. */
 export const segmentSchema = z.strictObject({
   column: z.string().min(1).max(500).describe('the segment column, e.g. region'),
-  minRows: z.number().int().min(1).default(500).describe('a value is a segment with at least this many rows on both sides'),
+  minRows: z.number().int().min(1).max(1_000_000_000).default(500).describe('a value is a segment with at least this many rows on both sides'),
   top: z.number().int().min(1).max(100).default(20).describe('test at most this many segments, the largest'),
   missingShare: ratio
     .default(0.1)
@@ -150,7 +150,17 @@ export const driftSchema = z
     predictionColumn: z.string().optional(),
     exclude: z.array(z.string()).default([]).describe('columns never drift-tested (besides the target and the prediction column)'),
     testIdColumns: z.boolean().default(false).describe('also test row identifiers (uniqueKey columns and all-distinct integer or string columns)'),
-    segments: z.array(segmentSchema).max(10).default([]).describe('drift per value of these columns (e.g. region); see "Drift per segment"'),
+    segments: z
+      .array(segmentSchema)
+      .max(10)
+      .default([])
+      .superRefine((list, ctx) => {
+        // A column listed twice would be tested, reported and carried in history twice, under two sets of limits.
+        list.forEach((s, i) => {
+          if (list.findIndex((o) => o.column === s.column) < i) ctx.addIssue({ code: 'custom', path: [i, 'column'], message: `${JSON.stringify(s.column.slice(0, 100))} is listed twice; give each segment column once` });
+        });
+      })
+      .describe('drift per value of these columns (e.g. region); see "Drift per segment"'),
   })
   .prefault({});
 

@@ -36,6 +36,8 @@ export interface SegmentDriftEvidence {
   notTested: { column: string; value: string; why: string }[];
   /** Tested segments left out to keep the evidence small (the check's segments.json has them). */
   omitted?: number;
+  /** Values not tested left out of `notTested` to keep the evidence small (segments.json has them). */
+  notTestedOmitted?: number;
 }
 
 /**

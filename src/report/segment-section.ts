@@ -20,7 +20,7 @@ export function segmentSection(e: SegmentDriftEvidence): string {
   const hidden = ordered.length - Math.min(ordered.length, SHOWN) + (e.omitted ?? 0);
   const more = hidden > 0 ? `<p class="muted">… ${hidden} more segments in the check's report (segments.json)</p>` : '';
   const notTested = e.notTested.length
-    ? `<p class="muted">not tested: ${e.notTested.map((n) => `${esc(n.column)}=<code>${esc(n.value)}</code> (${esc(n.why)})`).join('; ')}</p>`
+    ? `<p class="muted">not tested: ${e.notTested.map((n) => `${esc(n.column)}=<code>${esc(n.value)}</code> (${esc(n.why)})`).join('; ')}${e.notTestedOmitted ? `; and ${e.notTestedOmitted} more in segments.json` : ''}</p>`
     : '';
   return `<section id="segments"><h2>Drift per segment</h2>
 <p>${drifted} of ${ordered.length} tested segments drifted (a segment drifted when ${esc(num(e.datasetShareThreshold * 100, 3))}% of its columns did).</p>

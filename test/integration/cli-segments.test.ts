@@ -38,3 +38,14 @@ describe('retrain data drift --segment (spawned as a user runs it)', () => {
     assert.match(bad.stderr, /drift\.segments column "country" is not a column/);
   });
 });
+
+describe('red team: retrain data drift --segment refuses nonsense options, naming them', () => {
+  it('--top beyond the config\'s limit of 100, and a --segment list that names no column, exit 2', async () => {
+    const top = await retrain(['data', 'drift', fixture('regions-ref.csv'), fixture('regions-cur.csv'), '--segment', 'region', '--top', '1000000000']);
+    assert.equal(top.exitCode, 2, top.stderr);
+    assert.match(top.stderr, /--top: expected an integer from 1 to 100, got "1000000000"/);
+    const none = await retrain(['data', 'drift', fixture('regions-ref.csv'), fixture('regions-cur.csv'), '--segment', ' , ']);
+    assert.equal(none.exitCode, 2, none.stderr);
+    assert.match(none.stderr, /--segment: no column named in " , "/);
+  });
+});

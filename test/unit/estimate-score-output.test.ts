@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, symlinkSync, truncateSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -87,5 +88,42 @@ describe('score-only predictions.csv: the contract of the evaluation command in 
     assert.match(JSON.stringify(both.error?.issues), /from: score reads the evaluation command's predictions.csv.*remove proba/);
     const none = modelSchema.safeParse({ ...base, trigger, estimate: { from: 'columns' } });
     assert.match(JSON.stringify(none.error?.issues), /from: columns needs proba/);
+  });
+});
+
+// Red team: predictions.csv is written by user code; the worker reads it. It must be the command's own regular file.
+describe('red team: a score-only predictions.csv that is not a plain file the command wrote', () => {
+  const refusedAs = (f: string, message: RegExp, secret?: string) => (err: unknown) => {
+    assert.ok(err instanceof RetrainError, String(err));
+    assert.equal(err.type, FailureType.Contract);
+    assert.equal(err.details.file, f);
+    assert.match(err.message, message);
+    if (secret) assert.ok(!JSON.stringify({ m: err.message, d: err.details }).includes(secret), err.message);
+    return true;
+  };
+
+  it('a symlink pointing outside the output folder is refused and never read (its content stays out of the error)', async () => {
+    const outside = mkdtempSync(path.join(tmpdir(), 'outside-'));
+    const target = path.join(outside, 'secrets.csv');
+    writeFileSync(target, lines(['row,score', 'TOPSECRET-42,0.5']));
+    const out = mkdtempSync(path.join(tmpdir(), 'score-link-'));
+    const f = path.join(out, 'predictions.csv');
+    symlinkSync(target, f);
+    await assert.rejects(readScoreOutput(engine, f, 1, 'd'), refusedAs(f, /is a symbolic link/, 'TOPSECRET'));
+  });
+
+  it('a FIFO is refused at once instead of blocking the worker\'s DuckDB forever', { timeout: 60_000 }, async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'score-fifo-'));
+    const f = path.join(out, 'predictions.csv');
+    execFileSync('mkfifo', [f]);
+    await assert.rejects(readScoreOutput(engine, f, 1, 'd'), refusedAs(f, /not a regular file/));
+  });
+
+  it('a file far larger than its rows can need (a scorer gone wild) is refused by its size, before it is read', async () => {
+    const out = mkdtempSync(path.join(tmpdir(), 'score-big-'));
+    const f = path.join(out, 'predictions.csv');
+    writeFileSync(f, lines(['row,score', '0,0.5']));
+    truncateSync(f, 64 * 1024 * 1024); // sparse: 64 MiB for a file that scores 1 row
+    await assert.rejects(readScoreOutput(engine, f, 1, 'd'), refusedAs(f, /67108864 bytes, more than the \d+ bytes 1 row\(s\) may take/));
   });
 });

@@ -220,3 +220,40 @@ describe('train.venv', () => {
     );
   });
 });
+
+// Red team (score mode is run by every check): a command's children that ignore SIGTERM must not outlive it.
+describe('runCommand leaves no process of the command behind', () => {
+  const ignoringChild = (pids: string, then: string) => [
+    process.execPath,
+    '-e',
+    `const { spawn } = require('node:child_process');
+     const c = spawn(process.execPath, ['-e', 'process.on("SIGTERM", () => {}); setInterval(() => {}, 1000)'], { stdio: 'ignore' });
+     require('node:fs').writeFileSync(${JSON.stringify(pids)}, String(c.pid));
+     ${then}`,
+  ];
+  const gone = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return true;
+    }
+    // A zombie waiting for its reaper is dead too.
+    return /^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+  };
+
+  it('a command that exits 0 but leaves a SIGTERM-ignoring child: the child is gone when runCommand returns', async () => {
+    const pids = path.join(tmp(), 'pid');
+    const r = await runCommand({ spec: spec(ignoringChild(pids, 'setTimeout(() => process.exit(0), 200);')), vars: {}, runDir: tmp(), logName: 'leftover' });
+    assert.equal(r.exitCode, 0);
+    const pid = Number(readFileSync(pids, 'utf8'));
+    assert.ok(gone(pid), `process ${pid} outlived its command`);
+  });
+
+  it('a command that hangs, killed at its timeout: it and its SIGTERM-ignoring child are gone when runCommand returns', async () => {
+    const pids = path.join(tmp(), 'pid');
+    const r = await runCommand({ spec: spec(ignoringChild(pids, 'setInterval(() => {}, 1000);')), vars: {}, runDir: tmp(), logName: 'hang', timeoutMs: 1500 });
+    assert.equal(r.timedOut, true);
+    const pid = Number(readFileSync(pids, 'utf8'));
+    assert.ok(gone(pid), `process ${pid} outlived its command`);
+  });
+});

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { DataEngine } from '../../src/data/engine.js';
 import { detectDrift } from '../../src/data/drift/detect.js';
-import { detectSegmentDrift, EVIDENCE_MAX_BYTES, pickSegments, segmentEvidence, type SegmentDriftReport } from '../../src/data/drift/segments.js';
+import { detectSegmentDrift, EVIDENCE_MAX_BYTES, pickSegments, segmentEvidence, segmentLabel, type SegmentDriftReport } from '../../src/data/drift/segments.js';
+import { missingSegments } from '../../src/data/drift/segment-coverage.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/segments');
 const expected = JSON.parse(readFileSync(path.join(FIXTURES, 'expected-segments.json'), 'utf8')) as {
@@ -132,5 +134,69 @@ describe('drift per segment agrees with scipy/numpy on each segment of the commi
     assert.ok(e.segments.some((s) => s.value === watched), 'the watched segment is kept');
     assert.equal(e.segments.length + e.omitted!, 1000);
     assert.ok(e.segments.every((s) => s.driftedColumns.length <= 20 && s.driftedColumns.every((c) => c.length <= 100)));
+  });
+});
+
+describe('red team: the segment evidence is bounded in bytes for the worst case the config allows', () => {
+  it('10 segment columns × 20 segments × 10,000 drifted columns, names and values of JSON-escaped control characters: at most EVIDENCE_MAX_BYTES in all', () => {
+    // Control characters cost 6 bytes each in JSON (\u0001): the worst text a CSV header or a segment value can carry.
+    const ctl = (c: string, n: number) => c.repeat(n);
+    const drifted = Array.from({ length: 10_000 }, (_, k) => `${ctl('\u0002', 150)}${k}`);
+    const columns = Array.from({ length: 10 }, (_, c) => {
+      const column = `${ctl('\u0003', 490)}${c}`;
+      return {
+        column,
+        minRows: 1,
+        top: 20,
+        segments: Array.from({ length: 20 }, (_, i) => ({ column, value: `${ctl('\u0001', 190)}${i}`, refRows: 600, curRows: 600, columns: [], driftedShare: 1, datasetDrift: true, driftedColumns: drifted })),
+        notTested: Array.from({ length: 50 }, (_, i) => ({ value: `${ctl('\u0001', 190)}n${i}`, refRows: 1, curRows: 900, why: 'fewer than 500 rows on one side' })),
+        nullRows: { reference: 0, current: 0 },
+        passes: 1,
+      };
+    });
+    const report: SegmentDriftReport = { reference: 'r', current: 'c', datasetShareThreshold: 0.5, columns };
+    const e = segmentEvidence(report);
+    const bytes = Buffer.byteLength(JSON.stringify(e));
+    assert.ok(bytes <= EVIDENCE_MAX_BYTES, `evidence is ${bytes} bytes, more than ${EVIDENCE_MAX_BYTES}`);
+    // Nothing vanishes silently: what was left out is counted.
+    assert.equal(e.segments.length + (e.omitted ?? 0), 200);
+    assert.equal(e.notTested.length + (e.notTestedOmitted ?? 0), 200);
+    assert.ok(e.segments.length > 0 && e.notTested.length > 0, JSON.stringify({ segments: e.segments.length, notTested: e.notTested.length }));
+  });
+});
+
+describe('red team: segment values nobody planned for', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'segments-odd-'));
+  const parquet = async (name: string, select: string) => {
+    const f = path.join(dir, name);
+    await engine.rows(`COPY (${select}) TO '${f}' (FORMAT parquet)`);
+    return { location: f, format: 'parquet' as const };
+  };
+
+  it('long values that share their first 200 characters stay distinct segments in the report and the evidence', async () => {
+    const ref = await parquet('long-ref.parquet', `SELECT repeat('v', 100000) || (i % 5) AS region, random() AS x FROM range(100) t(i)`);
+    const cur = await parquet('long-cur.parquet', `SELECT repeat('v', 100000) || (i % 5) AS region, random() AS x FROM range(100) t(i)`);
+    const r = await detectSegmentDrift(engine, ref, cur, [{ column: 'region', minRows: 2, top: 20 }]);
+    const values = r.columns[0]!.segments.map((s) => s.value);
+    assert.equal(values.length, 5);
+    assert.equal(new Set(values).size, 5, `labels collide: ${[...new Set(values)].map((v) => v.slice(-12)).join(', ')}`);
+    assert.ok(values.every((v) => v.length <= 200));
+    assert.equal(new Set(segmentEvidence(r).segments.map((s) => s.value)).size, 5);
+  });
+
+  it('a cut never splits a character in two (no lone surrogate travels in history)', () => {
+    const v = `${'a'.repeat(198)}😀😀😀`;
+    const label = segmentLabel(v);
+    assert.ok(label.length <= 200);
+    assert.ok(!/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(label), JSON.stringify(label.slice(190)));
+  });
+
+  it('an integer segment column that became DOUBLE on one side (pandas, after a NULL) still matches value for value', async () => {
+    const ref = await parquet('int.parquet', `SELECT (i % 3)::INTEGER AS region, random() AS x FROM range(3000) t(i)`);
+    const cur = await parquet('dbl.parquet', `SELECT CASE WHEN i = 0 THEN NULL ELSE (i % 3)::DOUBLE END AS region, random() AS x FROM range(3000) t(i)`);
+    assert.deepEqual(await missingSegments(engine, ref, cur, [{ column: 'region', minRows: 10, missingShare: 0.1, missing: 'error' }]), []);
+    const r = await detectSegmentDrift(engine, ref, cur, [{ column: 'region', minRows: 10, top: 20 }]);
+    assert.deepEqual(r.columns[0]!.segments.map((s) => s.value).sort(), ['0', '1', '2']);
+    assert.deepEqual(r.columns[0]!.segments.map((s) => s.curRows).reduce((a, b) => a + b), 2999);
   });
 });

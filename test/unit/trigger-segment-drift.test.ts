@@ -173,3 +173,46 @@ describe('backtest: segmentDrift replays with the check\'s per-segment report', 
     assert.match(r.detail, /region=south 50% \(x, c\)/);
   });
 });
+
+describe('red team: the missing-segment validation with thousands of segments', () => {
+  let engine: DataEngine;
+  before(async () => (engine = await DataEngine.open()));
+  after(() => engine.close());
+  const dir = mkdtempSync(path.join(tmpdir(), 'segments-many-'));
+  // Long values (a store's 200-character name): every violation names one, and the report travels in history.
+  const store = (i: number) => `${'s'.repeat(190)}${String(i).padStart(6, '0')}`;
+  const csv = (name: string, stores: number[], rows: number) => {
+    const f = path.join(dir, name);
+    writeFileSync(f, ['store,x', ...stores.flatMap((s) => Array.from({ length: rows }, (_, k) => `${store(s)},${k}`))].join('\n') + '\n');
+    return { location: f, format: 'csv' as const };
+  };
+  const spec = [{ column: 'store', minRows: 2, missingShare: 0.1, missing: 'error' as const }];
+  const all = Array.from({ length: 15_000 }, (_, i) => i);
+
+  it('3,000 of 15,000 stores stopped sending data: reported (with their count), though 12,000 others are larger over both sides', async () => {
+    const ref = csv('ref-a.csv', all, 2);
+    const cur = csv('cur-a.csv', all.slice(0, 12_000), 2);
+    const v = await missingSegments(engine, ref, cur, spec);
+    assert.ok(v.length > 0, 'the stores that vanished are found');
+    assert.ok(v.every((x) => x.rule === 'segment_missing' && x.column === 'store' && x.severity === 'error'));
+    assert.ok(v.some((x) => x.samples.includes(store(12_000))), JSON.stringify(v.map((x) => x.samples)));
+    assert.ok(v.some((x) => /3000 segments of store missing/.test(x.observed)), JSON.stringify(v.map((x) => x.observed)));
+  });
+
+  it('10,000 stores all missing: a bounded list (the report and the validation error travel in history), the rest counted', async () => {
+    const ref = csv('ref-b.csv', all.slice(0, 10_000), 2);
+    const cur = csv('cur-b.csv', [20_000], 2);
+    const v = await missingSegments(engine, ref, cur, spec);
+    const bytes = Buffer.byteLength(JSON.stringify(v));
+    assert.ok(v.length <= 21 && bytes <= 16 * 1024, `${v.length} violations, ${bytes} bytes`);
+    assert.ok(v.some((x) => /10000 segments of store missing/.test(x.observed)), JSON.stringify(v.map((x) => x.observed)));
+  });
+});
+
+describe('red team: drift.segments refuses nonsense with an error naming the field', () => {
+  it('a segment column listed twice (tested and reported twice), and minRows no dataset can have', () => {
+    assert.match(configError(base({ drift: { segments: [{ column: 'region' }, { column: 'tier' }, { column: 'region', top: 5 }] } })), /drift\.segments\.2\.column: "region" is listed twice/);
+    assert.match(configError(base({ drift: { segments: [{ column: 'region', minRows: 1e12 }] } })), /drift\.segments\.0\.minRows: Too big: expected number to be <=1000000000/);
+    assert.doesNotThrow(() => parseConfig(base({ drift: { segments: [{ column: 'region', minRows: 1e9 }, { column: 'tier' }] } }), '/tmp/retrain.config.yaml'));
+  });
+});

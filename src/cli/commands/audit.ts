@@ -11,6 +11,7 @@ import { decideRetrain, EMPTY_MEMORY, type PolicyMemory, type TriggerDecision } 
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { failureEvidence } from '../format-result.js';
 import { fmt, print, printJson, table } from '../output.js';
+import { visible } from '../visible-text.js';
 import { knownUiTarget, pipelineRunsQuery, workflowListUrl, workflowUrl } from '../../temporal/connection.js';
 
 const reasonsOf = (r: RunRecord) =>
@@ -19,9 +20,10 @@ const reasonsOf = (r: RunRecord) =>
     .join(', ');
 
 function decisionLines(d: TriggerDecision): string[] {
-  const lines = [`decision: ${d.retrain ? 'retrain' : 'skip'} — ${d.reason}`];
-  for (const r of d.rules) lines.push(`  ${r.fired ? '✔ fired ' : '· quiet '} ${r.rule.padEnd(18)} ${r.detail}`);
-  for (const n of d.notComputed ?? []) lines.push(`  ∅ not computed ${n.what.padEnd(18)} ${n.why}`);
+  // Rule details carry the data's own text (segment values, column names): printed as visible escapes.
+  const lines = [`decision: ${d.retrain ? 'retrain' : 'skip'} — ${visible(d.reason)}`];
+  for (const r of d.rules) lines.push(`  ${r.fired ? '✔ fired ' : '· quiet '} ${r.rule.padEnd(18)} ${visible(r.detail)}`);
+  for (const n of d.notComputed ?? []) lines.push(`  ∅ not computed ${n.what.padEnd(18)} ${visible(n.why)}`);
   return lines;
 }
 
@@ -41,7 +43,7 @@ export function explainRecord(r: RunRecord): string {
     out.push(`data: ${r.dataLocation ?? '(unknown location)'}`);
     out.push(`  sha256 ${fp.sha256}, ${fp.rows} rows, ${fp.schema.length} columns, ${fp.files} file(s), ${fp.bytes} bytes`);
     out.push(`  ${c.dataUnchanged ? 'unchanged' : 'changed'} since the production model was trained; ${c.newRows} new rows; params ${c.paramsUnchanged ? 'unchanged' : 'changed'}`);
-    if (c.drift) out.push(`  drift: ${fmt(c.drift.driftedShare * 100, 1)}% of columns (${c.drift.driftedColumns.join(', ') || 'none'}), report ${c.drift.reportFile}`);
+    if (c.drift) out.push(`  drift: ${fmt(c.drift.driftedShare * 100, 1)}% of columns (${visible(c.drift.driftedColumns.join(', ')) || 'none'}), report ${c.drift.reportFile}`);
     if (c.performance) out.push(`  production ${c.performance.metric} today ${fmt(c.performance.current)}, at promotion ${fmt(c.performance.baseline)}`);
     out.push(`champion at decision time: ${c.production ? `v${c.production.version} (trained ${c.production.createdAt})` : 'none'}`);
   }

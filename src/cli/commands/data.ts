@@ -8,6 +8,7 @@ import { detectDrift, sampledNote, type DriftOptions, type DriftReport, type Dri
 import { detectSegmentDrift, segmentEvidence, type SegmentDriftReport } from '../../data/drift/segments.js';
 import type { Side } from '../../data/drift/numeric.js';
 import { FailureType, RetrainError } from '../../errors.js';
+import { visible } from '../visible-text.js';
 import type { SegmentDriftEvidence } from '../../policy/trigger-policy.js';
 import { estimateCbpe, type ChunkEstimate } from '../../data/estimate/cbpe.js';
 import { METRICS } from '../../data/estimate/realized.js';
@@ -141,17 +142,21 @@ export function registerData(program: Command): void {
 
 /** `--segment`: the same tests per value of each column; a bad option or column is invalid input (exit 2). */
 async function segmentDrift(e: DataEngine, ref: Side, cur: Side, list: string, o: { minRows: number; top: number }, opts: DriftOptions): Promise<SegmentDriftReport> {
-  for (const [flag, v] of [['--min-rows', o.minRows], ['--top', o.top]] as const) {
-    if (!Number.isInteger(v) || v < 1) throw new RetrainError(FailureType.Config, `${flag}: expected a positive integer, got ${JSON.stringify(String(v))}`);
+  // The limits of drift.segments in the config, so the command and the check agree on what a segment run may cost.
+  for (const [flag, v, max] of [['--min-rows', o.minRows, 1_000_000_000], ['--top', o.top, 100]] as const) {
+    if (!Number.isInteger(v) || v < 1 || v > max) throw new RetrainError(FailureType.Config, `${flag}: expected an integer from 1 to ${max}, got ${JSON.stringify(String(v))}`);
   }
-  const specs = list.split(',').map((c) => c.trim()).filter(Boolean).map((column) => ({ column, minRows: o.minRows, top: o.top }));
+  const names = [...new Set(list.split(',').map((c) => c.trim()).filter(Boolean))];
+  if (!names.length) throw new RetrainError(FailureType.Config, `--segment: no column named in ${JSON.stringify(list)}`);
+  if (names.length > 10) throw new RetrainError(FailureType.Config, `--segment: ${names.length} columns, at most 10 (as drift.segments)`);
+  const specs = names.map((column) => ({ column, minRows: o.minRows, top: o.top }));
   return detectSegmentDrift(e, ref, cur, specs, opts);
 }
 
 function printSegments(r: SegmentDriftReport): void {
   for (const c of r.columns) {
     print(`\nsegments of ${c.column} (at least ${c.minRows} rows on both sides, top ${c.top}), most drifted first:`);
-    print(table(['value', 'ref rows', 'cur rows', 'drifted share', 'drifted', 'drifted columns'], c.segments.map((s) => [JSON.stringify(s.value), s.refRows, s.curRows, `${fmt(s.driftedShare * 100, 1)}%`, s.datasetDrift ? 'DRIFT' : 'no', s.driftedColumns.join(', ')])));
+    print(table(['value', 'ref rows', 'cur rows', 'drifted share', 'drifted', 'drifted columns'], c.segments.map((s) => [JSON.stringify(s.value), s.refRows, s.curRows, `${fmt(s.driftedShare * 100, 1)}%`, s.datasetDrift ? 'DRIFT' : 'no', visible(s.driftedColumns.join(', '))])));
     for (const n of c.notTested.slice(0, 10)) print(`  not tested: ${JSON.stringify(n.value)} (${n.refRows} / ${n.curRows} rows): ${n.why}`);
     if (c.nullRows.reference || c.nullRows.current) print(`  ${c.nullRows.reference} reference and ${c.nullRows.current} current rows have no ${c.column} (NULL): not a segment`);
   }

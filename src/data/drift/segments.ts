@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { listValue, type DuckDBValue } from '@duckdb/node-api';
 import { FailureType, RetrainError } from '../../errors.js';
 import type { SegmentDriftEvidence } from '../../policy/trigger-policy.js';
@@ -88,16 +89,38 @@ export const NOT_TESTED_KEPT = 50;
 export const MAX_VALUE_CHARS = 200;
 const INDEX = '__retrain_segment_index';
 
-export const segmentLabel = (v: string) => (v.length > MAX_VALUE_CHARS ? `${v.slice(0, MAX_VALUE_CHARS - 1)}…` : v);
+/**
+ * A value as reports and evidence show it: whole up to MAX_VALUE_CHARS; longer, its start, "…" and 8 hex characters of
+ * the whole value's sha256, so long values that share their start stay distinct segments (and a rule can name one).
+ * The cut never splits a surrogate pair: a lone half would become U+FFFD on its way through history.
+ */
+export function segmentLabel(v: string): string {
+  if (v.length <= MAX_VALUE_CHARS) return v;
+  const tag = createHash('sha256').update(v).digest('hex').slice(0, 8);
+  let cut = MAX_VALUE_CHARS - 1 - tag.length;
+  if (/[\uD800-\uDBFF]/.test(v[cut - 1]!)) cut--;
+  return `${v.slice(0, cut)}…${tag}`;
+}
+
+/**
+ * The SQL of a segment column's value as text, given its type on that side. Floating-point values are written as the
+ * integers they are when whole: an integer column that arrives as DOUBLE on one side (pandas makes int64 float64 as
+ * soon as a NULL appears) gives "1" on both sides, never "1" against "1.0". Integers stay exact (no DOUBLE round trip).
+ */
+export function segmentKey(column: string, type: string | undefined): string {
+  const c = ident(column);
+  if (type === undefined || logicalType(type) !== 'numeric') return `${c}::VARCHAR`;
+  const d = `${c}::DOUBLE`;
+  return `(CASE WHEN ${d} = trunc(${d}) AND abs(${d}) < 9007199254740992 THEN ${d}::BIGINT::VARCHAR ELSE ${d}::VARCHAR END)`;
+}
 
 /** Pass 1: rows per segment value on both sides, in one query. */
-export async function segmentCounts(engine: DataEngine, ref: Side, cur: Side, column: string, minRows: number): Promise<SegmentCount[]> {
-  const col = ident(column);
+export async function segmentCounts(engine: DataEngine, ref: Side, cur: Side, column: string, minRows: number, keys: Keys = [segmentKey(column, undefined), segmentKey(column, undefined)]): Promise<SegmentCount[]> {
   const rows = await engine.rows(
     `SELECT v, a, b FROM (
        SELECT v, count(*) FILTER (WHERE s = 0)::BIGINT AS a, count(*) FILTER (WHERE s = 1)::BIGINT AS b FROM (
-         SELECT 0 AS s, ${col}::VARCHAR AS v FROM ${await engine.reader(ref.location, ref.format, 1)}
-         UNION ALL SELECT 1 AS s, ${col}::VARCHAR AS v FROM ${await engine.reader(cur.location, cur.format, 2)})
+         SELECT 0 AS s, ${keys[0]} AS v FROM ${await engine.reader(ref.location, ref.format, 1)}
+         UNION ALL SELECT 1 AS s, ${keys[1]} AS v FROM ${await engine.reader(cur.location, cur.format, 2)})
        GROUP BY v)
      WHERE a >= $3 OR b >= $3 OR v IS NULL ORDER BY a + b DESC, v LIMIT ${MAX_SEGMENT_VALUES}`,
     [ref.location, cur.location, minRows],
@@ -143,7 +166,8 @@ export async function detectSegmentDrift(engine: DataEngine, refSide: Side, curS
     if (nestedType(segType)) {
       throw new RetrainError(FailureType.DataValidation, `${ref.location}: drift.segments column ${shown} has nested type ${nestedType(segType)}; a segment column must be a plain column`, { file: ref.location, field: 'drift.segments.column', value: segmentLabel(spec.column) });
     }
-    const counts = await segmentCounts(engine, ref, cur, spec.column, spec.minRows);
+    const keys: Keys = [segmentKey(spec.column, segType), segmentKey(spec.column, curTypes.get(spec.column))];
+    const counts = await segmentCounts(engine, ref, cur, spec.column, spec.minRows, keys);
     const nulls = counts.find((c) => c.value === null);
     const { picked, notTested } = pickSegments(counts, spec);
     // The columns tested, as detect.ts chooses them; the segment column is constant within a segment, so never tested.
@@ -166,14 +190,16 @@ export async function detectSegmentDrift(engine: DataEngine, refSide: Side, curS
     }
     const values = picked.map((p) => p.value!);
     const passes = { n: 1 };
-    const numeric = picked.length ? await segmentSorted(engine, ref, cur, spec.column, values, tested.filter((t) => isNumeric(t.type)).map((t) => t.name), picked, passes) : new Map<string, SortedSide[][]>();
-    const text = picked.length ? await segmentCategoryCounts(engine, ref, cur, spec.column, values, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), passes) : new Map<string, SegmentCategories>();
     const smallRows = opts.smallReferenceRows ?? 1000;
+    const byName = new Map(tested.map((t) => [t.name, t]));
+    const numericNames = tested.filter((t) => isNumeric(t.type)).map((t) => t.name);
+    const numeric = picked.length ? await segmentSorted(engine, ref, cur, keys, values, numericNames, picked, passes, (c, a, b) => numericColumn(byName.get(c)!, a, b, smallRows)) : new Map<string, ColumnDrift[]>();
+    const text = picked.length ? await segmentCategoryCounts(engine, ref, cur, keys, values, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), passes) : new Map<string, SegmentCategories>();
     const segments = picked.map((p, g): SegmentResult => {
       const cols: ColumnDrift[] = [...typeChanged];
       for (const t of tested) {
         const n = numeric.get(t.name);
-        if (n) cols.push(numericColumn(t, n[g]![0]!, n[g]![1]!, smallRows));
+        if (n) cols.push(n[g]!);
         else {
           const k = text.get(t.name);
           cols.push(k === 'too many' || k === undefined ? untested(t, 'categorical', `more than ${MAX_CATEGORIES} categories (an id?); not tested`) : categoricalColumn(t, k[g]!, smallRows));
@@ -192,33 +218,39 @@ export async function detectSegmentDrift(engine: DataEngine, refSide: Side, curS
 }
 
 /** `list_position` of the row's segment value in the bound list: its segment's index + 1, NULL outside the picked ones. */
-const segmentIndex = (column: string, slot: number) => `list_position($${slot}::VARCHAR[], ${ident(column)}::VARCHAR)`;
+const segmentIndex = (key: string, slot: number) => `list_position($${slot}::VARCHAR[], ${key})`;
+/** segmentKey() of the segment column on the reference side and on the current side. */
+type Keys = [string, string];
 
 /**
- * Each numeric column's sorted finite values per segment and side: [segment][side] in the map's arrays.
- * Per batch of columns and side, one count query and one sort by (segment, column, value).
+ * Each numeric column's verdict per segment, from its sorted finite values per segment and side. Per batch of columns
+ * and side, one count query and one sort by (segment, column, value); a batch's sorted values are turned into verdicts
+ * by `verdictOf` before the next batch is sorted, so memory holds one batch (both sides), never every column's values
+ * (1,000 columns × 50,000 rows took 1.5 GB when all were kept; 10,000 would not fit).
  */
 async function segmentSorted(
   engine: DataEngine,
   ref: Side & { rows: number },
   cur: Side & { rows: number },
-  segColumn: string,
+  keys: Keys,
   values: string[],
   columns: string[],
   picked: SegmentCount[],
   passes: { n: number },
-): Promise<Map<string, SortedSide[][]>> {
-  const out = new Map<string, SortedSide[][]>();
+  verdictOf: (column: string, ref: SortedSide, cur: SortedSide) => ColumnDrift,
+): Promise<Map<string, ColumnDrift[]>> {
+  const out = new Map<string, ColumnDrift[]>();
   if (!columns.length) return out;
   const rowsIn = (side: 0 | 1) => picked.reduce((s, p) => s + (side === 0 ? p.refRows : p.curRows), 0);
   const per = Math.min(columnsPerSort(rowsIn(0)), columnsPerSort(rowsIn(1)));
   const list: DuckDBValue = listValue(values);
-  for (const c of columns) out.set(c, values.map(() => [] as SortedSide[]));
   for (let i = 0; i < columns.length; i += per) {
     const batch = columns.slice(i, i + per);
-    for (const side of [ref, cur]) {
+    // sides[column][segment]: [reference, current], for this batch only.
+    const sides = new Map(batch.map((c) => [c, values.map(() => [] as SortedSide[])]));
+    for (const [s, side] of [ref, cur].entries()) {
       const from = await engine.reader(side.location, side.format, 1);
-      const idx = segmentIndex(segColumn, 2);
+      const idx = segmentIndex(keys[s]!, 2);
       const counts = await engine.rows(
         `SELECT ${idx} AS ${INDEX}, ${batch.map((c, k) => `count(${ident(c)})::BIGINT AS "n${k}"`).join(', ')} FROM ${from} WHERE ${idx} IS NOT NULL GROUP BY ${INDEX}`,
         [side.location, list],
@@ -239,11 +271,12 @@ async function segmentSorted(
       values.forEach((_, g) =>
         batch.forEach((c, k) => {
           const count = n[g]![k]!;
-          out.get(c)![g]!.push(finitePart(all.subarray(offset, offset + count)));
+          sides.get(c)![g]!.push(finitePart(all.subarray(offset, offset + count)));
           offset += count;
         }),
       );
     }
+    for (const c of batch) out.set(c, sides.get(c)!.map(([a, b]) => verdictOf(c, a!, b!)));
   }
   return out;
 }
@@ -265,7 +298,7 @@ async function segmentCategoryCounts(
   engine: DataEngine,
   ref: Side,
   cur: Side,
-  segColumn: string,
+  keys: Keys,
   values: string[],
   columns: string[],
   passes: { n: number },
@@ -276,8 +309,8 @@ async function segmentCategoryCounts(
   const label = `${ref.location} vs ${cur.location}`;
   // HyperLogLog per side over the picked segments' rows: a column past the limit stays out of the grouping.
   const distinct = await Promise.all(
-    [ref, cur].map(async (side) => {
-      const idx = segmentIndex(segColumn, 2);
+    [ref, cur].map(async (side, s) => {
+      const idx = segmentIndex(keys[s]!, 2);
       const [r] = await engine.rows(
         `SELECT ${columns.map((c, k) => `approx_count_distinct(${ident(c)})::BIGINT AS "d${k}"`).join(', ')} FROM ${await engine.reader(side.location, side.format, 1)} WHERE ${idx} IS NOT NULL`,
         [side.location, list],
@@ -296,7 +329,7 @@ async function segmentCategoryCounts(
   for (let i = 0; i < counted.length; i += COUNT_BATCH_COLUMNS) {
     const batch = counted.slice(i, i + COUNT_BATCH_COLUMNS);
     const unpivot = from
-      .map((f, s) => `SELECT ${s} AS s, ${segmentIndex(segColumn, 3)} AS g, unnest(range(${batch.length})) AS k, unnest([${batch.map((c) => `${ident(c)}::VARCHAR`).join(', ')}]) AS v FROM ${f} WHERE ${segmentIndex(segColumn, 3)} IS NOT NULL`)
+      .map((f, s) => `SELECT ${s} AS s, ${segmentIndex(keys[s]!, 3)} AS g, unnest(range(${batch.length})) AS k, unnest([${batch.map((c) => `${ident(c)}::VARCHAR`).join(', ')}]) AS v FROM ${f} WHERE ${segmentIndex(keys[s]!, 3)} IS NOT NULL`)
       .join(' UNION ALL ');
     const rows = await engine.rows(
       `SELECT g, k, v, count(*) FILTER (WHERE s = 0)::BIGINT AS a, count(*) FILTER (WHERE s = 1)::BIGINT AS b FROM (${unpivot}) WHERE v IS NOT NULL GROUP BY g, k, v ORDER BY g, k, v`,
@@ -364,30 +397,46 @@ export type SegmentEvidence = SegmentDriftEvidence;
 
 /** Drifted column names kept per segment in the evidence (each cut to 100 characters); the report file has them all. */
 const EVIDENCE_COLUMNS = 20;
-/** The evidence travels in workflow history (check result, decision): at most this many bytes of segments. */
+/** The evidence travels in workflow history (check result, decision): at most this many bytes in all, as JSON. */
 export const EVIDENCE_MAX_BYTES = 96 * 1024;
+/** Of which the values not tested may take at most this many: the tested segments are the evidence. */
+const NOT_TESTED_MAX_BYTES = 16 * 1024;
+/** The envelope around the two lists (share threshold, counts, brackets), kept free in the byte budget. */
+const ENVELOPE_BYTES = 512;
+
+/** Entries, in order, while their JSON (with the separating comma) fits in `budget` bytes; and the bytes taken. */
+function withinBytes<T>(entries: T[], budget: number): { kept: T[]; bytes: number } {
+  const kept: T[] = [];
+  let bytes = 0;
+  for (const e of entries) {
+    const size = Buffer.byteLength(JSON.stringify(e)) + 1;
+    if (bytes + size > budget) break;
+    bytes += size;
+    kept.push(e);
+  }
+  return { kept, bytes };
+}
 
 /**
- * The check's evidence: per segment its rows, share and drifted columns, bounded in bytes. Segments the rule watches
- * come first, then the most drifted; what does not fit is counted in `omitted` (the report file keeps everything).
+ * The check's evidence: per segment its rows, share and drifted columns, bounded in bytes (all of it, the values not
+ * tested included: a value or column name of 200 control characters is 1,200 bytes of JSON). Segments the rule
+ * watches come first, then the most drifted; what does not fit is counted in `omitted` and `notTestedOmitted` (the
+ * report file keeps everything).
  */
 export function segmentEvidence(r: SegmentDriftReport, watch: { column?: string | undefined; segments?: string[] | undefined } = {}): SegmentEvidence {
   const watched = (s: SegmentResult) => (watch.column === undefined || s.column === watch.column) && (!watch.segments || watch.segments.includes(s.value));
   const all = r.columns.flatMap((c) => c.segments).sort((a, b) => Number(watched(b)) - Number(watched(a)) || b.driftedShare - a.driftedShare);
-  const segments: SegmentEvidence['segments'] = [];
-  let bytes = 0;
-  for (const s of all) {
-    const e = { column: segmentLabel(s.column), value: s.value, refRows: s.refRows, curRows: s.curRows, driftedShare: s.driftedShare, datasetDrift: s.datasetDrift, driftedColumns: s.driftedColumns.slice(0, EVIDENCE_COLUMNS).map((c) => c.slice(0, 100)) };
-    bytes += Buffer.byteLength(JSON.stringify(e));
-    if (bytes > EVIDENCE_MAX_BYTES) break;
-    segments.push(e);
-  }
+  const allNotTested = r.columns.flatMap((c) => c.notTested.slice(0, 20).map((n) => ({ column: segmentLabel(c.column), value: n.value, why: n.why })));
+  const notTested = withinBytes(allNotTested, NOT_TESTED_MAX_BYTES);
+  const entries = all.map((s) => ({ column: segmentLabel(s.column), value: s.value, refRows: s.refRows, curRows: s.curRows, driftedShare: s.driftedShare, datasetDrift: s.datasetDrift, driftedColumns: s.driftedColumns.slice(0, EVIDENCE_COLUMNS).map((c) => c.slice(0, 100)) }));
+  const segments = withinBytes(entries, EVIDENCE_MAX_BYTES - ENVELOPE_BYTES - notTested.bytes).kept;
   // Most drifted first, as the rule and the report read them.
   segments.sort((a, b) => b.driftedShare - a.driftedShare || b.refRows + b.curRows - (a.refRows + a.curRows));
   return {
     datasetShareThreshold: r.datasetShareThreshold,
     segments,
-    notTested: r.columns.flatMap((c) => c.notTested.slice(0, 20).map((n) => ({ column: segmentLabel(c.column), value: n.value, why: n.why }))),
+    notTested: notTested.kept,
     ...(all.length > segments.length ? { omitted: all.length - segments.length } : {}),
+    ...(allNotTested.length > notTested.kept.length ? { notTestedOmitted: allNotTested.length - notTested.kept.length } : {}),
   };
 }

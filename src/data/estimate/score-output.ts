@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { lstatSync, type Stats } from 'node:fs';
 import { FailureType, RetrainError } from '../../errors.js';
 import { CONTRACT } from '../../runner/contract.js';
 import type { DataEngine } from '../engine.js';
@@ -10,6 +10,13 @@ import type { ScoreColumns } from './cbpe.js';
  * because a short file or a score of 1.3 would otherwise give a plausible but wrong estimate.
  */
 export const SCORE_OUTPUT_COLUMNS = { row: 'row', score: 'score', prediction: 'prediction' } as const;
+
+/**
+ * Size bound of the file: a line of row, score, prediction is under 50 bytes; 1 KiB a line leaves room for extra
+ * columns a scorer keeps, and the header gets 1 MiB.
+ */
+export const MAX_ROW_BYTES = 1024;
+export const MAX_HEADER_BYTES = 1024 * 1024;
 
 /** At most this many characters of a bad value go into an error message (the value is the command's output). */
 const SAMPLE_CHARS = 80;
@@ -23,10 +30,32 @@ const sample = (v: unknown) => JSON.stringify(String(v).slice(0, SAMPLE_CHARS));
  * Validates a score-only `predictions.csv` against the data it scored (`expectedRows` rows of `data`) and returns
  * the columns the estimate reads from it. Every problem is a CommandContractError naming the file and the column.
  */
-export async function readScoreOutput(engine: DataEngine, file: string, expectedRows: number, data: string): Promise<ScoreColumns> {
-  if (!existsSync(file)) {
-    throw fail(file, `missing; estimate.from: score needs the evaluation command, run with RETRAIN_MODE=score, to write ${CONTRACT.predictionsFile} (row, score[, prediction]) in RETRAIN_OUTPUT`);
+/**
+ * A contract file a command wrote, checked before the worker reads it: never followed out of the command's output
+ * folder (a link to another file would put its content in an error), never a FIFO or device (DuckDB would block on it,
+ * and with it the worker's engine, for good), and never read when larger than `maxBytes` (a command that wrote
+ * gigabytes). `missing` is the error's text when there is no file.
+ */
+export function assertOwnRegularFile(file: string, missing: string, maxBytes = Infinity, bound = ''): void {
+  let st: Stats | undefined;
+  try {
+    st = lstatSync(file);
+  } catch {
+    st = undefined;
   }
+  if (!st) throw fail(file, missing);
+  if (st.isSymbolicLink()) throw fail(file, `is a symbolic link; the command writes ${CONTRACT.predictionsFile} itself, as a regular file in RETRAIN_OUTPUT`);
+  if (!st.isFile()) throw fail(file, `not a regular file; the command writes ${CONTRACT.predictionsFile} as a regular file in RETRAIN_OUTPUT`);
+  if (st.size > maxBytes) throw fail(file, `${st.size} bytes, more than the ${maxBytes} bytes ${bound}`, { value: st.size, expected: maxBytes });
+}
+
+export async function readScoreOutput(engine: DataEngine, file: string, expectedRows: number, data: string): Promise<ScoreColumns> {
+  assertOwnRegularFile(
+    file,
+    `missing; estimate.from: score needs the evaluation command, run with RETRAIN_MODE=score, to write ${CONTRACT.predictionsFile} (row, score[, prediction]) in RETRAIN_OUTPUT`,
+    MAX_HEADER_BYTES + expectedRows * MAX_ROW_BYTES,
+    `${expectedRows} row(s) may take (${MAX_ROW_BYTES} a line, ${MAX_HEADER_BYTES} for the header); score mode writes row, score[, prediction]`,
+  );
   // Every value as text: the checks below see exactly what the command wrote, past any type-sniffing window.
   const reader = `read_csv($1, header = true, all_varchar = true, nullstr = [''])`;
   let names: string[];
