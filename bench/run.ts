@@ -8,6 +8,8 @@
  *   npm run bench -- --only evidently --evidently-rows 100000
  *   npm run bench -- --only skip --fingerprint-gib 2    skipped-check CPU and cached fingerprints
  *   npm run bench -- --only estimate --rows 10000000  performance estimated without labels (CBPE) vs NannyML
+ *   npm run bench -- --only fleet                   1,000 scheduled models on one worker vs bare schedule ticks
+ *   npm run bench -- --only fleet --models 10000 --fleet-interval 600   the fleet issue's size
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -17,6 +19,7 @@ import { benchDrift, benchEvidently, benchValidation, type DriftBenchResult, typ
 import { benchEstimate, type EstimateBenchResult } from './estimate.js';
 import { benchControllerScale, benchPipelineOverhead, benchTriggerLatency, workflowBundle, type LatencyResult, type OverheadResult, type ScaleResult } from './temporal.js';
 import { benchSkipCheck, type SkipBenchResult } from './skip-check.js';
+import { benchFleet, type FleetBenchResult } from './fleet.js';
 import { connectClient, connectNative } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { installRuntime } from '../src/temporal/runtime.js';
@@ -33,9 +36,11 @@ interface Results {
   overhead?: At<OverheadResult>;
   scale?: At<ScaleResult>;
   skip?: At<SkipBenchResult>;
+  /** Fleet runs by model count, so a quick 1,000-model run does not overwrite the 10,000 one. */
+  fleet?: Record<string, At<FleetBenchResult>>;
 }
 
-const ALL = 'drift,validation,estimate,evidently,latency,overhead,scale,skip';
+const ALL = 'drift,validation,estimate,evidently,latency,overhead,scale,skip,fleet';
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
@@ -45,6 +50,11 @@ const { values } = parseArgs({
     controllers: { type: 'string', default: '1000' },
     checks: { type: 'string', default: '20' },
     'fingerprint-gib': { type: 'string', default: '2' },
+    models: { type: 'string', default: '1000' },
+    /** Seconds between two checks of one model; the N models are spread evenly over it. */
+    'fleet-interval': { type: 'string', default: '120' },
+    /** Seconds measured, after one interval of warm-up; default one interval (every model checked once). */
+    'fleet-window': { type: 'string' },
     only: { type: 'string' },
   },
 });
@@ -84,7 +94,7 @@ if (wanted.has('skip')) {
   results.skip = { ...(await benchSkipCheck(Number(values.checks), Number(values['fingerprint-gib']), say)), at };
   save();
 }
-if (['latency', 'overhead', 'scale'].some((b) => wanted.has(b))) {
+if (['latency', 'overhead', 'scale', 'fleet'].some((b) => wanted.has(b))) {
   installRuntime('ERROR');
   const server = await startDevServer({ headless: true, port: 0, progress: say });
   const target = { address: server.address, namespace: 'default', uiUrl: undefined } as Parameters<typeof connectClient>[0];
@@ -104,6 +114,13 @@ if (['latency', 'overhead', 'scale'].some((b) => wanted.has(b))) {
     if (wanted.has('scale')) {
       say(`controller scale: ${values.controllers} idle controllers …`);
       results.scale = { ...(await benchControllerScale(env, Number(values.controllers), bundle.file)), at };
+      save();
+    }
+    if (wanted.has('fleet')) {
+      const n = Number(values.models);
+      const interval = Number(values['fleet-interval']);
+      say(`fleet: ${n.toLocaleString()} models checked every ${interval} s on one worker, vs bare schedule ticks …`);
+      results.fleet = { ...results.fleet, [n]: { ...(await benchFleet(env, n, interval, Number(values['fleet-window'] ?? interval), bundle.file, say)), at } };
       save();
     }
   } finally {

@@ -7,7 +7,7 @@
  * - controller scale: 1,000 idle model controllers, worker and server memory and CPU, against the
  *   same processes with none.
  */
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,7 @@ import { controllerId, sendTrigger } from '../src/triggers/send-trigger.js';
 import { retrainController, retrainPipeline } from '../src/workflows/index.js';
 import { statusQuery } from '../src/workflows/messages.js';
 import { createWorker, WORKFLOWS_PATH } from '../src/worker.js';
+import { cpuSeconds, rssMiB } from './proc.js';
 
 export interface TemporalEnv {
   client: Client;
@@ -140,12 +141,6 @@ export interface ScaleResult {
   worker: { idleMiB: number; loadedMiB: number };
   server: { idleMiB: number; loadedMiB: number; cpuSecondsToStart: number };
 }
-
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
 
 export async function benchControllerScale(env: TemporalEnv, n: number, bundleFile: string): Promise<ScaleResult> {
   const models = Array.from({ length: n }, (_, i) => `idle-${i}`);
