@@ -23,6 +23,7 @@ import { planModel } from '../src/config/plan.js';
 import type { ModelConfig } from '../src/config/model-schema.js';
 import { desiredSchedule } from '../src/schedules/apply-schedules.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
+import { profileBreakdown } from './cpu-profile.js';
 import { cpuSeconds, cpuSecondsWithChildren, rssMiB } from './proc.js';
 import type { TemporalEnv } from './temporal.js';
 
@@ -39,7 +40,14 @@ export interface FleetRun {
   setupSeconds: number;
   /** os.loadavg() at the end of the window: the machine is shared, so figures are read against it. */
   loadavg: number[];
+  /** History sizes sampled after the window (ours only): what a check leaves on the server before retention. */
+  storage?: { pipelineBytes: number; pipelineEvents: number; tickBytes: number; tickEvents: number; controllerBytesPerCheck: number; controllerEventsPerCheck: number; sampled: number };
+  /** With BENCH_CPU_PROF: the worker's CPU per check by where it went (ms), from its V8 profiles. */
+  profile?: { mainMsPerCheck: number; workflowMsPerCheck: number; byFunction: Record<string, number> };
 }
+
+/** Activities and the helpers inside them whose share of a check the profile reports. */
+export const PROFILED = ['deliverTrigger', 'planRun', 'checkData', 'recordRun', 'codeVersion', 'loadConfig', 'runEvidence', 'writeRunRecord', 'writeRunReport', 'describePipeline', 'findRunningPipeline'];
 
 export interface FleetBenchResult {
   models: number;
@@ -48,7 +56,8 @@ export interface FleetBenchResult {
   /** Checks per second the schedules ask for: models / interval. */
   offeredPerSec: number;
   ours: FleetRun;
-  bare: FleetRun;
+  /** null when BENCH_SKIP_BASELINE=1 skipped it (a quick profiling run). */
+  bare: FleetRun | null;
 }
 
 const node = process.execPath;
@@ -126,6 +135,9 @@ const spreadSpec = (i: number, n: number, intervalSeconds: number): ScheduleOpti
 interface Window {
   startMs: number;
   endMs: number;
+  /** The same bounds on CLOCK_MONOTONIC (µs), the clock of V8's CPU profiles. */
+  startUs: number;
+  endUs: number;
   worker: { cpu: number; rss: number };
   server: { cpu: number; rss: number };
   loadavg: number[];
@@ -139,11 +151,15 @@ async function measureWindow(workerPid: number, serverPid: number, intervalSecon
   const w0 = cpuSecondsWithChildren(workerPid);
   const s0 = cpuSeconds(serverPid);
   const startMs = Date.now();
+  const startUs = Number(process.hrtime.bigint() / 1000n);
   await sleep(windowSeconds * 1000);
   const endMs = Date.now();
+  const endUs = Number(process.hrtime.bigint() / 1000n);
   return {
     startMs,
     endMs,
+    startUs,
+    endUs,
     worker: { cpu: cpuSecondsWithChildren(workerPid) - w0, rss: rssMiB(workerPid) },
     server: { cpu: cpuSeconds(serverPid) - s0, rss: rssMiB(serverPid) },
     loadavg: os.loadavg(),
@@ -243,6 +259,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
     const w = await measureWindow(worker.pid!, env.serverPid, intervalSeconds, windowSeconds, say);
     const delays: number[] = [];
     const outcomes: Record<string, number> = {};
+    const sampled: { model: string; workflowId: string }[] = [];
     const audit = path.join(dir, '.retrain', 'audit');
     for (const m of existsSync(audit) ? readdirSync(audit) : []) {
       for (const f of readdirSync(path.join(audit, m))) {
@@ -252,10 +269,19 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
         const slot = r.triggers.find((t) => t.reason === 'schedule')?.details?.scheduledAt;
         if (done < w.startMs || done >= w.endMs || !slot) continue;
         delays.push(done - Date.parse(slot));
+        if (sampled.length < 20 && !sampled.some((x) => x.model === m)) sampled.push({ model: m, workflowId: (r as AuditLike & { workflowId: string }).workflowId });
         outcomes[r.result.outcome] = (outcomes[r.result.outcome] ?? 0) + 1;
       }
     }
-    return runOf(w, delays, outcomes, setupSeconds);
+    const run = runOf(w, delays, outcomes, setupSeconds);
+    run.storage = await sampleStorage(env.client, sampled, taskQueue);
+    if (process.env.BENCH_CPU_PROF) {
+      await stop(worker); // the profiles are written when it exits
+      const b = profileBreakdown(process.env.BENCH_CPU_PROF, PROFILED, w);
+      const per = (ms: number) => Number((ms / run.checks).toFixed(2));
+      run.profile = { mainMsPerCheck: per(b.mainMs), workflowMsPerCheck: per(b.workflowMs), byFunction: Object.fromEntries(Object.entries(b.byFunction).map(([k, v]) => [k, per(v)])) };
+    }
+    return run;
   } finally {
     await deleteSchedules(env.client, ids);
     await stop(worker);
@@ -263,8 +289,33 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
   }
 }
 
+const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
+
+/** Describes a sample of pipeline runs, their models' controllers and last schedule ticks: history bytes and events (server-side figures). */
+async function sampleStorage(client: Client, sampled: { model: string; workflowId: string }[], taskQueue: string): Promise<FleetRun['storage']> {
+  const pipe: [number, number][] = [];
+  const tick: [number, number][] = [];
+  const ctrl: [number, number][] = [];
+  for (const { model, workflowId } of sampled) {
+    const d = await client.workflow.getHandle(workflowId).describe();
+    pipe.push([Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0), d.historyLength]);
+    const c = await client.workflow.getHandle(`retrain-controller/${model}`).describe();
+    const status = await client.workflow.getHandle(`retrain-controller/${model}`).query<{ counters: { runs: number; continuedAsNew: number } }>('status');
+    // Only a controller that has not continued-as-new holds all of its checks in one history.
+    if (status.counters.continuedAsNew === 0 && status.counters.runs > 0) ctrl.push([Number(c.raw.workflowExecutionInfo?.historySizeBytes ?? 0) / status.counters.runs, c.historyLength / status.counters.runs]);
+    const s = await client.schedule.getHandle(desiredSchedule(model, { every: '1s', timezone: 'UTC', catchupWindow: '10m', overlap: 'skip', paused: false }, taskQueue).options.scheduleId).describe().catch(() => null);
+    const last = s?.info.recentActions.at(-1)?.action.workflow.workflowId;
+    if (last) {
+      const t = await client.workflow.getHandle(last).describe();
+      tick.push([Number(t.raw.workflowExecutionInfo?.historySizeBytes ?? 0), t.historyLength]);
+    }
+  }
+  const col = (xs: [number, number][], i: 0 | 1) => Math.round(mean(xs.map((x) => x[i])));
+  return { pipelineBytes: col(pipe, 0), pipelineEvents: col(pipe, 1), tickBytes: col(tick, 0), tickEvents: col(tick, 1), controllerBytesPerCheck: col(ctrl, 0), controllerEventsPerCheck: col(ctrl, 1), sampled: sampled.length };
+}
+
 export async function benchFleet(env: TemporalEnv, n: number, intervalSeconds: number, windowSeconds: number, bundleFile: string, say: (l: string) => void = () => {}): Promise<FleetBenchResult> {
-  const bare = process.env.BENCH_SKIP_BASELINE ? (null as unknown as FleetRun) : await benchBare(env, n, intervalSeconds, windowSeconds, say);
+  const bare = process.env.BENCH_SKIP_BASELINE ? null : await benchBare(env, n, intervalSeconds, windowSeconds, say);
   const ours = await benchOurs(env, n, intervalSeconds, windowSeconds, bundleFile, say);
   return { models: n, intervalSeconds, windowSeconds, offeredPerSec: n / intervalSeconds, ours, bare };
 }
