@@ -8,7 +8,7 @@
  * its own. Each side runs alone (the other's schedules deleted), so process CPU time from
  * /proc/<pid>/stat over the measuring window is that side's cost per check.
  */
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -40,6 +40,8 @@ export interface FleetRun {
   setupSeconds: number;
   /** os.loadavg() at the end of the window: the machine is shared, so figures are read against it. */
   loadavg: number[];
+  /** Growth of the state folder (audit records, reports, run folders) per check over the window: files and bytes. */
+  disk?: { filesPerCheck: number; bytesPerCheck: number };
   /** History sizes sampled after the window (ours only): what a check leaves on the server before retention. */
   storage?: { pipelineBytes: number; pipelineEvents: number; tickBytes: number; tickEvents: number; controllerBytesPerCheck: number; controllerEventsPerCheck: number; sampled: number };
   /** With BENCH_CPU_PROF: the worker's CPU per check by where it went (ms), from its V8 profiles. */
@@ -138,16 +140,30 @@ interface Window {
   /** The same bounds on CLOCK_MONOTONIC (µs), the clock of V8's CPU profiles. */
   startUs: number;
   endUs: number;
+  disk: { files: number; bytes: number };
   worker: { cpu: number; rss: number };
   server: { cpu: number; rss: number };
   loadavg: number[];
 }
 
 /** Waits one interval (every schedule has fired once: controllers started, caches warm), then measures `windowSeconds`. */
-async function measureWindow(workerPid: number, serverPid: number, intervalSeconds: number, windowSeconds: number, say: (l: string) => void): Promise<Window> {
+/** Files and bytes under a folder (0 when it does not exist). */
+function usage(dir: string | undefined): { files: number; bytes: number } {
+  const out = { files: 0, bytes: 0 };
+  if (!dir || !existsSync(dir)) return out;
+  for (const e of readdirSync(dir, { recursive: true, withFileTypes: true })) {
+    if (!e.isFile()) continue;
+    out.files++;
+    out.bytes += statSync(path.join(e.parentPath, e.name)).size;
+  }
+  return out;
+}
+
+async function measureWindow(workerPid: number, serverPid: number, intervalSeconds: number, windowSeconds: number, say: (l: string) => void, stateDir?: string): Promise<Window> {
   say(`    warming up for one interval (${intervalSeconds} s) …`);
   await sleep(intervalSeconds * 1000);
   say(`    measuring for ${windowSeconds} s …`);
+  const disk0 = usage(stateDir);
   const w0 = cpuSecondsWithChildren(workerPid);
   const s0 = cpuSeconds(serverPid);
   const startMs = Date.now();
@@ -155,13 +171,17 @@ async function measureWindow(workerPid: number, serverPid: number, intervalSecon
   await sleep(windowSeconds * 1000);
   const endMs = Date.now();
   const endUs = Number(process.hrtime.bigint() / 1000n);
+  const worker = { cpu: cpuSecondsWithChildren(workerPid) - w0, rss: rssMiB(workerPid) };
+  const server = { cpu: cpuSeconds(serverPid) - s0, rss: rssMiB(serverPid) };
+  const disk1 = usage(stateDir);
   return {
+    disk: { files: disk1.files - disk0.files, bytes: disk1.bytes - disk0.bytes },
     startMs,
     endMs,
     startUs,
     endUs,
-    worker: { cpu: cpuSecondsWithChildren(workerPid) - w0, rss: rssMiB(workerPid) },
-    server: { cpu: cpuSeconds(serverPid) - s0, rss: rssMiB(serverPid) },
+    worker,
+    server,
     loadavg: os.loadavg(),
   };
 }
@@ -256,7 +276,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
       ids.push(options.scheduleId);
       return { ...options, spec: spreadSpec(i, n, intervalSeconds) };
     });
-    const w = await measureWindow(worker.pid!, env.serverPid, intervalSeconds, windowSeconds, say);
+    const w = await measureWindow(worker.pid!, env.serverPid, intervalSeconds, windowSeconds, say, path.join(dir, '.retrain'));
     const delays: number[] = [];
     const outcomes: Record<string, number> = {};
     const sampled: { model: string; workflowId: string }[] = [];
@@ -275,6 +295,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
     }
     const run = runOf(w, delays, outcomes, setupSeconds);
     run.storage = await sampleStorage(env.client, sampled, taskQueue);
+    run.disk = { filesPerCheck: Number((w.disk.files / run.checks).toFixed(2)), bytesPerCheck: Math.round(w.disk.bytes / run.checks) };
     if (process.env.BENCH_CPU_PROF) {
       await stop(worker); // the profiles are written when it exits
       const b = profileBreakdown(process.env.BENCH_CPU_PROF, PROFILED, w);

@@ -311,6 +311,16 @@ for (const f of fleets) {
     '',
   );
   if (b) lines.push(`Relative cost: ${(o.worker.cpuMsPerCheck / b.worker.cpuMsPerCheck).toFixed(1)}× the baseline's worker CPU and ${(o.server.cpuMsPerCheck / b.server.cpuMsPerCheck).toFixed(1)}× its server CPU per check. Outcomes: ${Object.entries(o.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}.`, '');
+  if (o.storage || o.disk) {
+    const st = o.storage;
+    const kib = (b: number) => (b / 1024).toFixed(1);
+    lines.push(
+      'What one check leaves behind:' +
+        (st ? ` on the server, a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events), a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history (${st.sampled} models sampled);` : '') +
+        (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} files and ${kib(o.disk.bytesPerCheck)} KiB (audit record and run report).` : ''),
+      '',
+    );
+  }
   if (o.profile) {
     const p = o.profile;
     lines.push(
