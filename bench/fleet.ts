@@ -23,6 +23,9 @@ import { planModel } from '../src/config/plan.js';
 import type { ModelConfig } from '../src/config/model-schema.js';
 import { desiredSchedule } from '../src/schedules/apply-schedules.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
+import { RetrainModel } from '../src/temporal/search-attributes.js';
+import { controllerId } from '../src/triggers/send-trigger.js';
+import { retrainController } from '../src/workflows/index.js';
 import { profileBreakdown } from './cpu-profile.js';
 import { cpuSeconds, cpuSecondsWithChildren, rssMiB } from './proc.js';
 import type { TemporalEnv } from './temporal.js';
@@ -54,6 +57,8 @@ export const PROFILED = ['deliverTrigger', 'planRun', 'checkData', 'recordRun', 
 export interface FleetBenchResult {
   models: number;
   intervalSeconds: number;
+  /** Seconds between the schedules' creation and the window (absent: one interval). */
+  warmupSeconds?: number;
   windowSeconds: number;
   /** Checks per second the schedules ask for: models / interval. */
   offeredPerSec: number;
@@ -207,7 +212,7 @@ async function stop(p: ResultPromise): Promise<void> {
   p.kill('SIGKILL');
 }
 
-async function benchBare(env: TemporalEnv, n: number, intervalSeconds: number, windowSeconds: number, say: (l: string) => void): Promise<FleetRun> {
+async function benchBare(env: TemporalEnv, n: number, intervalSeconds: number, warmupSeconds: number, windowSeconds: number, say: (l: string) => void): Promise<FleetRun> {
   const dir = mkdtempSync(path.join(tmpdir(), 'retrain-bench-fleet-bare-'));
   const taskQueue = `bench-fleet-bare-${Date.now()}`;
   const { code } = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'bare-workflow.ts'), logger: undefined as never });
@@ -228,7 +233,7 @@ async function benchBare(env: TemporalEnv, n: number, intervalSeconds: number, w
       policies: { overlap: ScheduleOverlapPolicy.SKIP, catchupWindow: '10m' },
       action: { type: 'startWorkflow', workflowType: 'bareTick', workflowId: `bench-fleet-bare-tick/${i}`, taskQueue, args: [] },
     }));
-    const w = await measureWindow(worker.pid!, env.serverPid, intervalSeconds, windowSeconds, say);
+    const w = await measureWindow(worker.pid!, env.serverPid, warmupSeconds, windowSeconds, say);
     const delays: number[] = [];
     for (const line of existsSync(ticks) ? readFileSync(ticks, 'utf8').split('\n') : []) {
       const [at, slot] = line.split(' ').map(Number);
@@ -248,7 +253,7 @@ interface AuditLike {
   result: { outcome: string };
 }
 
-async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, windowSeconds: number, bundleFile: string, say: (l: string) => void): Promise<FleetRun> {
+async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, warmupSeconds: number, windowSeconds: number, bundleFile: string, say: (l: string) => void): Promise<FleetRun> {
   const { dir, configFile } = fleetProject(n, intervalSeconds);
   const taskQueue = `bench-fleet-${Date.now()}`;
   say(`  ours: ${n} models (one aliased config block, one 20-row dataset), production seeded …`);
@@ -269,6 +274,16 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
   const config = loadConfig(configFile);
   const ids: string[] = [];
   try {
+    // A running fleet's controllers exist before its checks: start them idle (no trigger, so no
+    // check), so a warm-up shorter than one interval measures steady-state checks only.
+    say(`  ours: starting ${n} idle controllers …`);
+    for (let i = 0; i < n; i += 50) {
+      await Promise.all(
+        Array.from({ length: Math.min(50, n - i) }, (_, k) =>
+          env.client.workflow.start(retrainController, { taskQueue, workflowId: controllerId(modelName(i + k)), args: [{ model: modelName(i + k) }], typedSearchAttributes: [{ key: RetrainModel, value: modelName(i + k) }] }),
+        ),
+      );
+    }
     say(`  ours: ${n} schedules through scheduledTrigger → controller → pipeline …`);
     const setupSeconds = await createSchedules(env.client, n, (i) => {
       const m = modelName(i);
@@ -276,7 +291,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
       ids.push(options.scheduleId);
       return { ...options, spec: spreadSpec(i, n, intervalSeconds) };
     });
-    const w = await measureWindow(worker.pid!, env.serverPid, intervalSeconds, windowSeconds, say, path.join(dir, '.retrain'));
+    const w = await measureWindow(worker.pid!, env.serverPid, warmupSeconds, windowSeconds, say, path.join(dir, '.retrain'));
     const delays: number[] = [];
     const outcomes: Record<string, number> = {};
     const sampled: { model: string; workflowId: string }[] = [];
@@ -320,8 +335,8 @@ async function sampleStorage(client: Client, sampled: { model: string; workflowI
   for (const { model, workflowId } of sampled) {
     const d = await client.workflow.getHandle(workflowId).describe();
     pipe.push([Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0), d.historyLength]);
-    const c = await client.workflow.getHandle(`retrain-controller/${model}`).describe();
-    const status = await client.workflow.getHandle(`retrain-controller/${model}`).query<{ counters: { runs: number; continuedAsNew: number } }>('status');
+    const c = await client.workflow.getHandle(controllerId(model)).describe();
+    const status = await client.workflow.getHandle(controllerId(model)).query<{ counters: { runs: number; continuedAsNew: number } }>('status');
     // Only a controller that has not continued-as-new holds all of its checks in one history.
     if (status.counters.continuedAsNew === 0 && status.counters.runs > 0) ctrl.push([Number(c.raw.workflowExecutionInfo?.historySizeBytes ?? 0) / status.counters.runs, c.historyLength / status.counters.runs]);
     const s = await client.schedule.getHandle(desiredSchedule(model, { every: '1s', timezone: 'UTC', catchupWindow: '10m', overlap: 'skip', paused: false }, taskQueue).options.scheduleId).describe().catch(() => null);
@@ -335,8 +350,8 @@ async function sampleStorage(client: Client, sampled: { model: string; workflowI
   return { pipelineBytes: col(pipe, 0), pipelineEvents: col(pipe, 1), tickBytes: col(tick, 0), tickEvents: col(tick, 1), controllerBytesPerCheck: col(ctrl, 0), controllerEventsPerCheck: col(ctrl, 1), sampled: sampled.length };
 }
 
-export async function benchFleet(env: TemporalEnv, n: number, intervalSeconds: number, windowSeconds: number, bundleFile: string, say: (l: string) => void = () => {}): Promise<FleetBenchResult> {
-  const bare = process.env.BENCH_SKIP_BASELINE ? null : await benchBare(env, n, intervalSeconds, windowSeconds, say);
-  const ours = await benchOurs(env, n, intervalSeconds, windowSeconds, bundleFile, say);
-  return { models: n, intervalSeconds, windowSeconds, offeredPerSec: n / intervalSeconds, ours, bare };
+export async function benchFleet(env: TemporalEnv, n: number, intervalSeconds: number, windowSeconds: number, bundleFile: string, say: (l: string) => void = () => {}, warmupSeconds = intervalSeconds): Promise<FleetBenchResult> {
+  const bare = process.env.BENCH_SKIP_BASELINE ? null : await benchBare(env, n, intervalSeconds, warmupSeconds, windowSeconds, say);
+  const ours = await benchOurs(env, n, intervalSeconds, warmupSeconds, windowSeconds, bundleFile, say);
+  return { models: n, intervalSeconds, warmupSeconds, windowSeconds, offeredPerSec: n / intervalSeconds, ours, bare };
 }
