@@ -164,9 +164,10 @@ function usage(dir: string | undefined): { files: number; bytes: number } {
   return out;
 }
 
-async function measureWindow(workerPid: number, serverPid: number, intervalSeconds: number, windowSeconds: number, say: (l: string) => void, stateDir?: string): Promise<Window> {
-  say(`    warming up for one interval (${intervalSeconds} s) …`);
-  await sleep(intervalSeconds * 1000);
+/** Waits `warmupSeconds`, then measures `windowSeconds`: CPU of worker and server, their memory, and the state folder's growth. */
+async function measureWindow(workerPid: number, serverPid: number, warmupSeconds: number, windowSeconds: number, say: (l: string) => void, stateDir?: string): Promise<Window> {
+  say(`    warming up for ${warmupSeconds} s …`);
+  await sleep(warmupSeconds * 1000);
   say(`    measuring for ${windowSeconds} s …`);
   const disk0 = usage(stateDir);
   const w0 = cpuSecondsWithChildren(workerPid);

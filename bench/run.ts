@@ -62,7 +62,8 @@ const { values } = parseArgs({
     only: { type: 'string' },
   },
 });
-const RESULTS = path.resolve(import.meta.dirname, 'results.json');
+// BENCH_RESULTS=<file>: keep a side run (a profile, a second bench at once) out of the committed results.
+const RESULTS = process.env.BENCH_RESULTS ? path.resolve(process.env.BENCH_RESULTS) : path.resolve(import.meta.dirname, 'results.json');
 const results: Results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Results) : {};
 const wanted = new Set((values.only ?? ALL).split(','));
 const at = new Date().toISOString();
