@@ -56,7 +56,7 @@ export function profileBreakdown(dir: string, names: string[], window: { startUs
       const seen = new Set<string>();
       for (let id: number | undefined = s; id !== undefined; id = parent.get(id)) {
         const fn = nodes.get(id)!.callFrame.functionName;
-        if (fn in out.byFunction && !seen.has(fn)) {
+        if (Object.hasOwn(out.byFunction, fn) && !seen.has(fn)) {
           out.byFunction[fn]! += ms;
           seen.add(fn);
         }
