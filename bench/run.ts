@@ -40,6 +40,11 @@ interface Results {
   skip?: At<SkipBenchResult>;
   /** Fleet runs by model count, so a quick 1,000-model run does not overwrite the 10,000 one. */
   fleet?: Record<string, At<FleetBenchResult>>;
+  /**
+   * One change to the check path measured as two profiled fleet runs at the same size (BENCH_RESULTS side
+   * runs, merged here): before, and after the change.
+   */
+  fleetChange?: { change: string; before: At<FleetBenchResult>; after: At<FleetBenchResult> };
 }
 
 const ALL = 'drift,validation,estimate,evidently,latency,overhead,scale,skip,fleet';
@@ -337,6 +342,30 @@ for (const f of fleets) {
       '',
     );
   }
+}
+const fc = results.fleetChange;
+if (fc) {
+  const b = fc.before.ours;
+  const a = fc.after.ours;
+  const r = (name: string, x: number | undefined, y: number | undefined) => `| ${name} | ${x?.toFixed(1) ?? ''} | ${y?.toFixed(1) ?? ''} | ${x && y ? `${(y / x).toFixed(2)}×` : ''} |`;
+  lines.push(
+    `## A skipped check, before and after: ${fc.change} (${fc.before.models} models, ${fc.before.offeredPerSec.toFixed(1)} checks/s, worker profiled, ${day(fc.after)})`,
+    '',
+    'Both runs profiled with `node --cpu-prof` (which adds its own cost to the worker); ratios are the result.',
+    '',
+    '| per check | before | after | after / before |',
+    '|---|---|---|---|',
+    r('worker CPU ms (process, /proc)', b.worker.cpuMsPerCheck, a.worker.cpuMsPerCheck),
+    r('server CPU ms (process, /proc)', b.server.cpuMsPerCheck, a.server.cpuMsPerCheck),
+    r('… workflow thread ms (profile)', b.profile?.workflowMsPerCheck, a.profile?.workflowMsPerCheck),
+    r('… main thread ms (profile)', b.profile?.mainMsPerCheck, a.profile?.mainMsPerCheck),
+    r('controller history events', b.storage?.controllerEventsPerCheck, a.storage?.controllerEventsPerCheck),
+    r('schedule tick history events', b.storage?.tickEvents, a.storage?.tickEvents),
+    r('delay p50 ms', b.delayMs.p50, a.delayMs.p50),
+    '',
+    `Load average at the end: before ${b.loadavg.join(' ')}, after ${a.loadavg.join(' ')}.`,
+    '',
+  );
 }
 const sizing = fleets.at(-1);
 if (sizing) {
