@@ -232,7 +232,7 @@ if (l) {
   if (l.steps) {
     const st = l.steps;
     lines.push(
-      `Where it goes (medians from the histories; server event times): the controller took ${st.signalToChildStartedMs} ms from the trigger signal to its pipeline child started, in these steps:`,
+      `Where it goes (medians from the histories; server event times): the controller took ${st.signalToChildStartedMs} ms from the trigger signal to its pipeline child started; its whole history over the ${l.triggers} triggers:`,
       '',
       ...stepTable(st.controller),
       'Then the pipeline, up to the training activity (through the controller | started directly):',
