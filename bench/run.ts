@@ -300,7 +300,9 @@ for (const f of fleets) {
   const o = f.ours;
   const b = f.bare;
   const row = (name: string, r: FleetRun | null) =>
-    r
+    r && r.checks === 0
+      ? `| ${name} | 0: no check finished inside the window | | | | ${r.worker.rssMiB.toFixed(0)} | ${r.server.rssMiB.toFixed(0)} | | | ${r.loadavg.join(' ')} |`
+      : r
       ? `| ${name} | ${r.checks.toLocaleString()} | ${r.checksPerSec.toFixed(2)} | ${r.worker.cpuMsPerCheck.toFixed(1)} | ${r.server.cpuMsPerCheck.toFixed(1)} | ${r.worker.rssMiB.toFixed(0)} | ${r.server.rssMiB.toFixed(0)} | ${r.delayMs.p50} | ${r.delayMs.p99} | ${r.loadavg.join(' ')} |`
       : `| ${name} | not run | | | | | | | | |`;
   lines.push(
@@ -318,8 +320,16 @@ for (const f of fleets) {
     row('bare schedule tick, one activity (baseline)', b),
     '',
   );
-  if (b) lines.push(`Relative cost: ${(o.worker.cpuMsPerCheck / b.worker.cpuMsPerCheck).toFixed(1)}× the baseline's worker CPU and ${(o.server.cpuMsPerCheck / b.server.cpuMsPerCheck).toFixed(1)}× its server CPU per check. Outcomes: ${Object.entries(o.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}.`, '');
-  if (o.storage || o.disk) {
+  if (o.checks === 0) {
+    lines.push(
+      `No check finished inside the window: ${o.prestartSeconds === undefined ? '' : `starting the ${f.models.toLocaleString()} idle controllers took ${o.prestartSeconds.toFixed(0)} s and `}creating the schedules ${o.setupSeconds.toFixed(0)} s, and`,
+      'the dev server (SQLite) then fell behind its own schedulers (one scheduler workflow per schedule): no tick started and a',
+      '`temporal schedule describe` timed out after 30 s. On this machine the dev server, not the worker, is the first bottleneck at this size.',
+      '',
+    );
+  }
+  if (b && o.checks > 0) lines.push(`Relative cost: ${(o.worker.cpuMsPerCheck / b.worker.cpuMsPerCheck).toFixed(1)}× the baseline's worker CPU and ${(o.server.cpuMsPerCheck / b.server.cpuMsPerCheck).toFixed(1)}× its server CPU per check. Outcomes: ${Object.entries(o.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}.`, '');
+  if ((o.storage || o.disk) && o.checks > 0) {
     const st = o.storage;
     const kib = (b: number) => (b / 1024).toFixed(1);
     lines.push(
@@ -367,7 +377,7 @@ if (fc) {
     '',
   );
 }
-const sizing = fleets.at(-1);
+const sizing = fleets.filter((f) => f.ours.checks > 0).at(-1);
 if (sizing) {
   const o = sizing.ours;
   const core = (models: number, everySec: number, ms: number) => (models / everySec) * (ms / 1000);
