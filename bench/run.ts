@@ -328,6 +328,7 @@ for (const f of fleets) {
       '',
     );
   }
+  if (!b) lines.push('Baseline not run at this size (BENCH_SKIP_BASELINE, to fit the time); the smaller runs have one.', '');
   if (b && o.checks > 0) lines.push(`Relative cost: ${(o.worker.cpuMsPerCheck / b.worker.cpuMsPerCheck).toFixed(1)}× the baseline's worker CPU and ${(o.server.cpuMsPerCheck / b.server.cpuMsPerCheck).toFixed(1)}× its server CPU per check. Outcomes: ${Object.entries(o.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}.`, '');
   if ((o.storage || o.disk) && o.checks > 0) {
     const st = o.storage;
