@@ -8,8 +8,10 @@
  *   npm run bench -- --only evidently --evidently-rows 100000
  *   npm run bench -- --only skip --fingerprint-gib 2    skipped-check CPU and cached fingerprints
  *   npm run bench -- --only estimate --rows 10000000  performance estimated without labels (CBPE) vs NannyML
+ *   npm run bench -- --only fleet                   1,000 scheduled models on one worker vs bare schedule ticks
+ *   npm run bench -- --only fleet --models 10000 --fleet-interval 1200 --fleet-warmup 60 --fleet-window 240   the fleet issue's size
  */
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +19,9 @@ import { benchDrift, benchEvidently, benchValidation, type DriftBenchResult, typ
 import { benchEstimate, type EstimateBenchResult } from './estimate.js';
 import { benchControllerScale, benchPipelineOverhead, benchTriggerLatency, workflowBundle, type LatencyResult, type OverheadResult, type ScaleResult } from './temporal.js';
 import { benchSkipCheck, type SkipBenchResult } from './skip-check.js';
+import { benchFleet, type FleetBenchResult, type FleetRun } from './fleet.js';
+import { lineChartSvg } from './svg-chart.js';
+import type { StepTime } from './step-times.js';
 import { connectClient, connectNative } from '../src/temporal/connection.js';
 import { startDevServer } from '../src/temporal/dev-server.js';
 import { installRuntime } from '../src/temporal/runtime.js';
@@ -33,9 +38,16 @@ interface Results {
   overhead?: At<OverheadResult>;
   scale?: At<ScaleResult>;
   skip?: At<SkipBenchResult>;
+  /** Fleet runs by model count, so a quick 1,000-model run does not overwrite the 10,000 one. */
+  fleet?: Record<string, At<FleetBenchResult>>;
+  /**
+   * One change to the check path measured as two profiled fleet runs at the same size (BENCH_RESULTS side
+   * runs, merged here): before, and after the change.
+   */
+  fleetChange?: { change: string; before: At<FleetBenchResult>; after: At<FleetBenchResult> };
 }
 
-const ALL = 'drift,validation,estimate,evidently,latency,overhead,scale,skip';
+const ALL = 'drift,validation,estimate,evidently,latency,overhead,scale,skip,fleet';
 const { values } = parseArgs({
   options: {
     rows: { type: 'string', default: '1000000' },
@@ -45,10 +57,18 @@ const { values } = parseArgs({
     controllers: { type: 'string', default: '1000' },
     checks: { type: 'string', default: '20' },
     'fingerprint-gib': { type: 'string', default: '2' },
+    models: { type: 'string', default: '1000' },
+    /** Seconds between two checks of one model; the N models are spread evenly over it. */
+    'fleet-interval': { type: 'string', default: '120' },
+    /** Seconds measured; default one interval (every model checked once). */
+    'fleet-window': { type: 'string' },
+    /** Seconds from the schedules' creation to the window; default one interval. */
+    'fleet-warmup': { type: 'string' },
     only: { type: 'string' },
   },
 });
-const RESULTS = path.resolve(import.meta.dirname, 'results.json');
+// BENCH_RESULTS=<file>: keep a side run (a profile, a second bench at once) out of the committed results.
+const RESULTS = process.env.BENCH_RESULTS ? path.resolve(process.env.BENCH_RESULTS) : path.resolve(import.meta.dirname, 'results.json');
 const results: Results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Results) : {};
 const wanted = new Set((values.only ?? ALL).split(','));
 const at = new Date().toISOString();
@@ -84,7 +104,7 @@ if (wanted.has('skip')) {
   results.skip = { ...(await benchSkipCheck(Number(values.checks), Number(values['fingerprint-gib']), say)), at };
   save();
 }
-if (['latency', 'overhead', 'scale'].some((b) => wanted.has(b))) {
+if (['latency', 'overhead', 'scale', 'fleet'].some((b) => wanted.has(b))) {
   installRuntime('ERROR');
   const server = await startDevServer({ headless: true, port: 0, progress: say });
   const target = { address: server.address, namespace: 'default', uiUrl: undefined } as Parameters<typeof connectClient>[0];
@@ -106,6 +126,13 @@ if (['latency', 'overhead', 'scale'].some((b) => wanted.has(b))) {
       results.scale = { ...(await benchControllerScale(env, Number(values.controllers), bundle.file)), at };
       save();
     }
+    if (wanted.has('fleet')) {
+      const n = Number(values.models);
+      const interval = Number(values['fleet-interval']);
+      say(`fleet: ${n.toLocaleString()} models checked every ${interval} s on one worker, vs bare schedule ticks …`);
+      results.fleet = { ...results.fleet, [n]: { ...(await benchFleet(env, n, interval, Number(values['fleet-window'] ?? interval), bundle.file, say, Number(values['fleet-warmup'] ?? interval))), at } };
+      save();
+    }
   } finally {
     await env.connection.close();
     await env.client.connection.close();
@@ -113,6 +140,22 @@ if (['latency', 'overhead', 'scale'].some((b) => wanted.has(b))) {
   }
 }
 
+/** Step → queue and run ms, one run's count; with a second list, its figures side by side (matched by step name). */
+function stepTable(a: StepTime[], b?: StepTime[]): string[] {
+  const f = (x: number) => (Number.isFinite(x) ? String(Math.round(x)) : '');
+  const head = b ? ['| step | per run | queued ms | running ms | baseline per run | baseline queued ms | baseline running ms |', '|---|---|---|---|---|---|---|'] : ['| step | per run | queued ms | running ms |', '|---|---|---|---|'];
+  const names = [...new Set([...a.map((x) => x.step), ...(b ?? []).map((x) => x.step)])];
+  return [
+    ...head,
+    ...names.map((n) => {
+      const x = a.find((s) => s.step === n);
+      const y = b?.find((s) => s.step === n);
+      const cells = (s: StepTime | undefined) => (s ? [String(s.perRun), f(s.queueMs), f(s.runMs)] : ['', '', '']);
+      return `| ${n} | ${[...cells(x), ...(b ? cells(y) : [])].join(' | ')} |`;
+    }),
+    '',
+  ];
+}
 const secs = (x: { seconds: number } | null | undefined) => (x ? x.seconds.toFixed(2) : '');
 const mib = (x: { peakMiB: number } | null | undefined) => (x ? x.peakMiB.toFixed(0) : '');
 const times = (base: { seconds: number } | null | undefined, ours: { seconds: number }) => (base ? `${(base.seconds / ours.seconds).toFixed(2)}×` : 'n/a');
@@ -186,6 +229,17 @@ if (l) {
     `| pipeline workflow started directly (baseline) | ${l.direct.p50} | ${l.direct.p99} | 1× |`,
     '',
   );
+  if (l.steps) {
+    const st = l.steps;
+    lines.push(
+      `Where it goes (medians from the histories; server event times): the controller took ${st.signalToChildStartedMs} ms from the trigger signal to its pipeline child started; its whole history over the ${l.triggers} triggers:`,
+      '',
+      ...stepTable(st.controller),
+      'Then the pipeline, up to the training activity (through the controller | started directly):',
+      '',
+      ...stepTable(st.viaController, st.direct),
+    );
+  }
 }
 const o = results.overhead;
 if (o) {
@@ -201,6 +255,7 @@ if (o) {
     `| bare six-activity workflow (baseline) | ${o.bare.seconds.toFixed(2)} | ${o.bare.runsPerSec.toFixed(2)} | 1× |`,
     '',
   );
+  if (o.steps) lines.push(`Where a run's time goes (medians over the runs' histories; ours | baseline), ${o.runs} at once on one worker:`, '', ...stepTable(o.steps.ours, o.steps.bare));
 }
 const s = results.scale;
 if (s) {
@@ -239,6 +294,158 @@ if (k) {
     'the header and schema only, so its time does not grow with the file size: a 10 GB file costs the same (2 GiB shows it).',
     '',
   );
+}
+const fleets = Object.values(results.fleet ?? {}).sort((a, b) => a.models - b.models);
+for (const f of fleets) {
+  const o = f.ours;
+  const b = f.bare;
+  const row = (name: string, r: FleetRun | null) =>
+    r && r.checks === 0
+      ? `| ${name} | 0: no check finished inside the window | | | | ${r.worker.rssMiB.toFixed(0)} | ${r.server.rssMiB.toFixed(0)} | | | ${r.loadavg.join(' ')} |`
+      : r
+      ? `| ${name} | ${r.checks.toLocaleString()} | ${r.checksPerSec.toFixed(2)} | ${r.worker.cpuMsPerCheck.toFixed(1)} | ${r.server.cpuMsPerCheck.toFixed(1)} | ${r.worker.rssMiB.toFixed(0)} | ${r.server.rssMiB.toFixed(0)} | ${r.delayMs.p50} | ${r.delayMs.p99} | ${r.loadavg.join(' ')} |`
+      : `| ${name} | not run | | | | | | | | |`;
+  lines.push(
+    `## Fleet: ${f.models.toLocaleString()} models on one worker, each checked every ${f.intervalSeconds} s (${day(f)})`,
+    '',
+    `Every model has a Temporal Schedule (offsets spread over the interval, ${f.offeredPerSec.toFixed(2)} checks/s asked for); a tick goes`,
+    'scheduledTrigger → controller → pipeline → check → skip (unchanged data) → audit record, on one worker process. Baseline: the',
+    'same schedules starting a bare workflow with one trivial activity (Temporal\'s own floor per tick), its own worker process.',
+    `${f.warmupSeconds === undefined ? 'Controllers started by their first check; measured' : 'Controllers started idle first; measured'} over ${f.windowSeconds} s after ${f.warmupSeconds ?? f.intervalSeconds} s of warm-up; CPU is process time from /proc (worker including its children), not wall.`,
+    'Delay: nominal schedule slot → decision recorded (ours) or the activity ran (baseline). Load average (1, 5, 15 min) at the end: the machine is shared.',
+    '',
+    '| run | checks | checks/s | worker CPU ms/check | server CPU ms/check | worker RSS MiB | server RSS MiB | delay p50 ms | delay p99 ms | load avg |',
+    '|---|---|---|---|---|---|---|---|---|---|',
+    row('temporal-retrain: schedule → controller → skipped check', o),
+    row('bare schedule tick, one activity (baseline)', b),
+    '',
+  );
+  if (o.checks === 0) {
+    lines.push(
+      `No check finished inside the window: ${o.prestartSeconds === undefined ? '' : `starting the ${f.models.toLocaleString()} idle controllers took ${o.prestartSeconds.toFixed(0)} s and `}creating the schedules ${o.setupSeconds.toFixed(0)} s, and`,
+      'the dev server (SQLite) then fell behind its own schedulers (one scheduler workflow per schedule): no tick started and a',
+      '`temporal schedule describe` timed out after 30 s. On this machine the dev server, not the worker, is the first bottleneck at this size.',
+      '',
+    );
+  }
+  if (!b) lines.push('Baseline not run at this size (BENCH_SKIP_BASELINE, to fit the time); the smaller runs have one.', '');
+  if (b && o.checks > 0) lines.push(`Relative cost: ${(o.worker.cpuMsPerCheck / b.worker.cpuMsPerCheck).toFixed(1)}× the baseline's worker CPU and ${(o.server.cpuMsPerCheck / b.server.cpuMsPerCheck).toFixed(1)}× its server CPU per check. Outcomes: ${Object.entries(o.outcomes).map(([k, v]) => `${v} ${k}`).join(', ')}.`, '');
+  if ((o.storage || o.disk) && o.checks > 0) {
+    const st = o.storage;
+    const kib = (b: number) => (b / 1024).toFixed(1);
+    lines.push(
+      'What one check leaves behind:' +
+        (st ? ` on the server, a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events), a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history (${st.sampled} models sampled);` : '') +
+        (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} files and ${kib(o.disk.bytesPerCheck)} KiB (audit record and run report).` : ''),
+      '',
+    );
+  }
+  if (o.profile) {
+    const p = o.profile;
+    lines.push(
+      'Where the worker\'s CPU goes per check (V8 CPU profile of the worker over the same window, `BENCH_CPU_PROF=<dir>`; inclusive, so nested rows overlap):',
+      '',
+      '| step | worker CPU ms per check |',
+      '|---|---|',
+      `| workflow sandbox thread (tick, controller and pipeline activations) | ${p.workflowMsPerCheck.toFixed(1)} |`,
+      `| main thread, all (activities, SDK, gRPC, native bridge) | ${p.mainMsPerCheck.toFixed(1)} |`,
+      ...Object.entries(p.byFunction).filter(([, v]) => v > 0).map(([k, v]) => `| … in ${k} | ${v.toFixed(1)} |`),
+      '',
+    );
+  }
+}
+const fc = results.fleetChange;
+if (fc) {
+  const b = fc.before.ours;
+  const a = fc.after.ours;
+  const r = (name: string, x: number | undefined, y: number | undefined) => `| ${name} | ${x?.toFixed(1) ?? ''} | ${y?.toFixed(1) ?? ''} | ${x && y ? `${(y / x).toFixed(2)}×` : ''} |`;
+  lines.push(
+    `## A skipped check, before and after: ${fc.change} (${fc.before.models} models, ${fc.before.offeredPerSec.toFixed(1)} checks/s, worker profiled, ${day(fc.after)})`,
+    '',
+    'Both runs profiled with `node --cpu-prof` (which adds its own cost to the worker); ratios are the result.',
+    '',
+    '| per check | before | after | after / before |',
+    '|---|---|---|---|',
+    r('worker CPU ms (process, /proc)', b.worker.cpuMsPerCheck, a.worker.cpuMsPerCheck),
+    r('server CPU ms (process, /proc)', b.server.cpuMsPerCheck, a.server.cpuMsPerCheck),
+    r('… workflow thread ms (profile)', b.profile?.workflowMsPerCheck, a.profile?.workflowMsPerCheck),
+    r('… main thread ms (profile)', b.profile?.mainMsPerCheck, a.profile?.mainMsPerCheck),
+    r('controller history events', b.storage?.controllerEventsPerCheck, a.storage?.controllerEventsPerCheck),
+    r('schedule tick history events', b.storage?.tickEvents, a.storage?.tickEvents),
+    r('delay p50 ms', b.delayMs.p50, a.delayMs.p50),
+    '',
+    `Load average at the end: before ${b.loadavg.join(' ')}, after ${a.loadavg.join(' ')}.`,
+    '',
+  );
+}
+const sizing = fleets.filter((f) => f.ours.checks > 0).at(-1);
+if (sizing) {
+  const o = sizing.ours;
+  const core = (models: number, everySec: number, ms: number) => (models / everySec) * (ms / 1000);
+  // A worker process runs activities on one main thread and workflows on one more; plan 0.7 of a core each.
+  const workers = (cores: number) => Math.max(1, Math.ceil(cores / 0.7));
+  const hourly10k = core(10_000, 3600, o.worker.cpuMsPerCheck);
+  const hourly10kAll = core(10_000, 3600, o.worker.cpuMsPerCheck + o.server.cpuMsPerCheck);
+  lines.push(
+    `## How many workers a fleet needs (from the ${sizing.models.toLocaleString()}-model run)`,
+    '',
+    `Cores = checks per second × CPU per check (worker ${o.worker.cpuMsPerCheck.toFixed(1)} ms, server ${o.server.cpuMsPerCheck.toFixed(1)} ms, this machine); workers at 0.7 of a core each.`,
+    'Skipped checks only: a check that retrains adds its training command, and the server figure is the dev server (SQLite), not a cluster.',
+    '',
+    '| fleet size | check every | checks/s | worker cores | server cores | workers |',
+    '|---|---|---|---|---|---|',
+  );
+  for (const models of [1_000, 10_000, 100_000]) {
+    for (const [label, sec] of [['5 min', 300], ['1 h', 3600], ['1 day', 86_400]] as const) {
+      const w = core(models, sec, o.worker.cpuMsPerCheck);
+      lines.push(`| ${models.toLocaleString()} | ${label} | ${(models / sec).toFixed(2)} | ${w.toFixed(3)} | ${core(models, sec, o.server.cpuMsPerCheck).toFixed(3)} | ${workers(w)} |`);
+    }
+  }
+  lines.push(
+    '',
+    `Goal "10,000 models checked hourly under 10 % of one core": the worker needs ${(100 * hourly10k).toFixed(1)} % of a core (${hourly10k <= 0.1 ? 'met' : 'not met'}); worker and dev server together ${(100 * hourly10kAll).toFixed(1)} %.`,
+    '',
+  );
+}
+// The scaling curves, as committed SVGs next to the tables they plot.
+const docs = path.resolve(import.meta.dirname, '..', 'docs');
+mkdirSync(docs, { recursive: true });
+if (fleets.length) {
+  writeFileSync(
+    path.join(docs, 'bench-fleet.svg'),
+    lineChartSvg({
+      title: 'Fleet: CPU per check vs fleet size (one worker)',
+      xLabel: 'models',
+      yLabel: 'CPU ms per check',
+      logX: true,
+      logY: true,
+      series: [
+        { name: 'ours: worker', color: '#1f77b4', points: fleets.map((f) => [f.models, f.ours.worker.cpuMsPerCheck]) },
+        { name: 'ours: server', color: '#ff7f0e', points: fleets.map((f) => [f.models, f.ours.server.cpuMsPerCheck]) },
+        { name: 'bare tick: worker', color: '#1f77b4', dashed: true, points: fleets.flatMap((f) => (f.bare ? [[f.models, f.bare.worker.cpuMsPerCheck] as [number, number]] : [])) },
+        { name: 'bare tick: server', color: '#ff7f0e', dashed: true, points: fleets.flatMap((f) => (f.bare ? [[f.models, f.bare.server.cpuMsPerCheck] as [number, number]] : [])) },
+      ],
+    }),
+  );
+  lines.push('![fleet scaling: CPU per check by fleet size, ours vs bare schedule ticks](docs/bench-fleet.svg)', '');
+}
+const drifts = Object.values(results.drift ?? {}).sort((a, b) => a.rows - b.rows);
+if (drifts.length) {
+  writeFileSync(
+    path.join(docs, 'bench-drift.svg'),
+    lineChartSvg({
+      title: 'Drift report: seconds by rows (20 columns)',
+      xLabel: 'rows',
+      yLabel: 'seconds',
+      logX: true,
+      logY: true,
+      series: [
+        { name: 'temporal-retrain', color: '#1f77b4', points: drifts.map((d) => [d.rows, d.ours.seconds]) },
+        { name: 'numpy/scipy', color: '#d62728', dashed: true, points: drifts.flatMap((d) => (d.baseline ? [[d.rows, d.baseline.seconds] as [number, number]] : [])) },
+      ],
+    }),
+  );
+  lines.push('![drift scaling: seconds by rows, ours vs numpy/scipy](docs/bench-drift.svg)', '');
 }
 writeFileSync(path.resolve(import.meta.dirname, '..', 'BENCHMARKS.md'), lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);

@@ -7,7 +7,7 @@
  * - controller scale: 1,000 idle model controllers, worker and server memory and CPU, against the
  *   same processes with none.
  */
-import { mkdtempSync, readFileSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,8 @@ import { controllerId, sendTrigger } from '../src/client/controller.js';
 import { retrainController, retrainPipeline } from '../src/workflows/index.js';
 import { statusQuery } from '../src/workflows/messages.js';
 import { createWorker, WORKFLOWS_PATH } from '../src/worker.js';
+import { cpuSeconds, rssMiB } from './proc.js';
+import { stepTimes, type StepTime } from './step-times.js';
 
 export interface TemporalEnv {
   client: Client;
@@ -72,7 +74,13 @@ async function trainStartedMs(client: Client, workflowId: string): Promise<numbe
   throw new Error(`${workflowId}: no training started`);
 }
 
-export interface LatencyResult { triggers: number; controller: { p50: number; p99: number }; direct: { p50: number; p99: number } }
+export interface LatencyResult {
+  triggers: number;
+  controller: { p50: number; p99: number };
+  direct: { p50: number; p99: number };
+  /** Where the time goes, up to the training activity's start (step-times.ts): the controller's own steps, then the pipeline's, both paths. */
+  steps?: { controller: StepTime[]; signalToChildStartedMs: number; viaController: StepTime[]; direct: StepTime[] };
+}
 
 export async function benchTriggerLatency(env: TemporalEnv, n: number, bundle: { code: string }): Promise<LatencyResult> {
   const config = noopProject(['lat']);
@@ -80,22 +88,49 @@ export async function benchTriggerLatency(env: TemporalEnv, n: number, bundle: {
   const worker = await createWorker({ connection: env.connection, namespace: 'default', taskQueue, deps: defaultDeps(config), workflowBundle: bundle });
   const viaController: number[] = [];
   const direct: number[] = [];
+  const viaIds: string[] = [];
+  const directIds: string[] = [];
   await worker.runUntil(async () => {
     for (let i = 0; i < n; i++) {
       // Through the controller: a forced trigger skips the coalescing wait, so this is pure overhead.
       const t0 = Date.now();
       await sendTrigger(env.client, { model: 'lat', taskQueue, trigger: { reason: 'manual', source: 'bench', force: true } });
       const runId = await waitForNewRun(env.client, 'lat', i + 1);
+      viaIds.push(runId);
       viaController.push((await trainStartedMs(env.client, runId)) - t0);
       // Baseline: the same pipeline started directly.
       const t1 = Date.now();
       const h = await env.client.workflow.start(retrainPipeline, { taskQueue, workflowId: `bench-direct/${Date.now()}-${i}`, args: [{ model: 'lat', triggers: [{ reason: 'manual', source: 'bench' }], force: true }] });
       await h.result();
+      directIds.push(h.workflowId);
       direct.push((await trainStartedMs(env.client, h.workflowId)) - t1);
     }
-    await env.client.workflow.getHandle(controllerId('lat')).terminate('bench done');
   });
-  return { triggers: n, controller: { p50: pct(viaController, 0.5), p99: pct(viaController, 0.99) }, direct: { p50: pct(direct, 0.5), p99: pct(direct, 0.99) } };
+  const untilTraining = (e: { activityTaskScheduledEventAttributes?: { activityType?: { name?: string | null } | null } | null }) => e.activityTaskScheduledEventAttributes?.activityType?.name === 'trainCandidate';
+  const steps = {
+    controller: await stepTimes(env.client, [controllerId('lat')]),
+    signalToChildStartedMs: await signalToChildStarted(env.client, controllerId('lat')),
+    viaController: await stepTimes(env.client, viaIds, untilTraining),
+    direct: await stepTimes(env.client, directIds, untilTraining),
+  };
+  await env.client.workflow.getHandle(controllerId('lat')).terminate('bench done');
+  return { triggers: n, controller: { p50: pct(viaController, 0.5), p99: pct(viaController, 0.99) }, direct: { p50: pct(direct, 0.5), p99: pct(direct, 0.99) }, steps };
+}
+
+/** Median ms from a trigger signal reaching the controller to its pipeline child started. */
+async function signalToChildStarted(client: Client, workflowId: string): Promise<number> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  const at = (e: (typeof events)[number]) => Number(e.eventTime!.seconds) * 1000 + Math.floor((e.eventTime!.nanos ?? 0) / 1e6);
+  const gaps: number[] = [];
+  let signalled: number | null = null;
+  for (const e of events) {
+    if (e.workflowExecutionSignaledEventAttributes?.signalName === 'trigger' && signalled === null) signalled = at(e);
+    if (e.childWorkflowExecutionStartedEventAttributes && signalled !== null) {
+      gaps.push(at(e) - signalled);
+      signalled = null;
+    }
+  }
+  return pct(gaps, 0.5);
 }
 
 async function waitForNewRun(client: Client, model: string, runs: number): Promise<string> {
@@ -107,7 +142,13 @@ async function waitForNewRun(client: Client, model: string, runs: number): Promi
   }
 }
 
-export interface OverheadResult { runs: number; ours: { runsPerSec: number; seconds: number }; bare: { runsPerSec: number; seconds: number } }
+export interface OverheadResult {
+  runs: number;
+  ours: { runsPerSec: number; seconds: number };
+  bare: { runsPerSec: number; seconds: number };
+  /** Per-step medians from the runs' histories (step-times.ts). */
+  steps?: { ours: StepTime[]; bare: StepTime[] };
+}
 
 export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle: { code: string }): Promise<OverheadResult> {
   const models = Array.from({ length: n }, (_, i) => `ov-${i}`);
@@ -115,9 +156,11 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
   const tq = `bench-ov-${Date.now()}`;
   const worker = await createWorker({ connection: env.connection, namespace: 'default', taskQueue: tq, deps: defaultDeps(config), workflowBundle: bundle });
   let ours = 0;
+  const oursIds = models.map((_, i) => `bench-ov/${Date.now()}-${i}`);
+  const bareIds = models.map((_, i) => `bench-bare/${Date.now()}-${i}`);
   await worker.runUntil(async () => {
     const t = performance.now();
-    const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: `bench-ov/${Date.now()}-${i}`, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
+    const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: oursIds[i]!, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
     ours = (performance.now() - t) / 1000;
     const bad = results.filter((r) => r.outcome !== 'promoted');
     if (bad.length) throw new Error(`pipeline overhead runs did not promote: ${bad[0]!.reason}`);
@@ -128,10 +171,11 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
   let bareSeconds = 0;
   await bare.runUntil(async () => {
     const t = performance.now();
-    await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: bareTq, workflowId: `bench-bare/${Date.now()}-${i}` })));
+    await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: bareTq, workflowId: bareIds[i]! })));
     bareSeconds = (performance.now() - t) / 1000;
   });
-  return { runs: n, ours: { runsPerSec: n / ours, seconds: ours }, bare: { runsPerSec: n / bareSeconds, seconds: bareSeconds } };
+  const steps = { ours: await stepTimes(env.client, oursIds), bare: await stepTimes(env.client, bareIds) };
+  return { runs: n, ours: { runsPerSec: n / ours, seconds: ours }, bare: { runsPerSec: n / bareSeconds, seconds: bareSeconds }, steps };
 }
 
 export interface ScaleResult {
@@ -140,12 +184,6 @@ export interface ScaleResult {
   worker: { idleMiB: number; loadedMiB: number };
   server: { idleMiB: number; loadedMiB: number; cpuSecondsToStart: number };
 }
-
-const rssMiB = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-const cpuSeconds = (pid: number) => {
-  const f = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(f[11]) + Number(f[12])) / 100;
-};
 
 export async function benchControllerScale(env: TemporalEnv, n: number, bundleFile: string): Promise<ScaleResult> {
   const models = Array.from({ length: n }, (_, i) => `idle-${i}`);

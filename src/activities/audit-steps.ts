@@ -84,10 +84,15 @@ export function createAuditSteps(deps: ActivityDeps) {
       const config = deps.config();
       const model = config.models[record.model];
       const dirs = [config.dir, ...(model ? [model.train.workdir, model.evaluate.workdir].map((w) => path.resolve(config.dir, w)) : [])];
-      const code = await codeVersion(dirs);
+      // A skipped check trained nothing, so no code version or step evidence belongs to it: reading
+      // them cost a git process per repository and a full history fetch on every check of a fleet.
+      const skipped = record.result.outcome === 'skipped';
+      const code = skipped ? { label: null, repos: [] } : await codeVersion(dirs);
       const { dvc, lineage } = await runDvcLineage(deps, config, record);
-      const evidence = await runEvidence(record);
-      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}), ...(evidence ? { evidence } : {}) };
+      const evidence = skipped ? null : await runEvidence(record);
+      const why = 'skipped: nothing was trained, so the decision does not depend on it';
+      const notRead = skipped ? { notRead: [{ what: 'code version' as const, why }, { what: 'evidence from history' as const, why }] } : {};
+      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...notRead, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}), ...(evidence ? { evidence } : {}) };
       const file = await writeRunRecord(config.stateDir, full);
       const result = record.result;
       const registryUri = config.registry.mlflow.trackingUri ?? process.env.MLFLOW_TRACKING_URI;

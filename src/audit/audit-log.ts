@@ -33,6 +33,8 @@ export interface RunRecord {
   codeVersion: string | null;
   /** The repositories behind the code version: commit and dirty flag of each (absent in records before 0.2). */
   code?: GitState[];
+  /** What the record left out and why: a skipped check trains nothing, so it reads no code version (git) and no evidence. */
+  notRead?: { what: 'code version' | 'evidence from history'; why: string }[];
   /** Where DVC tracks the data the run checked or trained on (absent when DVC does not). */
   dvc?: DvcLineage;
   /** The version's training lineage: lineage.json tags, and the train.dvc stage, commit and model md5. */

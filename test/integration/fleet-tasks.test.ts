@@ -1,0 +1,35 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import type { Client } from '@temporalio/client';
+import { defaultDeps } from '../../src/activities/deps.js';
+import { controllerId } from '../../src/triggers/send-trigger.js';
+import { makeProject } from '../helpers/project.js';
+import { withWorker } from '../helpers/temporal.js';
+import { settled } from '../helpers/wait.js';
+
+/** Activity tasks each workflow of a scheduled check put on the task queue, by activity type. */
+async function activityTasks(client: Client, workflowId: string): Promise<string[]> {
+  const events = (await client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+  return events.flatMap((e) => (e.activityTaskScheduledEventAttributes ? [e.activityTaskScheduledEventAttributes.activityType!.name!] : []));
+}
+
+describe('a scheduled check costs few round trips through the server (real dev server)', () => {
+  it('the tick delivers its trigger and the controller reads its timing in local activities; the check still runs and skips', async () => {
+    const p = await makeProject();
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      const tick = async (n: number) => {
+        const h = await client.workflow.start('scheduledTrigger', { taskQueue, workflowId: `retrain-schedule/churn/tick-${Date.now()}-${n}`, args: [{ model: 'churn' }] });
+        await h.result();
+        return h.workflowId;
+      };
+      const first = await tick(1);
+      await settled(client, 'churn', 1);
+      await tick(2);
+      const status = await settled(client, 'churn', 2);
+      assert.equal(status.recent[1]!.outcome, 'promoted', status.recent[1]!.reason);
+      assert.equal(status.recent[0]!.outcome, 'skipped', status.recent[0]!.reason);
+      assert.deepEqual(await activityTasks(client, first), [], 'the tick signals its controller from a local activity');
+      assert.deepEqual((await activityTasks(client, controllerId('churn'))).filter((a) => a === 'planRun'), [], 'trigger timing is read in a local activity');
+    });
+  });
+});
