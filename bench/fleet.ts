@@ -21,11 +21,11 @@ import { createPipelineSteps } from '../src/activities/pipeline-steps.js';
 import { loadConfig } from '../src/config/load.js';
 import { planModel } from '../src/config/plan.js';
 import type { ModelConfig } from '../src/config/model-schema.js';
-import { desiredSchedule } from '../src/schedules/apply-schedules.js';
+import { desiredSchedule } from '../src/client/schedules.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
 import { RetrainModel } from '../src/temporal/search-attributes.js';
-import { controllerId } from '../src/triggers/send-trigger.js';
-import { retrainController } from '../src/workflows/index.js';
+import { controllerId } from '../src/client/controller.js';
+import type { retrainController } from '../src/workflows/index.js';
 import { profileBreakdown } from './cpu-profile.js';
 import { cpuSeconds, cpuSecondsWithChildren, rssMiB } from './proc.js';
 import type { TemporalEnv } from './temporal.js';
@@ -109,13 +109,13 @@ async function seedProduction(configFile: string, n: number): Promise<void> {
   const deps = defaultDeps(configFile);
   const steps = createPipelineSteps(deps);
   const plan = planModel(loadConfig(configFile), modelName(0));
-  const runId = 'bench-fleet/seed';
-  const snap = await steps.snapshotData({ plan, runId });
+  const pipelineId = 'bench-fleet/seed';
+  const snap = await steps.snapshotData({ plan, pipelineId });
   const data = { location: snap.location, sha256: snap.fingerprint.sha256 };
-  const trained = await steps.trainCandidate({ plan, runId, data });
-  const scores = await steps.evaluateModels({ plan, runId, candidate: trained.artifact!, productionVersion: null });
-  const version = await steps.registerCandidate({ plan, runId, workflowId: runId, artifact: trained.artifact!, fingerprint: snap.fingerprint, metrics: scores.candidate, triggers: ['manual'], data });
-  await steps.promoteVersion({ plan, runId, version: version.version, expected: null, reason: 'bench seed' });
+  const trained = await steps.trainCandidate({ plan, pipelineId, data });
+  const scores = await steps.evaluateModels({ plan, pipelineId, candidate: trained.artifact!, productionVersion: null });
+  const version = await steps.registerCandidate({ plan, pipelineId, workflowId: pipelineId, artifact: trained.artifact!, fingerprint: snap.fingerprint, metrics: scores.candidate, triggers: ['manual'], data });
+  await steps.promoteVersion({ plan, recordId: pipelineId, version: version.version, expected: null, reason: 'bench seed' });
   (await deps.engine()).close();
   const root = path.join(plan.stateDir, 'registry');
   const index = readFileSync(path.join(root, modelName(0), 'index.json'), 'utf8');
@@ -285,7 +285,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
     for (let i = 0; i < n; i += 50) {
       await Promise.all(
         Array.from({ length: Math.min(50, n - i) }, (_, k) =>
-          env.client.workflow.start(retrainController, { taskQueue, workflowId: controllerId(modelName(i + k)), args: [{ model: modelName(i + k) }], typedSearchAttributes: [{ key: RetrainModel, value: modelName(i + k) }] }),
+          env.client.workflow.start<typeof retrainController>('retrainController', { taskQueue, workflowId: controllerId(modelName(i + k)), args: [{ model: modelName(i + k) }], typedSearchAttributes: [{ key: RetrainModel, value: modelName(i + k) }] }),
         ),
       );
     }

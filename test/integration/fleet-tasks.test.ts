@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/deps.js';
-import { controllerId } from '../../src/triggers/send-trigger.js';
+import { controllerId } from '../../src/client/controller.js';
 import { makeProject } from '../helpers/project.js';
 import { withWorker } from '../helpers/temporal.js';
 import { settled } from '../helpers/wait.js';
