@@ -94,12 +94,8 @@ async function numericScan(engine: DataEngine, side: Side & { rows: number }, co
   if (n === null || (!parquet && columns.length > TABLE_MAX_COLUMNS)) return { scan: await scanOf(engine, side) };
   if (parquet) {
     const p = await parquetSampleScan(engine, side, n);
-    // Each batch copies its columns' sampled rows into a table in one read, then counts and sorts that.
-    const batch = async (names: string[]) => {
-      const t = await sampleTable(engine, { ...side, from: p.from }, names, null);
-      return { scan: { from: t.table, params: [], rows: t.rows, label: side.location }, drop: t.drop };
-    };
-    return { scan: { ...p, label: side.location, batch }, sampled: { rows: p.rows, of: side.rows }, at: p.at };
+    // Each batch streams its columns and keeps the sampled rows: one read per batch, no table.
+    return { scan: { from: p.read, params: p.params, rows: p.rows, keep: p.keep, label: side.location }, sampled: { rows: p.rows, of: side.rows }, at: p.at };
   }
   try {
     const t = await sampleTable(engine, side, columns, n);
