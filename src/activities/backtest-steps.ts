@@ -4,6 +4,7 @@ import type { ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
 import { fingerprint } from '../data/fingerprint.js';
 import { detectDrift } from '../data/drift/detect.js';
+import { detectSegmentDrift, segmentEvidence } from '../data/drift/segments.js';
 import { rowIdentifierColumns } from '../data/drift/id-columns.js';
 import { CONTRACT, readMetrics } from '../runner/contract.js';
 import { listPartitions, type PartitionOrder } from '../backtest/partitions.js';
@@ -77,6 +78,10 @@ export function createBacktestSteps(deps: ActivityDeps) {
         const col = p.columns[0];
         if (col) predictionDrift = { column: predictionColumn, drifted: col.drifted, test: col.test, statistic: col.pValue ?? col.statistic, threshold: col.threshold };
       }
+      // trigger.segmentDrift replays too: the same per-segment report as the check.
+      const segments = t.segmentDrift && plan.drift.segments.length
+        ? segmentEvidence(await detectSegmentDrift(engine, refSide, curSide, plan.drift.segments, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude], skip: plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey) }), t.segmentDrift)
+        : undefined;
       const wantsPerformance = t.performanceFloor !== undefined || t.maxRelativeDrop !== undefined;
       if (wantsPerformance && !input.performance) notComputed.push({ what: 'score', why: 'backtest without --train: no model to score', kind: 'unavailable' });
       const evidence: Evidence = {
@@ -88,6 +93,7 @@ export function createBacktestSteps(deps: ActivityDeps) {
         predictionDrift,
         performance: wantsPerformance && input.performance ? { metric: plan.promotion.metric, direction: plan.promotion.direction, ...input.performance } : null,
         newRows: Math.max(0, cur.rows - ref.rows),
+        ...(segments ? { segmentDrift: segments } : {}),
         ...(notComputed.length ? { notComputed } : {}),
       };
       return { evidence, rows: cur.rows, sha256: cur.sha256 };

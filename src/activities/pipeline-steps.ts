@@ -4,12 +4,15 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
-import { describe, fingerprint } from '../data/fingerprint.js';
+import { describe, fingerprint, type DataFingerprint } from '../data/fingerprint.js';
 import type { DataEngine } from '../data/engine.js';
 import { classesIn, compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
+import { detectSegmentDrift, segmentEvidence } from '../data/drift/segments.js';
+import { missingSegments } from '../data/drift/segment-coverage.js';
 import { rowIdentifierColumns } from '../data/drift/id-columns.js';
 import { estimatePerformance } from '../data/estimate/evidence.js';
+import { readScoreOutput } from '../data/estimate/score-output.js';
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
@@ -53,7 +56,10 @@ const snapshotFile = (plan: ModelPlan, sha256: string) => path.join(dataDir(plan
 const snapshotsDir = (plan: ModelPlan) => path.join(plan.stateDir, 'snapshots', plan.name);
 /** Unreferenced snapshots (runs that failed before register) are kept this long, then removed. */
 const UNREFERENCED_SNAPSHOT_MS = 7 * 24 * 3600_000;
-const COSTLY: CostlyEvidence[] = ['drift', 'prediction_drift', 'score', 'estimate'];
+const COSTLY: CostlyEvidence[] = ['drift', 'prediction_drift', 'score', 'estimate', 'segments'];
+
+/** drift.segments; absent in plans made before segments existed (a run in flight across the upgrade). */
+const segmentsOf = (plan: ModelPlan) => (plan.drift.segments as ModelPlan['drift']['segments'] | undefined) ?? [];
 
 /**
  * The classes a classBalance rule expects: the target's `allowed` values, plus the labels in the production model's
@@ -144,6 +150,30 @@ export function createPipelineSteps(deps: ActivityDeps) {
     return readMetrics(outputDir, `evaluation command (${who})`);
   }
 
+  /**
+   * The evaluation command's score-only mode (RETRAIN_MODE=score): production's probability and predicted class for
+   * each row of the unlabelled data, in `predictions.csv` without a label, checked against the data's row count.
+   */
+  async function scoreUnlabelled(plan: ModelPlan, runId: string, modelDir: string, data: string, scored: DataFingerprint) {
+    const dir = runDir(plan.stateDir, plan.name, runId);
+    const outputDir = path.join(dir, 'score-current');
+    await rm(outputDir, { recursive: true, force: true });
+    await mkdir(outputDir, { recursive: true });
+    // RETRAIN_TARGET names the label column so a scorer can drop it when present; score mode never reads it.
+    const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };
+    await runStepCommand(FailureType.EvaluationCommand, plan.evaluate, vars, dir, 'score-current');
+    // Data that changed while it was scored would make a correct output look short or long: not the command's fault,
+    // and not evidence; retryable, so the next attempt scores one state of the data.
+    const engine = await deps.engine();
+    const after = await fingerprint(engine, data, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
+    if (after.sha256 !== scored.sha256) {
+      throw new Error(`${data} changed while the evaluation command scored it (${scored.rows} rows, sha256 ${scored.sha256.slice(0, 12)}…, then ${after.rows} rows, ${after.sha256.slice(0, 12)}…); the check will run again`);
+    }
+    const file = path.join(outputDir, CONTRACT.predictionsFile);
+    const columns = await readScoreOutput(engine, file, scored.rows, data);
+    return { location: file, format: 'csv' as const, columns };
+  }
+
   return {
     async planRun(input: { model: string }): Promise<ModelPlan> {
       return planModel(deps.config(), input.model);
@@ -176,13 +206,15 @@ export function createPipelineSteps(deps: ActivityDeps) {
         prediction_drift: Boolean(t.predictionDrift && predictionColumn),
         score: t.performanceFloor !== undefined || (t.maxRelativeDrop !== undefined && baseline !== undefined && baseline !== 0),
         estimate: Boolean(t.estimatedDrop && plan.estimate),
+        segments: Boolean(t.segmentDrift && segmentsOf(plan).length),
       };
-      const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null, estimate: production !== null };
+      const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null, estimate: production !== null, segments: haveReference };
       const usable = COSTLY.filter((w) => readers[w] && available[w]);
       const wanted = input.decision ? planEvidence(plan.trigger, cheap, input.decision.context, input.decision.memory, usable) : { all: true, need: [] };
       // `all` is what every check computed before: drift whenever there is a reference, a score whenever a performance rule is set.
       const wantsPerformance = t.performanceFloor !== undefined || t.maxRelativeDrop !== undefined;
-      const allOf = (w: CostlyEvidence) => (w === 'score' ? wantsPerformance : w === 'estimate' ? readers.estimate : true);
+      // Estimates and segment drift are computed only for their rule, even in a full record: they cost the most.
+      const allOf = (w: CostlyEvidence) => (w === 'score' ? wantsPerformance : w === 'estimate' || w === 'segments' ? readers[w] : true);
       const want = (w: CostlyEvidence) => available[w] && ((wanted.all && allOf(w)) || wanted.need.includes(w));
       const notComputed: NotComputed[] = [];
       for (const w of COSTLY) {
@@ -190,7 +222,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         if (!available[w]) {
           if (readers[w] && w !== 'score' && w !== 'estimate') notComputed.push({ what: w, why: 'no reference data (set data.reference, or production\'s training snapshot is missing)', kind: 'unavailable' });
         } else if (!readers[w]) {
-          if (w === 'estimate') continue;
+          if (w === 'estimate' || w === 'segments') continue;
           if (w !== 'score') notComputed.push({ what: w, why: 'no trigger rule uses it', kind: 'unused' });
           else if (wantsPerformance) notComputed.push({ what: w, why: `production recorded no non-zero ${plan.promotion.metric} to measure a relative drop from`, kind: 'unused' });
         } else {
@@ -200,14 +232,23 @@ export function createPipelineSteps(deps: ActivityDeps) {
 
       let drift: CheckResult['drift'] = null;
       let predictionDrift: CheckResult['predictionDrift'] = null;
-      if (reference && (want('drift') || want('prediction_drift'))) {
+      let segmentDrift: CheckResult['segmentDrift'];
+      if (reference && (want('drift') || want('prediction_drift') || want('segments'))) {
         const refSide = { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' } as const;
         const curSide = { location: plan.data.current, format: plan.data.format };
         const checkDir = path.join(runDir(plan.stateDir, plan.name, input.runId), 'check');
         await mkdir(checkDir, { recursive: true });
+        const skip = want('drift') || want('segments') ? (plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey)) : {};
+        const exclude = [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude];
+        if (want('segments')) {
+          // The dataset-level tests per segment value (drift.segments), in a bounded number of DuckDB passes.
+          const report = await detectSegmentDrift(engine, refSide, curSide, segmentsOf(plan), { ...plan.drift, exclude, skip });
+          const reportFile = path.join(checkDir, 'segments.json');
+          await writeFile(reportFile, JSON.stringify(report, null, 2));
+          segmentDrift = { ...segmentEvidence(report, t.segmentDrift), reportFile };
+        }
         if (want('drift')) {
-          const skip = plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey);
-          const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude: [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude], skip });
+          const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude, skip });
           const reportFile = path.join(checkDir, 'drift.json');
           await writeFile(reportFile, JSON.stringify(report, null, 2));
           drift = {
@@ -240,24 +281,32 @@ export function createPipelineSteps(deps: ActivityDeps) {
         performance = { metric, direction: plan.promotion.direction, current, baseline: production.metrics[metric] ?? null };
       }
       // Performance without labels: production's predictions on its labelled evaluation data calibrate the estimate of
-      // its performance on today's data, whose probabilities are a column of data.current (models.<m>.estimate).
+      // its performance on today's unlabelled data (estimate.data, default data.current), whose probabilities are its
+      // own columns or, with estimate.from: score, production's output in the evaluation command's score mode.
       let estimate: CheckResult['estimate'];
       if (production && want('estimate') && t.estimatedDrop && plan.estimate) {
+        const unlabelled = plan.estimate.data
+          ? await fingerprint(engine, plan.estimate.data, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) })
+          : fp;
+        const currentSide =
+          plan.estimate.from === 'score'
+            ? await scoreUnlabelled(plan, input.runId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled)
+            : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
         if (!scored) await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
         const predictions = path.join(runDir(plan.stateDir, plan.name, input.runId), 'evaluate-check-production', CONTRACT.predictionsFile);
         if (!existsSync(predictions)) {
           throw new RetrainError(FailureType.Contract, `${predictions}: missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`, { file: predictions });
         }
         const refColumns = new Set((await describe(engine, predictions, 'csv')).map((c) => c.name));
-        estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: plan.data.current, format: plan.data.format }, {
+        estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: currentSide.location, format: currentSide.format }, {
           target: 'label',
           reference: { proba: 'score', ...(refColumns.has('prediction') ? { pred: 'prediction' } : {}) },
-          current: { proba: plan.estimate.proba, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) },
+          current: currentSide.columns,
           threshold: plan.estimate.threshold,
           metric: t.estimatedDrop.metric,
         });
       }
-      return { ...cheap, drift, predictionDrift, performance, ...(estimate ? { estimate } : {}), ...(notComputed.length ? { notComputed } : {}) };
+      return { ...cheap, drift, predictionDrift, performance, ...(estimate ? { estimate } : {}), ...(segmentDrift ? { segmentDrift } : {}), ...(notComputed.length ? { notComputed } : {}) };
     },
 
     /**
@@ -290,6 +339,14 @@ export function createPipelineSteps(deps: ActivityDeps) {
       if (trained?.length) {
         const current = await describe(engine, location, input.plan.data.format);
         report.violations.push(...compareSchemas(current, trained, input.plan.validation.newColumns ?? 'warn'));
+        report.passed = !report.violations.some((v) => v.severity === 'error');
+      }
+      // drift.segments: a segment of the reference (data.reference, else production's training data) that is
+      // missing from today's data, e.g. a region that stopped sending data.
+      const segmentRef = input.plan.data.reference ?? (production ? snapshotFile(input.plan, production.dataSha256) : undefined);
+      if (segmentsOf(input.plan).length && segmentRef && existsSync(segmentRef.replace(/[*?[{].*$/, ''))) {
+        const refSide = { location: segmentRef, format: input.plan.data.reference ? input.plan.data.format : 'parquet' } as const;
+        report.violations.push(...(await missingSegments(engine, refSide, { location, format: input.plan.data.format }, segmentsOf(input.plan))));
         report.passed = !report.violations.some((v) => v.severity === 'error');
       }
       const errors = report.violations.filter((v) => v.severity === 'error');

@@ -36,6 +36,8 @@ export interface CheckInput {
 export interface CheckResult {
   /** Performance estimated without labels (trigger.estimatedDrop), see Evidence.estimate. */
   estimate?: Evidence['estimate'];
+  /** Drift per segment (trigger.segmentDrift), with the full report's file (`check/segments.json`). */
+  segmentDrift?: NonNullable<Evidence['segmentDrift']> & { reportFile: string };
   fingerprint: DataFingerprint;
   production: ProductionModel | null;
   /** The current data is byte-identical to what the production model was trained on. */

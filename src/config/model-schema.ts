@@ -40,6 +40,14 @@ export const triggerPolicySchema = z
       .refine((e) => e.maxRelativeDrop !== undefined || e.floor !== undefined, { message: 'set maxRelativeDrop, floor or both' })
       .optional()
       .describe('fire on performance estimated without labels (needs the model\'s estimate settings)'),
+    segmentDrift: z
+      .strictObject({
+        column: z.string().min(1).max(500).optional().describe('only segments of this drift.segments column'),
+        segments: z.array(z.string().max(200)).min(1).max(100).optional().describe('only these segment values (default: any segment); values are matched as reports show them, cut at 200 characters'),
+        minDriftedShare: ratio.optional().describe("fire when a segment's drifted share of columns reaches this (default drift.datasetShare)"),
+      })
+      .optional()
+      .describe('fire when a segment (drift.segments) has dataset-level drift'),
     budget: z
       .strictObject({
         maxRetrains: z.number().int().min(1).max(100).optional().describe('at most this many retrains (candidates trained) per window'),
@@ -84,9 +92,23 @@ export const modelSchema = z.strictObject({
   trigger: triggerPolicySchema,
   estimate: z
     .strictObject({
-      proba: z.string().min(1).max(500).describe("current data's column with the predicted probability of class 1"),
+      from: z
+        .enum(['columns', 'score'])
+        .optional()
+        .describe("where the current data's probabilities come from: its own columns (proba, pred; the default), or the evaluation command run in score mode"),
+      proba: z.string().min(1).max(500).optional().describe("current data's column with the predicted probability of class 1 (from: columns)"),
       pred: z.string().min(1).max(500).optional().describe("current data's column with the predicted class (default: proba >= threshold)"),
       threshold: z.number().gt(0).lt(1).default(0.5),
+      data: z.string().min(1).optional().describe('the unlabelled data to estimate on (file or glob; default: data.current)'),
+    })
+    .superRefine((e, ctx) => {
+      // Each source names its probabilities one way; a column named for the other would be silently ignored.
+      if (e.from !== 'score' && e.proba === undefined) ctx.addIssue({ code: 'custom', path: ['proba'], message: 'from: columns needs proba: <column of the current data>' });
+      if (e.from === 'score') {
+        for (const f of ['proba', 'pred'] as const) {
+          if (e[f] !== undefined) ctx.addIssue({ code: 'custom', path: [f], message: `from: score reads the evaluation command's predictions.csv (row, score[, prediction]); remove ${f}` });
+        }
+      }
     })
     .optional()
     .describe('performance estimated without labels (CBPE) for trigger.estimatedDrop'),
@@ -107,7 +129,15 @@ export const modelSchema = z.strictObject({
 }).superRefine((m, ctx) => {
   // Without the probability column the check cannot estimate, and the rule would silently never fire.
   if (m.trigger.estimatedDrop && !m.estimate) {
-    ctx.addIssue({ code: 'custom', path: ['trigger', 'estimatedDrop'], message: "needs the model's estimate: { proba: <column of data.current> }" });
+    ctx.addIssue({ code: 'custom', path: ['trigger', 'estimatedDrop'], message: "needs the model's estimate: { proba: <column of data.current> } or { from: score }" });
+  }
+  // Without segments the rule would silently never fire.
+  const seg = m.trigger.segmentDrift;
+  if (seg && m.drift.segments.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['trigger', 'segmentDrift'], message: 'needs drift.segments: [{ column: <segment column> }]' });
+  }
+  if (seg?.column !== undefined && m.drift.segments.length > 0 && !m.drift.segments.some((s) => s.column === seg.column)) {
+    ctx.addIssue({ code: 'custom', path: ['trigger', 'segmentDrift', 'column'], message: `"${seg.column.slice(0, 100)}" is not a drift.segments column (${m.drift.segments.map((s) => s.column.slice(0, 100)).join(', ')})` });
   }
 });
 

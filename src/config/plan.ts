@@ -47,6 +47,9 @@ export function planModel(config: LoadedConfig, name: string): ModelPlan {
       evaluation: resolve(model.data.evaluation, 'evaluation'),
       ...(model.data.reference ? { reference: resolve(model.data.reference, 'reference') } : {}),
     },
+    ...(model.estimate?.data
+      ? { estimate: { ...model.estimate, data: resolveDataPath(model.estimate.data, config.dir, config.dataRoots, `${config.file}: models.${name}.estimate.data`) } }
+      : {}),
     train: { ...model.train, ...commandPaths(config.dir, model.train) },
     evaluate: { ...model.evaluate, ...commandPaths(config.dir, model.evaluate) },
     promotion: {

@@ -118,6 +118,17 @@ export const validationSchema = z
 
 export const driftTestName = z.enum(['ks', 'wasserstein', 'psi', 'jensenshannon', 'chisquare', 'ztest', 'linf']);
 
+/** drift.segments[]: per-segment drift and the "segment missing from current data" validation. */
+export const segmentSchema = z.strictObject({
+  column: z.string().min(1).max(500).describe('the segment column, e.g. region'),
+  minRows: z.number().int().min(1).default(500).describe('a value is a segment with at least this many rows on both sides'),
+  top: z.number().int().min(1).max(100).default(20).describe('test at most this many segments, the largest'),
+  missingShare: ratio
+    .default(0.1)
+    .describe('validation: a reference segment (>= minRows) is missing when its current rows are below this share of the rows its reference share predicts'),
+  missing: z.enum(['error', 'warn', 'off']).default('error').describe('severity of the missing-segment validation violation'),
+});
+
 export const driftSchema = z
   .strictObject({
     columns: z.array(z.string()).optional().describe('columns to test; default: all features'),
@@ -136,6 +147,7 @@ export const driftSchema = z
     predictionColumn: z.string().optional(),
     exclude: z.array(z.string()).default([]).describe('columns never drift-tested (besides the target and the prediction column)'),
     testIdColumns: z.boolean().default(false).describe('also test row identifiers (uniqueKey columns and all-distinct integer or string columns)'),
+    segments: z.array(segmentSchema).max(10).default([]).describe('drift per value of these columns (e.g. region); see "Drift per segment"'),
   })
   .prefault({});
 

@@ -20,15 +20,28 @@ export interface Evidence {
    * reference's realised value (production's own score on its labelled evaluation data).
    */
   estimate?: { metric: string; value: number; lower: number; upper: number; reference: number };
+  /** Drift per segment (drift.segments), when trigger.segmentDrift is set and the decision needed it. */
+  segmentDrift?: SegmentDriftEvidence;
   /** Evidence the check left out, and why (absent in results from before checks were lazy). */
   notComputed?: NotComputed[];
+}
+
+/** What the check carries of a per-segment drift report: per tested segment its drifted share and columns. */
+export interface SegmentDriftEvidence {
+  datasetShareThreshold: number;
+  /** Most drifted share first. Values are the data's own (cut at 200 characters): data, never code. */
+  segments: { column: string; value: string; refRows: number; curRows: number; driftedShare: number; datasetDrift: boolean; driftedColumns: string[] }[];
+  /** Values with enough rows on one side that were not tested (too few on the other, or beyond `top`). */
+  notTested: { column: string; value: string; why: string }[];
+  /** Tested segments left out to keep the evidence small (the check's segments.json has them). */
+  omitted?: number;
 }
 
 /**
  * The evidence that costs real work: a drift report over both datasets, scoring production (a child process), or
  * estimating its performance on unlabelled current data (scoring production for its reference predictions, then CBPE).
  */
-export type CostlyEvidence = 'drift' | 'prediction_drift' | 'score' | 'estimate';
+export type CostlyEvidence = 'drift' | 'prediction_drift' | 'score' | 'estimate' | 'segments';
 
 export interface NotComputed {
   what: CostlyEvidence;
@@ -63,7 +76,7 @@ export interface PolicyMemory {
 export const EMPTY_MEMORY: PolicyMemory = { lastRetrainAt: null, breaches: 0 };
 
 export interface RuleResult {
-  rule: 'data_drift' | 'column_drift' | 'prediction_drift' | 'performance_floor' | 'relative_drop' | 'estimated_drop' | 'estimated_floor' | 'new_rows' | 'model_age' | BudgetRule['rule'];
+  rule: 'data_drift' | 'column_drift' | 'prediction_drift' | 'performance_floor' | 'relative_drop' | 'estimated_drop' | 'estimated_floor' | 'segment_drift' | 'new_rows' | 'model_age' | BudgetRule['rule'];
   fired: boolean;
   measured: number | string;
   threshold: number | string;
@@ -185,6 +198,7 @@ export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: n
       });
     }
   }
+  if (policy.segmentDrift && e.segmentDrift) rules.push(segmentDriftRule(policy.segmentDrift, e.segmentDrift));
   if (policy.minNewRows !== undefined) {
     rules.push({
       rule: 'new_rows',
@@ -206,6 +220,33 @@ export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: n
     });
   }
   return rules;
+}
+
+/**
+ * trigger.segmentDrift: fires when a watched segment (any, or the listed values of the listed column) has
+ * dataset-level drift, i.e. its share of drifted columns reaches `minDriftedShare` (default drift.datasetShare) with
+ * at least one drifted column. Measured is the largest share among the watched segments.
+ */
+export function segmentDriftRule(rule: NonNullable<TriggerPolicyConfig['segmentDrift']>, e: SegmentDriftEvidence): RuleResult {
+  const threshold = rule.minDriftedShare ?? e.datasetShareThreshold;
+  const watched = e.segments.filter((s) => (rule.column === undefined || s.column === rule.column) && (!rule.segments || rule.segments.includes(s.value)));
+  const hit = watched.filter((s) => s.driftedColumns.length > 0 && s.driftedShare >= threshold);
+  const max = watched.reduce((m, s) => Math.max(m, s.driftedShare), 0);
+  const name = (s: { column: string; value: string }) => `${s.column}=${s.value}`;
+  const pct = (x: number) => `${fmt(x * 100)}%`;
+  const listed = rule.segments?.filter((v) => !watched.some((s) => s.value === v)) ?? [];
+  const unmeasured = listed.length ? `; not measured (too few rows or absent): ${listed.slice(0, 5).join(', ')}${listed.length > 5 ? ` and ${listed.length - 5} more` : ''}` : '';
+  const shown = hit.slice(0, 3).map((s) => `${name(s)} ${pct(s.driftedShare)} (${s.driftedColumns.slice(0, 5).join(', ')}${s.driftedColumns.length > 5 ? ', …' : ''})`);
+  const best = watched[0];
+  return {
+    rule: 'segment_drift',
+    fired: hit.length > 0,
+    measured: max,
+    threshold,
+    detail: hit.length
+      ? `segments drifted (at ${pct(threshold)} of columns): ${shown.join('; ')}${hit.length > 3 ? `; ${hit.length - 3} more` : ''}${unmeasured}`
+      : `no segment drifted: ${best ? `largest share ${pct(max)} in ${name(best)}` : 'no segment measured'} of ${watched.length} watched (fires at ${pct(threshold)})${unmeasured}`,
+  };
 }
 
 /**

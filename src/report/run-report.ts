@@ -4,6 +4,7 @@ import type { Violation } from '../data/validate.js';
 import type { Metrics } from '../workflows/types.js';
 import { driftSection } from './drift-section.js';
 import { esc, link, num, page } from './html.js';
+import { segmentSection } from './segment-section.js';
 
 export interface RunReportInput {
   record: RunRecord;
@@ -132,6 +133,7 @@ export function renderRunReport(input: RunReportInput): string {
   const drift = input.drift
     ? driftSection(input.drift)
     : `<section id="drift"><h2>Data drift</h2><p class="muted">${r.check?.drift ? 'the drift report file is gone' : 'not checked: no reference data yet (no production model or data.reference)'}</p></section>`;
-  const body = [header(r, input), decision(r), triggers(r), evidence(r), drift, validation(r), metrics(r), failure(r), lineage(r)].join('\n');
+  const segments = r.check?.segmentDrift ? segmentSection(r.check.segmentDrift) : '';
+  const body = [header(r, input), decision(r), triggers(r), evidence(r), drift, segments, validation(r), metrics(r), failure(r), lineage(r)].join('\n');
   return page(`${r.model} ${r.result.outcome}: ${r.workflowId}`, body);
 }

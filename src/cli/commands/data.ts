@@ -4,7 +4,11 @@ import { loadConfig, configPathFromEnv } from '../../config/load.js';
 import { planModel } from '../../config/plan.js';
 import { DataEngine, type DataFormat } from '../../data/engine.js';
 import { rowIdentifierColumns } from '../../data/drift/id-columns.js';
-import { detectDrift, sampledNote, type DriftReport, type DriftTest } from '../../data/drift/detect.js';
+import { detectDrift, sampledNote, type DriftOptions, type DriftReport, type DriftTest } from '../../data/drift/detect.js';
+import { detectSegmentDrift, segmentEvidence, type SegmentDriftReport } from '../../data/drift/segments.js';
+import type { Side } from '../../data/drift/numeric.js';
+import { FailureType, RetrainError } from '../../errors.js';
+import type { SegmentDriftEvidence } from '../../policy/trigger-policy.js';
 import { estimateCbpe, type ChunkEstimate } from '../../data/estimate/cbpe.js';
 import { METRICS } from '../../data/estimate/realized.js';
 import { fingerprint } from '../../data/fingerprint.js';
@@ -76,22 +80,27 @@ export function registerData(program: Command): void {
     .option('--test-ids', 'also test row identifiers (all-distinct integer or string columns), skipped by default')
     .option('--exact', 'never sample: sort every value of a side over the value budget too (slower on wide or long data)')
     .option('--html <file>', 'also write the drift section of the run report (histograms, frequency bars) to this file')
+    .option('--segment <columns>', 'also test per value of these comma-separated columns (e.g. region); exit 3 also when a segment drifted')
+    .option('--min-rows <n>', 'with --segment: a value is a segment with at least this many rows on both sides', Number, 500)
+    .option('--top <n>', 'with --segment: at most this many segments per column, the largest', Number, 20)
     .option('--json', 'machine-readable output')
-    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; testIds?: boolean; exact?: boolean; html?: string; json?: boolean }) =>
+    .action((ref: string, cur: string, o: { columns?: string; test?: DriftTest; threshold?: number; share: number; testIds?: boolean; exact?: boolean; html?: string; segment?: string; minRows: number; top: number; json?: boolean }) =>
       withEngine(async (e) => {
         const columns = o.columns?.split(',').map((c) => c.trim());
         const override = { ...(o.test ? { test: o.test } : {}), ...(o.threshold !== undefined ? { threshold: o.threshold } : {}) };
         const skip = o.testIds ? {} : await rowIdentifierColumns(e, side(ref, 'auto'));
         const report = await detectDrift(e, side(ref, 'auto'), side(cur, 'auto'), { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share, skip, exact: o.exact ?? false });
-        if (o.html) await writeDriftHtml(o.html, report, !o.json);
-        if (o.json) printJson(report);
+        const segments = o.segment ? await segmentDrift(e, side(ref, 'auto'), side(cur, 'auto'), o.segment, o, { ...(columns ? { columns } : {}), allColumns: override, datasetShare: o.share, skip }) : undefined;
+        if (o.html) await writeDriftHtml(o.html, report, !o.json, segments && segmentEvidence(segments));
+        if (o.json) printJson(segments ? { ...report, segments } : report);
         else {
           print(table(['column', 'test', 'statistic', 'p-value', 'threshold', 'drifted'], report.columns.map((c) => [c.column, c.skipped ? '–' : c.test, fmt(c.statistic), fmt(c.pValue), c.skipped ? '' : c.threshold, c.skipped ? 'skipped' : c.drifted ? 'DRIFT' : 'no'])));
           for (const c of report.columns.filter((x) => x.skipped)) print(`  ${c.column}: ${c.skipped}`);
           print(`dataset drift: ${report.datasetDrift ? 'YES' : 'no'} (${fmt(report.driftedShare * 100, 1)}% of columns drifted, threshold ${report.datasetShareThreshold * 100}%)`);
           if (report.sampled) print(sampledNote(report.sampled));
+          if (segments) printSegments(segments);
         }
-        if (report.datasetDrift) throw new ExitSignal(EXIT.drifted);
+        if (report.datasetDrift || segments?.columns.some((c) => c.segments.some((s) => s.datasetDrift))) throw new ExitSignal(EXIT.drifted);
       }),
     );
   data
@@ -130,10 +139,29 @@ export function registerData(program: Command): void {
     );
 }
 
+/** `--segment`: the same tests per value of each column; a bad option or column is invalid input (exit 2). */
+async function segmentDrift(e: DataEngine, ref: Side, cur: Side, list: string, o: { minRows: number; top: number }, opts: DriftOptions): Promise<SegmentDriftReport> {
+  for (const [flag, v] of [['--min-rows', o.minRows], ['--top', o.top]] as const) {
+    if (!Number.isInteger(v) || v < 1) throw new RetrainError(FailureType.Config, `${flag}: expected a positive integer, got ${JSON.stringify(String(v))}`);
+  }
+  const specs = list.split(',').map((c) => c.trim()).filter(Boolean).map((column) => ({ column, minRows: o.minRows, top: o.top }));
+  return detectSegmentDrift(e, ref, cur, specs, opts);
+}
+
+function printSegments(r: SegmentDriftReport): void {
+  for (const c of r.columns) {
+    print(`\nsegments of ${c.column} (at least ${c.minRows} rows on both sides, top ${c.top}), most drifted first:`);
+    print(table(['value', 'ref rows', 'cur rows', 'drifted share', 'drifted', 'drifted columns'], c.segments.map((s) => [JSON.stringify(s.value), s.refRows, s.curRows, `${fmt(s.driftedShare * 100, 1)}%`, s.datasetDrift ? 'DRIFT' : 'no', s.driftedColumns.join(', ')])));
+    for (const n of c.notTested.slice(0, 10)) print(`  not tested: ${JSON.stringify(n.value)} (${n.refRows} / ${n.curRows} rows): ${n.why}`);
+    if (c.nullRows.reference || c.nullRows.current) print(`  ${c.nullRows.reference} reference and ${c.nullRows.current} current rows have no ${c.column} (NULL): not a segment`);
+  }
+}
+
 /** `--html`: the drift section as its own page; loaded only when asked for. */
-async function writeDriftHtml(file: string, report: DriftReport, say: boolean): Promise<void> {
+async function writeDriftHtml(file: string, report: DriftReport, say: boolean, segments?: SegmentDriftEvidence): Promise<void> {
   const { renderDriftPage } = await import('../../report/drift-section.js');
+  const { renderDriftPageWithSegments } = await import('../../report/segment-section.js');
   const { writeHtmlAtomic } = await import('../../report/write-report.js');
-  await writeHtmlAtomic(path.resolve(file), renderDriftPage(report));
+  await writeHtmlAtomic(path.resolve(file), segments ? renderDriftPageWithSegments(report, segments) : renderDriftPage(report));
   if (say) process.stderr.write(`drift report: ${path.resolve(file)}\n`);
 }

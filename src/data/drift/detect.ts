@@ -17,7 +17,8 @@ export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisqu
 
 /** p-value tests drift when p < threshold; distance tests drift when distance >= threshold. */
 export const P_VALUE_TESTS: ReadonlySet<DriftTest> = new Set(['ks', 'chisquare', 'ztest']);
-const DEFAULT_THRESHOLD: Record<DriftTest, number> = { ks: 0.05, chisquare: 0.05, ztest: 0.05, wasserstein: 0.1, jensenshannon: 0.1, psi: 0.1, linf: 0.1 };
+/** Exported for per-segment drift (segments.ts), which applies the same tests. */
+export const DEFAULT_THRESHOLD: Record<DriftTest, number> = { ks: 0.05, chisquare: 0.05, ztest: 0.05, wasserstein: 0.1, jensenshannon: 0.1, psi: 0.1, linf: 0.1 };
 const MAX_CATEGORIES = 10_000;
 
 /** Non-null counts per side and distinct values over both, computed in DuckDB. */
@@ -336,7 +337,7 @@ export async function numericColumnStats(engine: DataEngine, column: string, ref
   return numericRecord(await numericStats(engine, column, ref, cur, logicalType(type) === 'integer'));
 }
 
-function numericRecord(s: NumericStats): Record<string, number> {
+export function numericRecord(s: NumericStats): Record<string, number> {
   // As Evidently: PSI over filled shares, Jensen-Shannon over the plain ones.
   const r = shares(s.refBins, s.nRef);
   const c = shares(s.curBins, s.nCur);
