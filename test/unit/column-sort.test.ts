@@ -6,6 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { sortedColumns } from '../../src/data/drift/numeric.js';
 import { radixSortDoubles } from '../../src/data/drift/radix-sort.js';
 import { parquetSampleScan } from '../../src/data/drift/sample.js';
+import { PARALLEL_MIN_VALUES, sortDoubles } from '../../src/data/drift/sort-thread.js';
 import { DataEngine } from '../../src/data/engine.js';
 
 /** A seeded generator (mulberry32): the same cases on every run. */
@@ -57,6 +58,24 @@ describe('radix sort of doubles (issue 18, item 4)', () => {
     assertSameOrder(part, copy, 'subarray');
     assert.deepEqual(all.subarray(0, 1000), before.subarray(0, 1000));
     assert.deepEqual(all.subarray(2500), before.subarray(2500));
+  });
+});
+
+describe('two large sorts at once: one on the sort thread, one here', () => {
+  it('both come back sorted, as the typed-array sort orders them, with their own offsets; the test process then exits', async () => {
+    const rnd = random(3);
+    const n = PARALLEL_MIN_VALUES + 17;
+    const make = () => {
+      const buffer = new Float64Array(n + 5); // a column's capacity: longer than its values
+      for (let i = 0; i < n; i++) buffer[i] = i % 1000 === 0 ? NaN : (rnd() - 0.5) * 1e6;
+      return buffer.subarray(0, n);
+    };
+    const [a, b] = [make(), make()];
+    const [copyA, copyB] = [Float64Array.from(a), Float64Array.from(b)];
+    const [sa, sb] = await Promise.all([sortDoubles(a), sortDoubles(b)]);
+    assertSameOrder(sa, copyA, 'first');
+    assertSameOrder(sb, copyB, 'second');
+    assertSameOrder(await sortDoubles(Float64Array.from(copyA)), copyA, 'again, once the thread is idle');
   });
 });
 

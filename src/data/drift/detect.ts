@@ -8,7 +8,7 @@ import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { batchedCategoryCounts, categoryCounts, type CategoryCounts, type TooManyCategories } from './categorical.js';
 import { categoricalHistogram, numericHistogram, type DriftHistogram } from './histogram.js';
-import { columnsPerSort, numericStats, READ_TOGETHER_MAX_ROWS, rowCount, scanOf, sortedBatch, statsFromSorted, type NumericStats, type Scan, type Side } from './numeric.js';
+import { columnsPerSort, numericStats, rowCount, scanOf, sortedBatch, statsFromSorted, type NumericStats, type Scan, type Side } from './numeric.js';
 import { DRIFT_VALUE_BUDGET, sampleSize, type Sampled } from './budget.js';
 import { parquetSampleScan, sampleTable } from './sample.js';
 import { chi2Sf, normTwoSided } from './special.js';
@@ -185,16 +185,14 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
     throw err;
   });
   const sampled: SampledSides = { ...(refScan.sampled ? { reference: refScan.sampled } : {}), ...(curScan.sampled ? { current: curScan.sampled } : {}) };
-  const together = refScan.scan.rows + curScan.scan.rows <= READ_TOGETHER_MAX_ROWS;
   const per = Math.min(columnsPerSort(refScan.scan.rows), columnsPerSort(curScan.scan.rows));
   const stats = new Map<string, NumericStats>();
   try {
     for (let i = 0; i < numeric.length; i += per) {
       const batch = names.slice(i, i + per);
       try {
-        const [a, b] = together
-          ? await Promise.all([sortedBatch(engine, batch, refScan.scan), sortedBatch(engine, batch, curScan.scan)])
-          : [await sortedBatch(engine, batch, refScan.scan), await sortedBatch(engine, batch, curScan.scan)];
+        // Both sides at once: their reads interleave and their sorts run on two threads (sort-thread.ts).
+        const [a, b] = await Promise.all([sortedBatch(engine, batch, refScan.scan), sortedBatch(engine, batch, curScan.scan)]);
         batch.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
       } catch (err) {
         // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.

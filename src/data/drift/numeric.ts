@@ -2,6 +2,7 @@ import type { DuckDBValue } from '@duckdb/node-api';
 import { ident, type DataEngine, type DataFormat } from '../engine.js';
 import { EXACT_KS_MAX_N, ksExactPValue } from './ks-exact.js';
 import { radixSortDoubles } from './radix-sort.js';
+import { PARALLEL_MIN_VALUES, sortDoubles } from './sort-thread.js';
 import { kolmogorov } from './special.js';
 
 export interface Side {
@@ -31,8 +32,6 @@ export interface NumericStats {
   binEdges?: number[];
   binValues?: number[];
 }
-
-export const READ_TOGETHER_MAX_ROWS = 2_000_000;
 
 export async function rowCount(engine: DataEngine, side: Side): Promise<number> {
   if (side.rows !== undefined) return side.rows;
@@ -64,12 +63,8 @@ function ksPValue(nRef: number, nCur: number, ks: number): { ksPValue: number; k
 export async function numericStats(engine: DataEngine, column: string, refSide: Side, curSide: Side, integer: boolean): Promise<NumericStats> {
   const ref = { ...refSide, rows: await rowCount(engine, refSide) };
   const cur = { ...curSide, rows: await rowCount(engine, curSide) };
-  // Small sides are read at once, because query latency dominates them; large ones one after the
-  // other, because two sorts at once would need twice DuckDB's memory.
-  const together = ref.rows + cur.rows <= READ_TOGETHER_MAX_ROWS;
-  const [a, b] = together
-    ? await Promise.all([sortedFinite(engine, column, ref), sortedFinite(engine, column, cur)])
-    : [await sortedFinite(engine, column, ref), await sortedFinite(engine, column, cur)];
+  // Both sides at once: their sorts run on two threads (sort-thread.ts); each holds only its own column.
+  const [a, b] = await Promise.all([sortedFinite(engine, column, ref), sortedFinite(engine, column, cur)]);
   return statsFromSorted(a, b, integer);
 }
 
@@ -147,10 +142,17 @@ export async function sortedColumns(engine: DataEngine, columns: string[], scan:
   const select = [...(keep ? [`(${keep}) AS "__keep"`] : []), ...columns.map((c) => `${ident(c)}::DOUBLE`)].join(', ');
   const arrays = await engine.doubleColumns(`SELECT ${select} FROM ${from}`, params, scan.rows, label, { keep: Boolean(keep) });
   let scratch: Float64Array | undefined;
-  return arrays.map((values) => {
+  const sorted: SortedSide[] = [];
+  for (const values of arrays) {
+    if (values.length >= PARALLEL_MIN_VALUES) {
+      // Large columns: the other side's sort of the same column may run on the second thread meanwhile.
+      sorted.push(finitePart(await sortDoubles(values)));
+      continue;
+    }
     scratch = scratch && scratch.length >= values.length ? scratch : new Float64Array(values.length);
-    return finitePart(radixSortDoubles(values, scratch));
-  });
+    sorted.push(finitePart(radixSortDoubles(values, scratch)));
+  }
+  return sorted;
 }
 
 /** Sorted values without the non-finite ones, which the sort puts at the ends (-Infinity first; +Infinity, NaN last). */

@@ -45,10 +45,10 @@ export function radixSortDoubles(values: Float64Array, scratch?: Float64Array): 
   return values;
 }
 
-const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /** Little-endian words: the high word (sign, exponent) of value i is word 2i+1. */
-function toKeys(words: Uint32Array, n: number): void {
+export function toKeys(words: Uint32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const hi = words[2 * i + 1]!;
     if (hi & 0x80000000) {
@@ -58,7 +58,7 @@ function toKeys(words: Uint32Array, n: number): void {
   }
 }
 
-function fromKeys(words: Uint32Array, n: number): void {
+export function fromKeys(words: Uint32Array, n: number): void {
   for (let i = 0; i < n; i++) {
     const hi = words[2 * i + 1]!;
     if (hi & 0x80000000) words[2 * i + 1] = hi & 0x7fffffff;
