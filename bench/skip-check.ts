@@ -71,12 +71,12 @@ async function promoteOnce(deps: ActivityDeps, configFile: string): Promise<void
   const steps = createPipelineSteps(deps);
   const plan = planModel(loadConfig(configFile), 'churn');
   const runId = 'bench-skip/first';
-  const snap = await steps.snapshotData({ plan, runId });
+  const snap = await steps.snapshotData({ plan, pipelineId: runId });
   const data = { location: snap.location, sha256: snap.fingerprint.sha256 };
-  const trained = await steps.trainCandidate({ plan, runId, data });
-  const scores = await steps.evaluateModels({ plan, runId, candidate: trained.artifact!, productionVersion: null });
-  const version = await steps.registerCandidate({ plan, runId, workflowId: runId, artifact: trained.artifact!, fingerprint: snap.fingerprint, metrics: scores.candidate, triggers: ['manual'], data });
-  await steps.promoteVersion({ plan, runId, version: version.version, expected: null, reason: 'bench' });
+  const trained = await steps.trainCandidate({ plan, pipelineId: runId, data });
+  const scores = await steps.evaluateModels({ plan, pipelineId: runId, candidate: trained.artifact!, productionVersion: null });
+  const version = await steps.registerCandidate({ plan, pipelineId: runId, workflowId: runId, artifact: trained.artifact!, fingerprint: snap.fingerprint, metrics: scores.candidate, triggers: ['manual'], data });
+  await steps.promoteVersion({ plan, recordId: runId, version: version.version, expected: null, reason: 'bench' });
 }
 
 async function measureChecks(deps: ActivityDeps, configFile: string, checks: number, lazy: boolean, tag: string): Promise<CheckCost> {
@@ -87,7 +87,7 @@ async function measureChecks(deps: ActivityDeps, configFile: string, checks: num
     // As the workflow does: the plan comes from the (cached) config on every run.
     const plan = planModel(deps.config(), 'churn');
     const context = { reasons: ['schedule'], force: false, explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
-    const result = await steps.checkData({ plan, runId: `${tag}-${i}`, ...(lazy ? { decision: { context, memory: EMPTY_MEMORY } } : {}) });
+    const result = await steps.checkData({ plan, pipelineId: `${tag}-${i}`, ...(lazy ? { decision: { context, memory: EMPTY_MEMORY } } : {}) });
     if (!result.dataUnchanged) throw new Error('bench: the data should be unchanged');
   };
   await one(-1); // warm-up: DuckDB, the CSV sniffer, the config parse, and (after) the cache entry

@@ -17,7 +17,7 @@ import { execa } from 'execa';
 import { stringify } from 'yaml';
 import { defaultDeps } from '../src/activities/deps.js';
 import { PROJECT_ROOT } from '../src/temporal/cli-binary.js';
-import { controllerId, sendTrigger } from '../src/triggers/send-trigger.js';
+import { controllerId, sendTrigger } from '../src/client/controller.js';
 import { retrainController, retrainPipeline } from '../src/workflows/index.js';
 import { statusQuery } from '../src/workflows/messages.js';
 import { createWorker, WORKFLOWS_PATH } from '../src/worker.js';

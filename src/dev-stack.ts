@@ -2,7 +2,7 @@ import type { Client } from '@temporalio/client';
 import type { NativeConnection } from '@temporalio/worker';
 import { defaultDeps } from './activities/deps.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
-import { applySchedules } from './schedules/apply-schedules.js';
+import { applySchedules } from './client/schedules.js';
 import { connectClient, connectNative, resolveTemporal, type TemporalTarget } from './temporal/connection.js';
 import { taskQueue } from './temporal/task-queues.js';
 import { createWorker, workflowCode } from './worker.js';

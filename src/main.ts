@@ -6,7 +6,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { generate } from '../examples/churn/generate.js';
-import { requestRun } from './client.js';
+import { requestRun } from './client/pipeline-run.js';
 import { formatResult } from './cli/format-result.js';
 import { configPathFromEnv, loadConfig } from './config/load.js';
 import { startDevStack } from './dev-stack.js';

@@ -1,4 +1,5 @@
 import { Context } from '@temporalio/activity';
+import { isWorkflowNotFound } from '../errors.js';
 import type { Client } from '@temporalio/client';
 import type { PipelineResult } from '../workflows/types.js';
 import { RUN_FINISHED_REASON_CHARS, runFinished, type RunFinished } from '../workflows/messages.js';
@@ -7,7 +8,8 @@ import { pipelineWorkflowIdPrefix } from '../workflows/workflow-ids.js';
 /** A pipeline run the controller waits for without holding it as a child. */
 export interface RunRef {
   workflowId: string;
-  runId: string;
+  /** Temporal's run id of the execution. */
+  temporalRunId: string;
 }
 
 export type RunState = { state: 'running' } | { state: 'closed'; finished: RunFinished };
@@ -15,16 +17,15 @@ export type RunState = { state: 'running' } | { state: 'closed'; finished: RunFi
 /** A value inside a single-quoted visibility query string. */
 const quoted = (s: string) => `'${s.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 
-const isNotFound = (err: unknown) => (err as Error)?.name === 'WorkflowNotFoundError' || /not found/i.test((err as Error)?.message ?? '');
 
 /** Whether a run still runs and, once closed, how it ended. Cheap: one describe (and one result read). */
 export async function describeRun(client: Client, ref: RunRef): Promise<RunState> {
-  const handle = client.workflow.getHandle(ref.workflowId, ref.runId, { followRuns: false });
+  const handle = client.workflow.getHandle(ref.workflowId, ref.temporalRunId, { followRuns: false });
   let status: string;
   try {
     status = (await handle.describe()).status.name;
   } catch (err) {
-    if (!isNotFound(err)) throw err;
+    if (!isWorkflowNotFound(err)) throw err;
     status = 'NOT_FOUND';
   }
   if (status === 'RUNNING') return { state: 'running' };
@@ -46,7 +47,7 @@ export async function findRunningRun(client: Client, model: string, exclude: str
   let oldest: (RunRef & { startedAt: string }) | null = null;
   for await (const w of client.workflow.list({ query, pageSize: 100 })) {
     if (exclude.includes(w.workflowId)) continue;
-    if (!oldest || w.startTime.toISOString() < oldest.startedAt) oldest = { workflowId: w.workflowId, runId: w.runId, startedAt: w.startTime.toISOString() };
+    if (!oldest || w.startTime.toISOString() < oldest.startedAt) oldest = { workflowId: w.workflowId, temporalRunId: w.runId, startedAt: w.startTime.toISOString() };
   }
   return oldest;
 }

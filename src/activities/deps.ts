@@ -4,6 +4,7 @@ import { DataEngine } from '../data/engine.js';
 import type { StatCache } from '../data/stat-cache.js';
 import { openRegistry } from '../registry/open.js';
 import type { Registry } from '../registry/registry.js';
+import type { ModelPlan } from '../config/plan.js';
 
 /** What activities need from the outside world; the worker builds the real ones, tests may swap. */
 export interface ActivityDeps {
@@ -12,10 +13,23 @@ export interface ActivityDeps {
    * only when its content (or a RETRAIN__ override) changed, since loadConfig caches by content hash.
    */
   config: () => LoadedConfig;
-  registry: (config: LoadedConfig) => Registry;
+  /** The registry a config (or a plan, see registryOfPlan) names; opened once per state folder and backend. */
+  registry: (config: RegistrySource) => Registry;
   engine: () => Promise<DataEngine>;
   /** The fingerprint stat cache of a state folder (default: statCacheFor); undefined hashes every byte (benchmarks' baseline). */
   statCache?: (stateDir: string) => StatCache | undefined;
+}
+
+/** What opening a registry needs: a LoadedConfig has it, and so does every plan (configFile, stateDir, registry). */
+export type RegistrySource = Pick<LoadedConfig, 'file' | 'stateDir' | 'registry'>;
+
+/**
+ * The registry of a run's plan. Activities that get a plan take the registry from it instead of
+ * reading the config file again: a run keeps the registry it was planned with, and the config is
+ * read once per run (planRun), not once per activity.
+ */
+export function registryOfPlan(deps: Pick<ActivityDeps, 'registry'>, plan: Pick<ModelPlan, 'configFile' | 'stateDir' | 'registry'>): Registry {
+  return deps.registry({ file: plan.configFile, stateDir: plan.stateDir, registry: plan.registry });
 }
 
 export function defaultDeps(configFile: string): ActivityDeps {
@@ -33,6 +47,7 @@ export function defaultDeps(configFile: string): ActivityDeps {
 }
 
 /** A run's working folder: one per pipeline workflow id, so a retried step reuses its own. */
-export function runDir(stateDir: string, model: string, runId: string): string {
-  return path.join(stateDir, 'runs', model, runId.replace(/[^A-Za-z0-9._-]/g, '_'));
+/** A run's working folder, named after its pipeline id (or a production move's record id). */
+export function runDir(stateDir: string, model: string, id: string): string {
+  return path.join(stateDir, 'runs', model, id.replace(/[^A-Za-z0-9._-]/g, '_'));
 }

@@ -1,8 +1,8 @@
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { fleetWorkflowId } from '../workflows/workflow-ids.js';
+import { isWorkflowNotFound } from '../errors.js';
 
-const isNotFound = (err: unknown) => (err as Error)?.name === 'WorkflowNotFoundError' || /not found/i.test((err as Error)?.message ?? '');
 
 /** Which of these workflows are closed (or gone); the fleet's safety net for slots never released. */
 export async function closedOf(client: Client, workflowIds: string[]): Promise<string[]> {
@@ -11,7 +11,7 @@ export async function closedOf(client: Client, workflowIds: string[]): Promise<s
     try {
       if ((await client.workflow.getHandle(id).describe()).status.name !== 'RUNNING') closed.push(id);
     } catch (err) {
-      if (!isNotFound(err)) throw err;
+      if (!isWorkflowNotFound(err)) throw err;
       closed.push(id);
     }
   }
@@ -38,7 +38,7 @@ export function createFleetSteps() {
       try {
         await Context.current().client.workflow.getHandle(input.fleetId).signal('release', { workflowId: input.workflowId });
       } catch (err) {
-        if (!isNotFound(err)) throw err;
+        if (!isWorkflowNotFound(err)) throw err;
       }
     },
     async closedWorkflows(input: { workflowIds: string[] }): Promise<string[]> {

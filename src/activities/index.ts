@@ -1,4 +1,5 @@
 import { toFailure } from '../errors.js';
+import { currentInput } from './wire-names.js';
 import type { ActivityDeps } from './deps.js';
 import { createAuditSteps } from './audit-steps.js';
 import { createPipelineSteps } from './pipeline-steps.js';
@@ -9,13 +10,16 @@ import { createNotifySteps } from './notify-steps.js';
 import { createProductionSteps } from './production-steps.js';
 import { createBacktestSteps } from './backtest-steps.js';
 
-/** Wraps each activity so a RetrainError leaves it as a typed non-retryable ApplicationFailure. */
+/**
+ * Wraps each activity so a RetrainError leaves it as a typed non-retryable ApplicationFailure, and
+ * an input scheduled by a workflow started before 0.3 arrives with today's field names (wire-names.ts).
+ */
 function typedFailures<T extends Record<string, (...args: never[]) => Promise<unknown>>>(acts: T): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(acts)) {
     wrapped[name] = async (...args: never[]) => {
       try {
-        return await fn(...args);
+        return await fn(...((args.length ? [currentInput(name, args[0]), ...args.slice(1)] : args) as never[]));
       } catch (err) {
         throw toFailure(err);
       }

@@ -30,7 +30,7 @@ import { dvcLineage } from '../lineage/dvc.js';
 import { changedInputs, inputsDigest } from '../lineage/inputs.js';
 import { planEvidence, type CostlyEvidence, type NotComputed } from '../policy/trigger-policy.js';
 import { statCacheFor } from '../data/stat-cache.js';
-import { runDir, type ActivityDeps } from './deps.js';
+import { registryOfPlan, runDir, type ActivityDeps } from './deps.js';
 import type {
   CheckInput,
   CheckResult,
@@ -85,7 +85,7 @@ function progress(): ((bytes: number) => void) | undefined {
 
 /** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
-  const registryFor = (_plan: ModelPlan) => deps.registry(deps.config());
+  const registryFor = (plan: ModelPlan) => registryOfPlan(deps, plan);
   const cacheFor = (plan: ModelPlan) => (deps.statCache ?? statCacheFor)(plan.stateDir);
 
   async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
@@ -124,11 +124,11 @@ export function createPipelineSteps(deps: ActivityDeps) {
    * took the snapshot takes its own copy of the configured data, and trains only when it holds
    * the very bytes the run decided on (same sha256); otherwise it fails and says why.
    */
-  async function snapshotHere(configured: ModelPlan, snap: SnapshotRef, runId: string): Promise<string> {
+  async function snapshotHere(configured: ModelPlan, snap: SnapshotRef, pipelineId: string): Promise<string> {
     if (existsSync(snap.location.replace(/[*?[{].*$/, ''))) return snap.location;
     const plan = planWithRefreshedData(configured);
     const engine = await deps.engine();
-    const local = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: runId, dataRoots: plan.dataRoots });
+    const local = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: pipelineId, dataRoots: plan.dataRoots });
     if (local.fingerprint.sha256 !== snap.sha256) {
       throw new RetrainError(
         FailureType.DataSource,
@@ -140,12 +140,12 @@ export function createPipelineSteps(deps: ActivityDeps) {
   }
 
   /** Runs the evaluation command for one model over the evaluation data; returns its metrics. */
-  async function scoreModel(plan: ModelPlan, runId: string, who: string, modelDir: string) {
-    const dir = runDir(plan.stateDir, plan.name, runId);
+  async function scoreModel(plan: ModelPlan, pipelineId: string, who: string, modelDir: string) {
+    const dir = runDir(plan.stateDir, plan.name, pipelineId);
     const outputDir = path.join(dir, `evaluate-${who}`);
     await rm(outputDir, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
-    const vars = { model: plan.name, data: plan.data.evaluation, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };
+    const vars = { model: plan.name, data: plan.data.evaluation, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: pipelineId };
     await runStepCommand(FailureType.EvaluationCommand, plan.evaluate, vars, dir, `evaluate-${who}`);
     return readMetrics(outputDir, `evaluation command (${who})`);
   }
@@ -154,13 +154,13 @@ export function createPipelineSteps(deps: ActivityDeps) {
    * The evaluation command's score-only mode (RETRAIN_MODE=score): production's probability and predicted class for
    * each row of the unlabelled data, in `predictions.csv` without a label, checked against the data's row count.
    */
-  async function scoreUnlabelled(plan: ModelPlan, runId: string, modelDir: string, data: string, scored: DataFingerprint) {
-    const dir = runDir(plan.stateDir, plan.name, runId);
+  async function scoreUnlabelled(plan: ModelPlan, pipelineId: string, modelDir: string, data: string, scored: DataFingerprint) {
+    const dir = runDir(plan.stateDir, plan.name, pipelineId);
     const outputDir = path.join(dir, 'score-current');
     await rm(outputDir, { recursive: true, force: true });
     await mkdir(outputDir, { recursive: true });
     // RETRAIN_TARGET names the label column so a scorer can drop it when present; score mode never reads it.
-    const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: runId };
+    const vars = { model: plan.name, mode: 'score', data, target: plan.data.target, model_dir: modelDir, output: outputDir, run_id: pipelineId };
     await runStepCommand(FailureType.EvaluationCommand, plan.evaluate, vars, dir, 'score-current');
     // Data that changed while it was scored would make a correct output look short or long: not the command's fault,
     // and not evidence; retryable, so the next attempt scores one state of the data.
@@ -181,7 +181,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
 
     async checkData(input: CheckInput): Promise<CheckResult> {
       // data.dvc.refresh: a stage-produced data path is brought up to date first (isolated worktree).
-      const plan = await refreshStageData(input.plan, runDir(input.plan.stateDir, input.plan.name, input.runId));
+      const plan = await refreshStageData(input.plan, runDir(input.plan.stateDir, input.plan.name, input.pipelineId));
       const engine = await deps.engine();
       const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
       // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
@@ -236,7 +236,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       if (reference && (want('drift') || want('prediction_drift') || want('segments'))) {
         const refSide = { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' } as const;
         const curSide = { location: plan.data.current, format: plan.data.format };
-        const checkDir = path.join(runDir(plan.stateDir, plan.name, input.runId), 'check');
+        const checkDir = path.join(runDir(plan.stateDir, plan.name, input.pipelineId), 'check');
         await mkdir(checkDir, { recursive: true });
         const skip = want('drift') || want('segments') ? (plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey)) : {};
         const exclude = [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude];
@@ -272,7 +272,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       let performance: CheckResult['performance'] = null;
       let scored: Record<string, number> | undefined;
       if (production && want('score')) {
-        const metrics = (scored = await scoreModel(plan, input.runId, 'check-production', production.artifactUri));
+        const metrics = (scored = await scoreModel(plan, input.pipelineId, 'check-production', production.artifactUri));
         const metric = plan.promotion.metric;
         const current = metrics[metric];
         if (current === undefined) {
@@ -290,10 +290,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
           : fp;
         const currentSide =
           plan.estimate.from === 'score'
-            ? await scoreUnlabelled(plan, input.runId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled)
+            ? await scoreUnlabelled(plan, input.pipelineId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled)
             : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
-        if (!scored) await scoreModel(plan, input.runId, 'check-production', production.artifactUri);
-        const predictions = path.join(runDir(plan.stateDir, plan.name, input.runId), 'evaluate-check-production', CONTRACT.predictionsFile);
+        if (!scored) await scoreModel(plan, input.pipelineId, 'check-production', production.artifactUri);
+        const predictions = path.join(runDir(plan.stateDir, plan.name, input.pipelineId), 'evaluate-check-production', CONTRACT.predictionsFile);
         if (!existsSync(predictions)) {
           throw new RetrainError(FailureType.Contract, `${predictions}: missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`, { file: predictions });
         }
@@ -313,11 +313,11 @@ export function createPipelineSteps(deps: ActivityDeps) {
      * Once a retrain is decided: one immutable copy of the data, hashed from the bytes copied.
      * Validate, train, lineage and the version's fingerprint all use it, never the mutable source.
      */
-    async snapshotData(input: { plan: ModelPlan; runId: string }): Promise<DataSnapshot> {
+    async snapshotData(input: { plan: ModelPlan; pipelineId: string }): Promise<DataSnapshot> {
       const plan = planWithRefreshedData(input.plan);
       const engine = await deps.engine();
       const onProgress = progress();
-      const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.runId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}) });
+      const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.pipelineId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}) });
       // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted.
       try {
         const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
@@ -362,8 +362,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     async trainCandidate(input: TrainInput): Promise<TrainResult> {
-      const dir = runDir(input.plan.stateDir, input.plan.name, input.runId);
-      const data = input.data ? await snapshotHere(input.plan, input.data, input.runId) : input.plan.data.current;
+      const dir = runDir(input.plan.stateDir, input.plan.name, input.pipelineId);
+      const data = input.data ? await snapshotHere(input.plan, input.data, input.pipelineId) : input.plan.data.current;
       const outputDir = path.join(dir, 'train');
       await rm(outputDir, { recursive: true, force: true });
       await mkdir(path.join(outputDir, CONTRACT.modelDir), { recursive: true });
@@ -374,7 +374,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         output: outputDir,
         model_dir: path.join(outputDir, CONTRACT.modelDir),
         params: JSON.stringify(input.plan.train.params),
-        run_id: input.runId,
+        run_id: input.pipelineId,
       };
       const { command, ...spec } = input.plan.train;
       // train.dvc: `dvc repro <stage>` in an isolated worktree; it leaves the same files a command does.
@@ -385,7 +385,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const tags = await readLineageTags(outputDir, 'training command');
       const lineage: TrainLineage | undefined = tags || trained.dvc ? { ...(tags ? { tags } : {}), ...(trained.dvc ? { dvc: trained.dvc } : {}) } : undefined;
       // The training host uploads what it made: evaluation and registration may run on other hosts.
-      const artifact = await registryFor(input.plan).stageArtifact(input.plan.name, input.runId, vars.model_dir);
+      const artifact = await registryFor(input.plan).stageArtifact(input.plan.name, input.pipelineId, vars.model_dir);
       return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: trained.result.durationMs, ...(lineage ? { lineage } : {}) };
     },
 
@@ -403,12 +403,12 @@ export function createPipelineSteps(deps: ActivityDeps) {
         if (!v) throw new RetrainError(FailureType.Registry, `model ${plan.name} has no version ${input.productionVersion}`);
         productionDir = await registry.localArtifact(v);
       }
-      const candidate = await scoreModel(plan, input.runId, 'candidate', candidateDir);
-      const production = productionDir ? await scoreModel(plan, input.runId, 'production', productionDir) : null;
+      const candidate = await scoreModel(plan, input.pipelineId, 'candidate', candidateDir);
+      const production = productionDir ? await scoreModel(plan, input.pipelineId, 'production', productionDir) : null;
       let comparison: PairedComparison | null = null;
       const sig = plan.promotion.significance;
       if (sig && production) {
-        const dir = runDir(plan.stateDir, plan.name, input.runId);
+        const dir = runDir(plan.stateDir, plan.name, input.pipelineId);
         const pairs = await readPairedOutputs(engine, path.join(dir, 'evaluate-candidate'), path.join(dir, 'evaluate-production'));
         try {
           comparison = sig.test === 'mcnemar'
@@ -422,23 +422,23 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     /** Scores one registered version on today's evaluation data (the post-promotion watch). */
-    async scoreVersion(input: { plan: ModelPlan; runId: string; version: number; label: string }): Promise<Record<string, number>> {
+    async scoreVersion(input: { plan: ModelPlan; pipelineId: string; version: number; label: string }): Promise<Record<string, number>> {
       const registry = registryFor(input.plan);
       const v = await registry.getVersion(input.plan.name, input.version);
       if (!v) throw new RetrainError(FailureType.Registry, `model ${input.plan.name} has no version ${input.version}`);
-      return scoreModel(input.plan, input.runId, input.label, await registry.localArtifact(v));
+      return scoreModel(input.plan, input.pipelineId, input.label, await registry.localArtifact(v));
     },
 
     /** The optional deploy hook, run after the alias moved; a failure makes the pipeline move it back. */
-    async deployVersion(input: { plan: ModelPlan; runId: string; version: number }): Promise<{ durationMs: number }> {
+    async deployVersion(input: { plan: ModelPlan; recordId: string; version: number }): Promise<{ durationMs: number }> {
       const { plan } = input;
       const hook = plan.promotion.deploy;
       if (!hook) return { durationMs: 0 };
       const registry = registryFor(plan);
       const v = await registry.getVersion(plan.name, input.version);
       if (!v) throw new RetrainError(FailureType.Registry, `model ${plan.name} has no version ${input.version}`);
-      const dir = runDir(plan.stateDir, plan.name, input.runId);
-      const vars = { model: plan.name, version: String(v.version), model_dir: await registry.localArtifact(v), run_id: input.runId, alias: plan.registry.alias };
+      const dir = runDir(plan.stateDir, plan.name, input.recordId);
+      const vars = { model: plan.name, version: String(v.version), model_dir: await registry.localArtifact(v), run_id: input.recordId, alias: plan.registry.alias };
       const result = await runStepCommand(FailureType.DeployHook, hook, vars, dir, `deploy-v${v.version}`);
       return { durationMs: result.durationMs };
     },
@@ -452,7 +452,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       }
       const sha = input.fingerprint.sha256;
       const location = input.data?.location ?? input.plan.data.current;
-      await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.runId);
+      await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.pipelineId);
       // DVC lineage: the entry and commit now, and whether its md5 is that of the very bytes trained on
       // (the snapshot), so a `.dvc` file changed during the run shows as `matches: false`, not as a lie.
       const trainedFile = input.fingerprint.files === 1 && !/[*?[{]/.test(location) ? location : undefined;
@@ -462,7 +462,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, location, input.plan.data.format));
       return registryFor(input.plan).register({
         model: input.plan.name,
-        runId: input.runId,
+        recordId: input.pipelineId,
         workflowId: input.workflowId,
         ...(input.artifact ? { artifact: input.artifact } : { artifactDir: input.artifactDir! }),
         dataFingerprint: input.fingerprint,
@@ -477,14 +477,14 @@ export function createPipelineSteps(deps: ActivityDeps) {
     },
 
     /** train.dvc.push: `dvc push` of a promoted version's model out, recorded in its lineage. */
-    async pushDvcModel(input: { plan: ModelPlan; runId: string; version: number }): Promise<DvcPush> {
+    async pushDvcModel(input: { plan: ModelPlan; pipelineId: string; version: number }): Promise<DvcPush> {
       const registry = registryFor(input.plan);
       const v = await registry.getVersion(input.plan.name, input.version);
       const trained = v?.lineage?.dvc;
       if (!trained) throw new RetrainError(FailureType.Registry, `model ${input.plan.name} v${input.version} has no train.dvc lineage to push`);
       // A retry after the push landed but before it was recorded pushes again: dvc push is idempotent.
-      const dir = runDir(input.plan.stateDir, input.plan.name, v.runId);
-      const pushed = await pushModelOut(input.plan, trained, path.join(dir, 'train', 'dvc.lock'), runDir(input.plan.stateDir, input.plan.name, input.runId));
+      const dir = runDir(input.plan.stateDir, input.plan.name, v.recordId);
+      const pushed = await pushModelOut(input.plan, trained, path.join(dir, 'train', 'dvc.lock'), runDir(input.plan.stateDir, input.plan.name, input.pipelineId));
       await registry.recordDvcPush(input.plan.name, input.version, pushed);
       return pushed;
     },
@@ -497,7 +497,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
         expected: input.expected,
         actor: input.actor ?? 'pipeline',
         reason: input.reason,
-        runId: input.runId,
+        recordId: input.recordId,
       });
     },
   };

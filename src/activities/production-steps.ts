@@ -2,7 +2,7 @@ import { planModel, type ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
 import type { RollbackMark } from '../registry/registry.js';
 import { describeMark, describeSkipped, rollbackTarget, type SkippedVersion } from '../registry/rollback-target.js';
-import type { ActivityDeps } from './deps.js';
+import { registryOfPlan, type ActivityDeps } from './deps.js';
 
 export interface MovePlan {
   plan: ModelPlan;
@@ -15,7 +15,7 @@ export interface MovePlan {
 }
 
 export function createProductionSteps(deps: ActivityDeps) {
-  const registryOf = (_plan: ModelPlan) => deps.registry(deps.config());
+  const registryOf = (plan: ModelPlan) => registryOfPlan(deps, plan);
   return {
     /**
      * Where a rollback or manual promotion goes: a named version that must exist (even one

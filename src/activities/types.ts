@@ -25,7 +25,8 @@ export interface ProductionModel {
 
 export interface CheckInput {
   plan: ModelPlan;
-  runId: string;
+  /** The pipeline's workflow id (`retrain/churn/<time>`): names the run's folder, keys its registry writes. */
+  pipelineId: string;
   /**
    * The context the workflow will decide in (same nowMs): with it the check computes drift and
    * scores only when the decision needs them. Without it (runs started before), it computes all.
@@ -60,7 +61,8 @@ export interface CheckResult {
 
 export interface TrainInput {
   plan: ModelPlan;
-  runId: string;
+  /** The pipeline's workflow id (`retrain/churn/<time>`): names the run's folder, keys its registry writes. */
+  pipelineId: string;
   /** The run's immutable data snapshot; absent only in runs started before snapshots existed. */
   data?: SnapshotRef;
 }
@@ -84,7 +86,8 @@ export interface TrainResult {
 
 export interface EvaluateInput {
   plan: ModelPlan;
-  runId: string;
+  /** The pipeline's workflow id (`retrain/churn/<time>`): names the run's folder, keys its registry writes. */
+  pipelineId: string;
   /** The staged candidate; the evaluation host fetches it itself. */
   candidate?: ArtifactRef;
   /** Production's version (null: none); the evaluation host fetches its files itself. */
@@ -104,7 +107,8 @@ export interface EvaluateResult {
 
 export interface RegisterCandidateInput {
   plan: ModelPlan;
-  runId: string;
+  /** The pipeline's workflow id (`retrain/churn/<time>`): names the run's folder, keys its registry writes. */
+  pipelineId: string;
   workflowId: string;
   /** The staged candidate (new runs), or its folder on this host (runs started before references). */
   artifact?: ArtifactRef;
@@ -120,7 +124,8 @@ export interface RegisterCandidateInput {
 
 export interface PromoteInput {
   plan: ModelPlan;
-  runId: string;
+  /** Key of the operation moving it (the pipeline id, or a production move's id): a retried move is recognised, not repeated. */
+  recordId: string;
   /** null removes the alias (undoing a first promotion). */
   version: number | null;
   expected: number | null;

@@ -124,7 +124,7 @@ export const modelSchema = z.strictObject({
     .optional()
     .describe('a push to this branch touching these paths sends new_data (gateway POST /v1/github)'),
   taskQueues: z
-    .strictObject({ training: z.string().optional().describe('queue for train/evaluate, e.g. a GPU pool') })
+    .strictObject({ training: z.string().optional().describe('queue for train, evaluate and the watch window\'s scoring, e.g. a GPU pool') })
     .prefault({}),
 }).superRefine((m, ctx) => {
   // Without the probability column the check cannot estimate, and the rule would silently never fire.

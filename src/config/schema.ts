@@ -37,6 +37,9 @@ export const stepsSchema = z
     evaluate: step('30m', { heartbeatTimeout: '30s' }),
     register: step('2m', { maximumAttempts: 5 }),
     promote: step('2m', { maximumAttempts: 5 }),
+    // Unset, these two keep the settings they borrowed before they had their own (activity-options.ts).
+    deploy: stepSchema.optional().describe("the deploy hook (promotion.deploy); unset: the promote step's settings"),
+    score: stepSchema.optional().describe("the watch window's scoring of production; unset: the evaluate step's settings"),
   })
   .prefault({});
 

@@ -2,8 +2,8 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { Client } from '@temporalio/client';
 import { z } from 'zod';
 import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
-import { ConfigError, RetrainError } from '../errors.js';
-import { controllerStatus, sendTrigger } from '../triggers/send-trigger.js';
+import { ConfigError, GatewayRefusal, RetrainError, TemporalUnavailable } from '../errors.js';
+import { controllerStatus, sendTrigger } from '../client/controller.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../triggers/trigger-limits.js';
 import { ReplayCache } from './replay-cache.js';
 import { deliveryId, SIGNATURE_HEADER, TIMESTAMP_HEADER, verify } from './signature.js';
@@ -36,16 +36,6 @@ const triggerBody = z.strictObject({
   force: z.boolean().optional(),
 });
 
-class Refusal extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    reason: string,
-  ) {
-    super(reason);
-  }
-}
-
 const TRIGGERS = /^\/v1\/models\/([^/]+)\/triggers$/;
 const STATUS = /^\/v1\/models\/([^/]+)\/status$/;
 
@@ -58,12 +48,12 @@ function send(res: ServerResponse, status: number, body: unknown): void {
 
 async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
-  if (declared > limit) throw new Refusal(413, 'body_too_large', `body over ${limit} bytes`);
+  if (declared > limit) throw new GatewayRefusal(413, 'body_too_large', `body over ${limit} bytes`);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new Refusal(413, 'body_too_large', `body over ${limit} bytes`);
+    if (size > limit) throw new GatewayRefusal(413, 'body_too_large', `body over ${limit} bytes`);
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -90,9 +80,9 @@ export function createGateway(opts: GatewayOptions): Server {
     try {
       name = decodeURIComponent(raw);
     } catch {
-      throw new Refusal(404, 'unknown_model', 'unknown model');
+      throw new GatewayRefusal(404, 'unknown_model', 'unknown model');
     }
-    if (!models.has(name)) throw new Refusal(404, 'unknown_model', `unknown model ${JSON.stringify(name.slice(0, 64))}`);
+    if (!models.has(name)) throw new GatewayRefusal(404, 'unknown_model', `unknown model ${JSON.stringify(name.slice(0, 64))}`);
     return name;
   };
 
@@ -106,7 +96,7 @@ export function createGateway(opts: GatewayOptions): Server {
       nowSeconds: Math.floor(now() / 1000),
       toleranceSeconds: tolerance,
     });
-    if (!verdict.ok) throw new Refusal(401, 'unauthorized', verdict.reason);
+    if (!verdict.ok) throw new GatewayRefusal(401, 'unauthorized', verdict.reason);
     return Number(header(TIMESTAMP_HEADER));
   };
 
@@ -115,18 +105,18 @@ export function createGateway(opts: GatewayOptions): Server {
     try {
       url = new URL(req.url ?? '/', 'http://gateway');
     } catch {
-      throw new Refusal(400, 'bad_request', 'the request target is not a valid URL path');
+      throw new GatewayRefusal(400, 'bad_request', 'the request target is not a valid URL path');
     }
     if (url.pathname === '/healthz') {
-      if (req.method !== 'GET') throw new Refusal(405, 'method_not_allowed', 'use GET');
+      if (req.method !== 'GET') throw new GatewayRefusal(405, 'method_not_allowed', 'use GET');
       return send(res, 200, { ok: true });
     }
     if (url.pathname === '/v1/github') return handleGithub(req, res);
     const trigger = TRIGGERS.exec(url.pathname);
     const status = STATUS.exec(url.pathname);
-    if (!trigger && !status) throw new Refusal(404, 'not_found', `no route ${url.pathname.slice(0, 100)}`);
-    if (trigger && req.method !== 'POST') throw new Refusal(405, 'method_not_allowed', 'use POST');
-    if (status && req.method !== 'GET') throw new Refusal(405, 'method_not_allowed', 'use GET');
+    if (!trigger && !status) throw new GatewayRefusal(404, 'not_found', `no route ${url.pathname.slice(0, 100)}`);
+    if (trigger && req.method !== 'POST') throw new GatewayRefusal(405, 'method_not_allowed', 'use POST');
+    if (status && req.method !== 'GET') throw new GatewayRefusal(405, 'method_not_allowed', 'use GET');
     const body = await readBody(req, limit);
     const timestamp = authenticate(req, body);
     const model = modelFrom((trigger ?? status)![1]!);
@@ -141,22 +131,22 @@ export function createGateway(opts: GatewayOptions): Server {
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
-      throw new Refusal(400, 'invalid_json', 'body is not valid JSON');
+      throw new GatewayRefusal(400, 'invalid_json', 'body is not valid JSON');
     }
     const parsed = triggerBody.safeParse(json);
     if (!parsed.success) {
       const issue = parsed.error.issues[0]!;
-      throw new Refusal(400, 'invalid_body', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+      throw new GatewayRefusal(400, 'invalid_body', `${issue.path.join('.') || '(body)'}: ${issue.message}`);
     }
     const t = parsed.data;
     if (t.details) {
       const bytes = jsonBytes(t.details);
-      if (bytes > TRIGGER_LIMITS.detailsBytes) throw new Refusal(413, 'details_too_large', `details: ${bytes} bytes as JSON, at most ${TRIGGER_LIMITS.detailsBytes}`);
+      if (bytes > TRIGGER_LIMITS.detailsBytes) throw new GatewayRefusal(413, 'details_too_large', `details: ${bytes} bytes as JSON, at most ${TRIGGER_LIMITS.detailsBytes}`);
     }
     // A replay of this exact signed request (same timestamp and body) has the same delivery id.
     const delivery = deliveryId(opts.secret, timestamp, body);
     const expiresAt = (timestamp + tolerance) * 1000;
-    if (!replays.claim(delivery, expiresAt, now())) throw new Refusal(409, 'replayed', 'this signed request was already accepted; sign a new one (new timestamp) to send again');
+    if (!replays.claim(delivery, expiresAt, now())) throw new GatewayRefusal(409, 'replayed', 'this signed request was already accepted; sign a new one (new timestamp) to send again');
     let sent: Awaited<ReturnType<typeof sendTrigger>>;
     try {
       sent = await sendTrigger(opts.client, {
@@ -174,7 +164,7 @@ export function createGateway(opts: GatewayOptions): Server {
       });
     } catch (err) {
       replays.release(delivery);
-      if (err instanceof RetrainError) throw new Refusal(400, 'invalid_body', err.message);
+      if (err instanceof RetrainError) throw new GatewayRefusal(400, 'invalid_body', err.message);
       throw new TemporalUnavailable(err);
     }
     opts.log?.(`trigger ${t.reason} from ${t.source} → ${sent.controllerId} (delivery ${delivery.slice(0, 12)})`);
@@ -182,24 +172,24 @@ export function createGateway(opts: GatewayOptions): Server {
   }
 
   async function handleGithub(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    if (!opts.github) throw new Refusal(404, 'not_found', 'GitHub webhooks are not enabled (set RETRAIN_GITHUB_SECRET)');
-    if (req.method !== 'POST') throw new Refusal(405, 'method_not_allowed', 'use POST');
+    if (!opts.github) throw new GatewayRefusal(404, 'not_found', 'GitHub webhooks are not enabled (set RETRAIN_GITHUB_SECRET)');
+    if (req.method !== 'POST') throw new GatewayRefusal(405, 'method_not_allowed', 'use POST');
     const body = await readBody(req, GITHUB_BODY_LIMIT);
     const header = (h: string) => (Array.isArray(req.headers[h]) ? req.headers[h][0] : req.headers[h]) as string | undefined;
     if (!verifyGithubSignature(opts.github.secret, body, header(GITHUB_SIGNATURE_HEADER))) {
-      throw new Refusal(401, 'unauthorized', `missing or wrong ${GITHUB_SIGNATURE_HEADER}`);
+      throw new GatewayRefusal(401, 'unauthorized', `missing or wrong ${GITHUB_SIGNATURE_HEADER}`);
     }
     let json: unknown;
     try {
       json = JSON.parse(body.toString('utf8'));
     } catch {
-      throw new Refusal(400, 'invalid_json', 'body is not valid JSON (set the webhook content type to application/json)');
+      throw new GatewayRefusal(400, 'invalid_json', 'body is not valid JSON (set the webhook content type to application/json)');
     }
     let outcome;
     try {
       outcome = githubTriggers(header(GITHUB_EVENT_HEADER), json, opts.github.watches);
     } catch (err) {
-      throw new Refusal(400, 'invalid_body', (err as Error).message);
+      throw new GatewayRefusal(400, 'invalid_body', (err as Error).message);
     }
     const delivery = header(GITHUB_DELIVERY_HEADER)?.slice(0, 64) ?? null;
     if (outcome.kind === 'ping') return send(res, 200, { ok: true, event: 'ping', delivery });
@@ -207,7 +197,7 @@ export function createGateway(opts: GatewayOptions): Server {
     const accepted = [];
     for (const t of outcome.triggers) {
       const sent = await sendTrigger(opts.client, { model: t.model, taskQueue: opts.taskQueue, trigger: t.trigger }).catch((err: unknown) => {
-        throw err instanceof RetrainError ? new Refusal(400, 'invalid_body', err.message) : new TemporalUnavailable(err);
+        throw err instanceof RetrainError ? new GatewayRefusal(400, 'invalid_body', err.message) : new TemporalUnavailable(err);
       });
       opts.log?.(`github push ${String(t.trigger.details?.commit).slice(0, 12)} → ${sent.controllerId}`);
       accepted.push({ model: t.model, controllerId: sent.controllerId, idempotencyKey: t.trigger.idempotencyKey });
@@ -217,7 +207,7 @@ export function createGateway(opts: GatewayOptions): Server {
 
   const server = createServer((req, res) => {
     handle(req, res).catch((err: unknown) => {
-      if (err instanceof Refusal) {
+      if (err instanceof GatewayRefusal) {
         opts.log?.(`refused ${req.method} ${req.url?.slice(0, 100)}: ${err.status} ${err.message}`);
         return send(res, err.status, { error: { code: err.code, reason: err.message } });
       }
@@ -241,9 +231,3 @@ export function createGateway(opts: GatewayOptions): Server {
   return server;
 }
 
-/** Temporal could not be reached: a 502 the sender may retry. */
-class TemporalUnavailable extends Error {
-  constructor(cause: unknown) {
-    super('temporal unavailable', { cause });
-  }
-}

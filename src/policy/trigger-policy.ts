@@ -1,6 +1,7 @@
 import type { TriggerPolicyConfig } from '../config/model-schema.js';
 import { parseDurationMs } from '../duration.js';
 import { budgetState, type BudgetEntry, type BudgetRule } from './retrain-budget.js';
+import { relativeDrop } from './relative-drop.js';
 
 /** The numbers the check step measured; everything the trigger policy decides from. */
 export interface Evidence {
@@ -158,8 +159,8 @@ export function evaluateRules(policy: TriggerPolicyConfig, e: Evidence, nowMs: n
         detail: `production ${metric} ${fmt(current)} vs floor ${fmt(policy.performanceFloor)}`,
       });
     }
-    if (policy.maxRelativeDrop !== undefined && baseline !== null && baseline !== 0) {
-      const drop = ((baseline - current) * sign) / Math.abs(baseline);
+    if (policy.maxRelativeDrop !== undefined && baseline !== null) {
+      const drop = relativeDrop(baseline, current, direction);
       rules.push({
         rule: 'relative_drop',
         fired: drop > policy.maxRelativeDrop,

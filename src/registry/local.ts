@@ -7,7 +7,7 @@ import { hashDirectory } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
 import { withOwnTemp } from './temp-files.js';
 import type { DvcPush } from '../lineage/train-lineage.js';
-import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
+import { aliasMove, fromStoredMove, fromStoredVersion, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 interface ModelIndex {
   versions: ModelVersion[];
@@ -30,8 +30,10 @@ export class LocalRegistry implements Registry {
   private indexFile(model: string) {
     return path.join(this.modelDir(model), 'index.json');
   }
-  private read(model: string) {
-    return readJson<ModelIndex>(this.indexFile(model), emptyIndex());
+  private async read(model: string): Promise<ModelIndex> {
+    const index = await readJson<ModelIndex>(this.indexFile(model), emptyIndex());
+    // Indexes written before 0.3 name the record key `runId`; they are rewritten on the next write.
+    return { ...index, versions: index.versions.map(fromStoredVersion), aliasHistory: index.aliasHistory.map(fromStoredMove) };
   }
 
   /**
@@ -51,10 +53,10 @@ export class LocalRegistry implements Registry {
     return (await readFile(file, 'utf8')).trim();
   }
 
-  async stageArtifact(model: string, runId: string, dir: string): Promise<ArtifactRef> {
+  async stageArtifact(model: string, recordId: string, dir: string): Promise<ArtifactRef> {
     if (!existsSync(dir)) throw new RetrainError(FailureType.Registry, `artifact folder ${dir} does not exist`);
     const sha256 = await hashDirectory(dir);
-    await this.storeArtifact(model, dir, sha256, runId);
+    await this.storeArtifact(model, dir, sha256, recordId);
     return { sha256, uri: `retrain-local:${model}/artifacts/${sha256}`, store: await this.storeId() };
   }
 
@@ -82,11 +84,11 @@ export class LocalRegistry implements Registry {
         throw new RetrainError(FailureType.Registry, `artifact folder ${input.artifactDir} does not exist`);
       }
       sha256 = await hashDirectory(input.artifactDir);
-      artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256, input.runId);
+      artifactPath = await this.storeArtifact(input.model, input.artifactDir, sha256, input.recordId);
     }
     return withDirLock(this.modelDir(input.model), async () => {
       const index = await this.read(input.model);
-      const existing = index.versions.find((v) => v.runId === input.runId);
+      const existing = index.versions.find((v) => v.recordId === input.recordId);
       if (existing) return existing;
       const { artifactDir: _dir, artifact: _ref, ...rest } = input;
       const version: ModelVersion = {
@@ -106,10 +108,10 @@ export class LocalRegistry implements Registry {
    * belongs to the run, so a retry after a kill removes its own partial copy; partial copies of
    * runs that never came back are swept once they are old.
    */
-  private async storeArtifact(model: string, src: string, sha256: string, runId: string): Promise<string> {
+  private async storeArtifact(model: string, src: string, sha256: string, recordId: string): Promise<string> {
     const dest = path.join(this.modelDir(model), 'artifacts', sha256);
     if (existsSync(dest)) return dest;
-    return withOwnTemp(dest, runId, async (tmp) => {
+    return withOwnTemp(dest, recordId, async (tmp) => {
       if (existsSync(dest)) return dest;
       await cp(src, tmp, { recursive: true });
       try {
@@ -122,8 +124,8 @@ export class LocalRegistry implements Registry {
     });
   }
 
-  async findByRunId(model: string, runId: string) {
-    return (await this.read(model)).versions.find((v) => v.runId === runId);
+  async findByRecordId(model: string, recordId: string) {
+    return (await this.read(model)).versions.find((v) => v.recordId === recordId);
   }
   async getVersion(model: string, version: number) {
     return (await this.read(model)).versions.find((v) => v.version === version);

@@ -5,15 +5,16 @@ import { existsSync } from 'node:fs';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { FailureType, RetrainError } from '../errors.js';
+import { FailureType, MlflowError, RetrainError } from '../errors.js';
 import { hashDirectory, listFiles } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
 import { sweepStaleTemps } from './temp-files.js';
-import { aliasMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
+import { aliasMove, fromStoredMark, fromStoredMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 /** Tags that carry our lineage on every MLflow model version (and on its MLflow run). */
 export const TAG = {
-  runId: 'retrain.run_id',
+  /** ModelVersion.recordId; the tag keeps its pre-0.3 name so existing registries stay readable. */
+  recordId: 'retrain.run_id',
   workflowId: 'retrain.workflow_id',
   artifactSha256: 'retrain.artifact_sha256',
   dataSha256: 'retrain.data_sha256',
@@ -29,7 +30,7 @@ export const TAG = {
   dvc: 'retrain.dvc',
   inputsSha256: 'retrain.inputs_sha256',
   inputs: 'retrain.inputs',
-  /** JSON {at, by, reason, runId}: production was rolled away from this version; never restored automatically. */
+  /** JSON {at, by, reason, recordId} (`runId` before 0.3): production was rolled away from this version; never restored automatically. */
   rolledBack: 'retrain.rolled_back',
   /** JSON DvcTraining: the train.dvc stage, commit, model out md5 and, once pushed, where it went. */
   dvcTrain: 'retrain.dvc_train',
@@ -112,35 +113,35 @@ export class MlflowRegistry implements Registry {
   }
 
   /** The MLflow run that holds this pipeline run's artifact: found by tag, created once (by the training host, or at register). */
-  private async mlflowRun(model: string, runId: string): Promise<{ runId: string; artifactUri: string; tags: Record<string, string> }> {
+  private async mlflowRun(model: string, recordId: string): Promise<{ mlflowRunId: string; artifactUri: string; tags: Record<string, string> }> {
     const experimentId = await this.experimentId(model);
     const found = await this.call<{ runs?: { info: { run_id: string; artifact_uri: string }; data?: { tags?: { key: string; value: string }[] } }[] }>('POST', 'runs/search', {
       experiment_ids: [experimentId],
-      filter: `tags.\`${TAG.runId}\` = '${escapeFilter(runId)}'`,
+      filter: `tags.\`${TAG.recordId}\` = '${escapeFilter(recordId)}'`,
       max_results: 1,
     });
     const existing = found.runs?.[0];
-    if (existing) return { runId: existing.info.run_id, artifactUri: existing.info.artifact_uri, tags: Object.fromEntries((existing.data?.tags ?? []).map((t) => [t.key, t.value])) };
+    if (existing) return { mlflowRunId: existing.info.run_id, artifactUri: existing.info.artifact_uri, tags: Object.fromEntries((existing.data?.tags ?? []).map((t) => [t.key, t.value])) };
     const created = await this.call<{ run: { info: { run_id: string; artifact_uri: string } } }>('POST', 'runs/create', {
       experiment_id: experimentId,
-      run_name: runId,
+      run_name: recordId,
       start_time: Date.now(),
-      tags: [{ key: TAG.runId, value: runId }],
+      tags: [{ key: TAG.recordId, value: recordId }],
     });
-    return { runId: created.run.info.run_id, artifactUri: created.run.info.artifact_uri, tags: {} };
+    return { mlflowRunId: created.run.info.run_id, artifactUri: created.run.info.artifact_uri, tags: {} };
   }
 
   /** Uploads the model folder into the run that belongs to the pipeline run, once: a retry finds the sha256 tag and uploads nothing. */
-  async stageArtifact(model: string, runId: string, dir: string): Promise<ArtifactRef> {
+  async stageArtifact(model: string, recordId: string, dir: string): Promise<ArtifactRef> {
     if (!existsSync(dir)) throw new RetrainError(FailureType.Registry, `artifact folder ${dir} does not exist`);
     const sha256 = await hashDirectory(dir);
-    const run = await this.mlflowRun(model, runId);
+    const run = await this.mlflowRun(model, recordId);
     if (run.tags[TAG.artifactSha256] !== sha256) {
       for (const rel of await listFiles(dir)) {
         const res = await fetch(this.artifactUrl(run.artifactUri, `model/${rel}`), { method: 'PUT', headers: this.headers(), body: await readFile(path.join(dir, rel)) });
         if (!res.ok) throw new MlflowError(res.status, 'mlflow-artifacts upload', await res.text());
       }
-      await this.call('POST', 'runs/set-tag', { run_id: run.runId, key: TAG.artifactSha256, value: sha256 });
+      await this.call('POST', 'runs/set-tag', { run_id: run.mlflowRunId, key: TAG.artifactSha256, value: sha256 });
     }
     return { sha256, uri: `${run.artifactUri}/model`, store: this.base };
   }
@@ -178,25 +179,25 @@ export class MlflowRegistry implements Registry {
   }
 
   async register(input: RegisterInput): Promise<ModelVersion> {
-    const existing = await this.findByRunId(input.model, input.runId);
+    const existing = await this.findByRecordId(input.model, input.recordId);
     if (existing) return existing;
     await this.ensureRegisteredModel(input.model);
     // A model staged by the training host is registered where it already is; a local folder is staged here first.
-    const ref = input.artifact ?? (input.artifactDir ? await this.stageArtifact(input.model, input.runId, input.artifactDir) : null);
+    const ref = input.artifact ?? (input.artifactDir ? await this.stageArtifact(input.model, input.recordId, input.artifactDir) : null);
     if (!ref) throw new RetrainError(FailureType.Registry, `register ${input.model}: no artifact to register`);
     const sha256 = ref.sha256;
     // The version's run must be the one holding the files (two racing attempts may each have created a run).
-    const run = { runId: /\/([^/]+)\/artifacts\/model$/.exec(ref.uri)?.[1] ?? (await this.mlflowRun(input.model, input.runId)).runId };
+    const run = { mlflowRunId: /\/([^/]+)\/artifacts\/model$/.exec(ref.uri)?.[1] ?? (await this.mlflowRun(input.model, input.recordId)).mlflowRunId };
     await this.call('POST', 'runs/log-batch', {
-      run_id: run.runId,
+      run_id: run.mlflowRunId,
       params: Object.entries(input.params).slice(0, 100).map(([key, v]) => ({ key, value: clip(typeof v === 'string' ? v : JSON.stringify(v), 6000) })),
       metrics: Object.entries(input.metrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step: 0 })),
       tags: [{ key: TAG.workflowId, value: input.workflowId }],
     });
-    await this.call('POST', 'runs/update', { run_id: run.runId, status: 'FINISHED', end_time: Date.now() });
+    await this.call('POST', 'runs/update', { run_id: run.mlflowRunId, status: 'FINISHED', end_time: Date.now() });
     const fp = JSON.stringify(input.dataFingerprint);
     const tags: Record<string, string> = {
-      [TAG.runId]: input.runId,
+      [TAG.recordId]: input.recordId,
       [TAG.workflowId]: input.workflowId,
       [TAG.artifactSha256]: sha256,
       [TAG.dataSha256]: input.dataFingerprint.sha256,
@@ -223,12 +224,12 @@ export class MlflowRegistry implements Registry {
     // A retry that died between create and return finds the version by tag above; this lock
     // keeps two workers on one machine from both creating it.
     return withDirLock(this.stateFolder(input.model), async () => {
-      const again = await this.findByRunId(input.model, input.runId);
+      const again = await this.findByRecordId(input.model, input.recordId);
       if (again) return again;
       const created = await this.call<{ model_version: MlflowVersion }>('POST', 'model-versions/create', {
         name: input.model,
         source: ref.uri,
-        run_id: run.runId,
+        run_id: run.mlflowRunId,
         tags: Object.entries(tags).map(([key, value]) => ({ key, value })),
         description: `trained by ${input.workflowId} (${input.triggers.join(', ')})`,
       });
@@ -251,8 +252,8 @@ export class MlflowRegistry implements Registry {
     return out.sort((a, b) => a.version - b.version);
   }
 
-  async findByRunId(model: string, runId: string) {
-    return (await this.search(model, ` and tag.\`${TAG.runId}\` = '${escapeFilter(runId)}'`))[0];
+  async findByRecordId(model: string, recordId: string) {
+    return (await this.search(model, ` and tag.\`${TAG.recordId}\` = '${escapeFilter(recordId)}'`))[0];
   }
 
   async getVersion(model: string, version: number) {
@@ -287,7 +288,7 @@ export class MlflowRegistry implements Registry {
   }
 
   async aliasHistory(model: string): Promise<AliasMove[]> {
-    return readJson<AliasMove[]>(this.historyFile(model), []);
+    return (await readJson<AliasMove[]>(this.historyFile(model), [])).map(fromStoredMove);
   }
 
   async setAlias(input: SetAliasInput): Promise<SetAliasResult> {
@@ -369,27 +370,6 @@ export class MlflowRegistry implements Registry {
   }
 }
 
-export class MlflowError extends Error {
-  readonly code: string;
-  constructor(
-    readonly status: number,
-    api: string,
-    body: string,
-  ) {
-    let code = `HTTP_${status}`;
-    let message = body.slice(0, 300);
-    try {
-      const parsed = JSON.parse(body) as { error_code?: string; message?: string };
-      code = parsed.error_code ?? code;
-      message = parsed.message ?? message;
-    } catch {
-      // not JSON: keep the raw text
-    }
-    super(`MLflow ${api}: ${code}: ${message}`);
-    this.code = code;
-    this.name = 'MlflowError';
-  }
-}
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
 /** Values inside an MLflow search filter are single-quoted strings. */
@@ -407,7 +387,7 @@ function toModelVersion(v: MlflowVersion): ModelVersion {
   return {
     model: v.name,
     version: Number(v.version),
-    runId: tags[TAG.runId] ?? '',
+    recordId: tags[TAG.recordId] ?? '',
     workflowId: tags[TAG.workflowId] ?? '',
     artifact: { sha256: tags[TAG.artifactSha256] ?? '', uri: v.source },
     dataFingerprint: json<ModelVersion['dataFingerprint']>(TAG.dataFingerprint, { sha256: tags[TAG.dataSha256] ?? '', rows: Number(tags[TAG.dataRows] ?? 0), files: 0, bytes: 0, schema: [] }),
@@ -418,7 +398,7 @@ function toModelVersion(v: MlflowVersion): ModelVersion {
     createdAt: new Date(v.creation_timestamp).toISOString(),
     ...(tags[TAG.dvc] ? { dvc: json<DvcLineage>(TAG.dvc, { repo: '', path: '', file: tags[TAG.dvcFile] ?? '', md5: tags[TAG.dvcMd5] ?? '' }) } : {}),
     ...(tags[TAG.inputsSha256] ? { inputsSha256: tags[TAG.inputsSha256], inputs: json<InputsDigest>(TAG.inputs, { sha256: tags[TAG.inputsSha256] ?? '', files: {} }) } : {}),
-    ...(tags[TAG.rolledBack] ? { rolledBack: json<RollbackMark>(TAG.rolledBack, { at: '', by: 'unknown', reason: tags[TAG.rolledBack] ?? '' }) } : {}),
+    ...(tags[TAG.rolledBack] ? { rolledBack: fromStoredMark(json<RollbackMark>(TAG.rolledBack, { at: '', by: 'unknown', reason: tags[TAG.rolledBack] ?? '' })) } : {}),
     ...lineageFromTags(tags, json<DvcTraining | null>(TAG.dvcTrain, null)),
   };
 }

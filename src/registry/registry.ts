@@ -6,7 +6,13 @@ import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
 export interface ModelVersion {
   model: string;
   version: number;
-  runId: string;
+  /**
+   * The registry's key for the write that made this version: the pipeline id (`retrain/churn/<time>`)
+   * of the run that registered it, so a retried register finds it instead of adding a second version.
+   * Stored as `runId` in local index.json files before 0.3 (read by fromStoredVersion); MLflow keeps the tag `retrain.run_id`.
+   */
+  recordId: string;
+  /** The pipeline's workflow id. */
   workflowId: string;
   artifact: { sha256: string; uri: string };
   dataFingerprint: DataFingerprint;
@@ -42,7 +48,8 @@ export interface RollbackMark {
   at: string;
   by: string;
   reason: string;
-  runId?: string;
+  /** The recordId of the move that rolled away (a pipeline id, or a production move's id). */
+  recordId?: string;
 }
 
 export type RegisterInput = Omit<ModelVersion, 'version' | 'createdAt' | 'artifact' | 'rolledBack'> & {
@@ -60,7 +67,8 @@ export interface AliasMove {
   at: string;
   actor: string;
   reason: string;
-  runId?: string;
+  /** Key of the operation that moved it (pipeline id or production move id): a retry of it is recognised. */
+  recordId?: string;
 }
 
 export interface SetAliasInput {
@@ -72,7 +80,7 @@ export interface SetAliasInput {
   expected: number | null;
   actor: string;
   reason: string;
-  runId?: string;
+  recordId?: string;
 }
 
 export type SetAliasResult = { moved: true; move: AliasMove } | { moved: false; actual: number | null };
@@ -80,7 +88,7 @@ export type SetAliasResult = { moved: true; move: AliasMove } | { moved: false; 
 /** The registry every backend implements; writes are idempotent and alias moves compare-and-set. */
 export interface Registry {
   register(input: RegisterInput): Promise<ModelVersion>;
-  findByRunId(model: string, runId: string): Promise<ModelVersion | undefined>;
+  findByRecordId(model: string, recordId: string): Promise<ModelVersion | undefined>;
   getVersion(model: string, version: number): Promise<ModelVersion | undefined>;
   listVersions(model: string): Promise<ModelVersion[]>;
   getAlias(model: string, alias: string): Promise<number | null>;
@@ -96,7 +104,7 @@ export interface Registry {
    * Uploads a freshly trained model folder into the artifact store, content-addressed and keyed
    * by the pipeline run, so a retried attempt re-uses it; returns the reference later steps use.
    */
-  stageArtifact(model: string, runId: string, dir: string): Promise<ArtifactRef>;
+  stageArtifact(model: string, recordId: string, dir: string): Promise<ArtifactRef>;
   /** A local folder holding a staged artifact: fetched (and its hash checked) when the store is remote. */
   fetchArtifact(model: string, ref: ArtifactRef): Promise<string>;
 }
@@ -111,13 +119,44 @@ export function aliasMove(input: SetAliasInput, from: number | null): AliasMove 
     at: new Date().toISOString(),
     actor: input.actor,
     reason: input.reason,
-    ...(input.runId ? { runId: input.runId } : {}),
+    ...(input.recordId ? { recordId: input.recordId } : {}),
   };
 }
 
 /** The move a retried call already made (same run, target and reason), so it is not made or recorded twice. */
 export function repeatedMove(history: AliasMove[], input: SetAliasInput, actual: number | null): AliasMove | undefined {
-  if (actual !== input.version || !input.runId) return undefined;
+  if (actual !== input.version || !input.recordId) return undefined;
   const last = history.findLast((m) => m.alias === input.alias && m.to === input.version);
-  return last && last.runId === input.runId && last.reason === input.reason ? last : undefined;
+  return last && last.recordId === input.recordId && last.reason === input.reason ? last : undefined;
+}
+
+/** The pre-0.3 stored name of `recordId` (versions, alias moves, rollback marks). */
+type Stored<T> = T & { runId?: string };
+
+function renamed<T extends { recordId?: string }>(x: Stored<T>): T {
+  if (x.runId === undefined) return x;
+  const { runId, ...rest } = x;
+  return { ...rest, recordId: x.recordId ?? runId } as unknown as T;
+}
+
+/** A version as read from storage written by any release: `runId` (before 0.3) becomes `recordId`. */
+export function fromStoredVersion(v: Stored<ModelVersion>): ModelVersion {
+  const out = renamed<ModelVersion>(v);
+  return out.rolledBack ? { ...out, rolledBack: renamed<RollbackMark>(out.rolledBack) } : out;
+}
+
+/** An alias move as read from storage written by any release. */
+export const fromStoredMove = (m: Stored<AliasMove>): AliasMove => renamed<AliasMove>(m);
+
+/** A rollback mark as received from a workflow started before 0.3 (or read from storage). */
+export const fromStoredMark = (m: Stored<RollbackMark>): RollbackMark => renamed<RollbackMark>(m);
+
+/**
+ * For `--json` output: a record with `recordId` also under its pre-0.3 key `runId` (deprecated),
+ * so scripts written against `retrain versions --json` keep working.
+ */
+export function withRunIdAlias<T extends { recordId?: string; rolledBack?: RollbackMark }>(x: T): T & { runId?: string } {
+  const out: T & { runId?: string } = x.recordId === undefined ? { ...x } : { ...x, runId: x.recordId };
+  if (x.rolledBack?.recordId !== undefined) out.rolledBack = { ...x.rolledBack, runId: x.rolledBack.recordId } as RollbackMark;
+  return out;
 }

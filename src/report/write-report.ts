@@ -14,14 +14,14 @@ export interface ReportLinks {
 }
 
 /** The run's page in the Temporal Web UI, built as `retrain status` builds it. */
-export function temporalRunUrl(base: string | undefined, namespace: string, workflowId: string, runId?: string): string | undefined {
+export function temporalRunUrl(base: string | undefined, namespace: string, workflowId: string, temporalRunId?: string): string | undefined {
   if (!base) return undefined;
-  return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}${runId ? `/${encodeURIComponent(runId)}` : ''}/history`;
+  return `${base.replace(/\/+$/, '')}/namespaces/${encodeURIComponent(namespace)}/workflows/${encodeURIComponent(workflowId)}${temporalRunId ? `/${encodeURIComponent(temporalRunId)}` : ''}/history`;
 }
 
 /** MLflow's run page by id alone (its UI resolves the experiment). */
-export function mlflowRunUrl(base: string | undefined, runId: string): string | undefined {
-  return base ? `${base.replace(/\/+$/, '')}/#/runs/${encodeURIComponent(runId)}` : undefined;
+export function mlflowRunUrl(base: string | undefined, mlflowRunId: string): string | undefined {
+  return base ? `${base.replace(/\/+$/, '')}/#/runs/${encodeURIComponent(mlflowRunId)}` : undefined;
 }
 
 /** The drift report the check wrote, or null when there was none (or it was removed since). */

@@ -70,10 +70,10 @@ export async function connectNative(target: TemporalTarget): Promise<NativeConne
   return NativeConnection.connect(options);
 }
 
-export function workflowUrl(target: TemporalTarget, workflowId: string, runId?: string): string | undefined {
+export function workflowUrl(target: TemporalTarget, workflowId: string, temporalRunId?: string): string | undefined {
   if (!target.uiUrl) return undefined;
   const id = encodeURIComponent(workflowId);
-  return `${target.uiUrl}/namespaces/${target.namespace}/workflows/${id}${runId ? `/${runId}` : ''}/history`;
+  return `${target.uiUrl}/namespaces/${target.namespace}/workflows/${id}${temporalRunId ? `/${temporalRunId}` : ''}/history`;
 }
 
 /** The Web UI's workflow list filtered by a visibility query, e.g. the rejected runs of one model. */

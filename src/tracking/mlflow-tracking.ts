@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
+import { MlflowError } from '../errors.js';
 import type { RunRecord } from '../audit/audit-log.js';
 import type { ModelConfig } from '../config/model-schema.js';
 import type { DriftReport } from '../data/drift/detect.js';
@@ -38,16 +39,6 @@ const clip = (s: string, n: number) => (s.length > n ? `${s.slice(0, n - 1)}…`
 const MAX_PARAMS = 100;
 const MAX_METRICS = 500;
 
-class MlflowCallError extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 async function call<T>(t: TrackingTarget, method: 'GET' | 'POST', api: string, body?: Record<string, unknown>): Promise<T> {
   const base = t.uri.replace(/\/+$/, '');
   let url = `${base}/api/2.0/mlflow/${api}`;
@@ -60,13 +51,7 @@ async function call<T>(t: TrackingTarget, method: 'GET' | 'POST', api: string, b
   });
   const text = await res.text();
   if (!res.ok) {
-    let code = 'HTTP_' + res.status;
-    try {
-      code = (JSON.parse(text) as { error_code?: string }).error_code ?? code;
-    } catch {
-      // not JSON
-    }
-    throw new MlflowCallError(res.status, code, `MLflow ${api}: ${res.status} ${code}: ${text.slice(0, 300)}`);
+    throw new MlflowError(res.status, api, text);
   }
   return (text ? JSON.parse(text) : {}) as T;
 }
@@ -75,12 +60,12 @@ async function experimentId(t: TrackingTarget): Promise<string> {
   try {
     return (await call<{ experiment: { experiment_id: string } }>(t, 'GET', 'experiments/get-by-name', { experiment_name: t.experiment })).experiment.experiment_id;
   } catch (err) {
-    if (!(err instanceof MlflowCallError && err.code === 'RESOURCE_DOES_NOT_EXIST')) throw err;
+    if (!(err instanceof MlflowError && err.code === 'RESOURCE_DOES_NOT_EXIST')) throw err;
   }
   try {
     return (await call<{ experiment_id: string }>(t, 'POST', 'experiments/create', { name: t.experiment })).experiment_id;
   } catch (err) {
-    if (err instanceof MlflowCallError && err.code === 'RESOURCE_ALREADY_EXISTS') return experimentId(t);
+    if (err instanceof MlflowError && err.code === 'RESOURCE_ALREADY_EXISTS') return experimentId(t);
     throw err;
   }
 }
@@ -188,17 +173,17 @@ export async function trackDecision(t: TrackingTarget, record: RunRecord, model:
     });
     run = created.run.info;
   }
-  const runId = run.run_id;
+  const mlflowRunId = run.run_id;
   const at = Date.parse(record.finishedAt);
   const params = Object.entries(content.params).slice(0, MAX_PARAMS).map(([key, value]) => ({ key, value: clip(value, 6000) }));
   const metrics = Object.entries(content.metrics).slice(0, MAX_METRICS).map(([key, value]) => ({ key, value, timestamp: at, step: 0 }));
   const tags = Object.entries(content.tags).map(([key, value]) => ({ key, value }));
   // log-batch takes at most 100 params and 1,000 entries in all; a retry re-logs the same values.
-  await call(t, 'POST', 'runs/log-batch', { run_id: runId, params, tags });
-  for (let i = 0; i < metrics.length; i += 900) await call(t, 'POST', 'runs/log-batch', { run_id: runId, metrics: metrics.slice(i, i + 900) });
+  await call(t, 'POST', 'runs/log-batch', { run_id: mlflowRunId, params, tags });
+  for (let i = 0; i < metrics.length; i += 900) await call(t, 'POST', 'runs/log-batch', { run_id: mlflowRunId, metrics: metrics.slice(i, i + 900) });
   await uploadArtifacts(t, run.artifact_uri, record);
-  await call(t, 'POST', 'runs/update', { run_id: runId, status: record.result.outcome === 'failed' ? 'FAILED' : 'FINISHED', end_time: at });
-  return runId;
+  await call(t, 'POST', 'runs/update', { run_id: mlflowRunId, status: record.result.outcome === 'failed' ? 'FAILED' : 'FINISHED', end_time: at });
+  return mlflowRunId;
 }
 
 async function uploadArtifacts(t: TrackingTarget, artifactUri: string, record: RunRecord): Promise<void> {

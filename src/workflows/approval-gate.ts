@@ -10,7 +10,7 @@ import type { ApprovalInput, ApprovalRecord } from './types.js';
  * refuses a version this run is not waiting on. Handlers are installed when the run starts, so a
  * premature answer is refused with a reason instead of being lost.
  */
-export function approvalGate(runId: string, currentStep: () => string) {
+export function approvalGate(pipelineId: string, currentStep: () => string) {
   let pending: PendingApproval | null = null;
   let answer: ApprovalRecord | null = null;
   setHandler(pendingApprovalQuery, () => pending);
@@ -19,7 +19,7 @@ export function approvalGate(runId: string, currentStep: () => string) {
     return answer;
   };
   const validator = (a: ApprovalInput) => {
-    if (!pending || answer) throw new Error(`${runId} is not waiting for an approval (step: ${currentStep()})`);
+    if (!pending || answer) throw new Error(`${pipelineId} is not waiting for an approval (step: ${currentStep()})`);
     if (a.version !== pending.version) throw new Error(`stale or unknown version v${a.version}: this run waits for a decision on v${pending.version}`);
     if (!a.approver?.trim()) throw new Error('approver is required');
   };

@@ -13,7 +13,7 @@ import type { ApprovalInput, ApprovalRecord, PipelineOutcome, PipelineResult, Pi
 // The model controller (retrain-controller.ts).
 export const triggerSignal = defineSignal<[TriggerRequest]>('trigger');
 export const statusQuery = defineQuery<ControllerStatus>('status');
-/** Which run answers the trigger sent with this requestId (see `requestRun` in src/client.ts). */
+/** Which run answers the trigger sent with this requestId (see `requestRun` in src/client/pipeline-run.ts). */
 export const runForQuery = defineQuery<RequestStatus, [string]>('runFor');
 
 // The pipeline (retrain-pipeline.ts).

@@ -1,5 +1,5 @@
 import { FailureType } from '../failure-types.js';
-import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes } from '@temporalio/workflow';
+import { ActivityFailure, ApplicationFailure, patched, proxyActivities, setCurrentDetails, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import { NON_RETRYABLE_TYPES } from '../errors.js';
 import { announcer } from './announcer.js';
@@ -21,30 +21,31 @@ const { resolveMove, promoteVersion, deployVersion, markRolledBack } = proxyActi
 export async function moveProduction(input: MoveProductionInput): Promise<MoveProductionResult> {
   upsertSearchAttributes([{ key: RetrainModel, value: input.model }]);
   const { plan, from, to, skipped = [], notes = [] } = await resolveMove({ model: input.model, kind: input.kind, ...(input.to !== undefined ? { to: input.to } : {}) });
-  const runId = `${input.kind}/${input.model}/${input.actor}/${from}->${to}`;
+  // The registry's key for this move: a retried promote recognises the move it already made.
+  const recordId = `${input.kind}/${input.model}/${input.actor}/${from}->${to}`;
   const reason = `${input.kind} by ${input.actor}: ${input.reason}`;
   if (from === to) return { model: input.model, from, to, reason: `${plan.registry.alias} is already v${to}; nothing moved` };
-  const moved = await promoteVersion({ plan, runId, version: to, expected: from, actor: input.actor, reason });
+  const moved = await promoteVersion({ plan, recordId, version: to, expected: from, actor: input.actor, reason });
   if (!moved.moved) {
     throw ApplicationFailure.nonRetryable(`${plan.registry.alias} moved to v${moved.actual} meanwhile; nothing changed (run again to act on the new state)`, FailureType.PromotionConflict);
   }
   if (plan.promotion.deploy) {
     try {
-      await deployVersion({ plan, runId, version: to });
+      await deployVersion({ plan, recordId, version: to });
     } catch (err) {
-      await promoteVersion({ plan, runId, version: from, expected: to, actor: `${input.actor} (compensation)`, reason: `deploy hook failed for v${to}` });
+      await promoteVersion({ plan, recordId, version: from, expected: to, actor: `${input.actor} (compensation)`, reason: `deploy hook failed for v${to}` });
       const cause = err instanceof ActivityFailure ? err.cause : err;
       throw ApplicationFailure.nonRetryable(`deploy hook failed for v${to}; production left on v${from}: ${(cause as Error).message}`, FailureType.DeployHook);
     }
   }
   // Histories recorded before rollbacks marked the version they left replay without this step.
   if (input.kind === 'rollback' && from !== null && patched('rollback-marks-bad')) {
-    await markRolledBack({ plan, version: from, mark: { at: moved.move.at, by: input.actor, reason: input.reason, runId } });
+    await markRolledBack({ plan, version: from, mark: { at: moved.move.at, by: input.actor, reason: input.reason, recordId } });
   }
   upsertSearchAttributes([{ key: RetrainOutcome, value: input.kind === 'rollback' ? 'rolled_back' : 'promoted' }]);
   setCurrentDetails(`**${input.kind}**: ${plan.registry.alias} v${from ?? 'none'} → v${to} by ${input.actor}`);
   const said = [reason, ...(skipped.length ? [`skipped ${skipped.map((v) => `v${v.version} (${v.why})`).join(', ')}`] : []), ...notes].join('; ');
-  const notifications = announcer(input.model, runId);
+  const notifications = announcer(input.model, workflowInfo().workflowId);
   notifications.setTargets(plan.notify);
   notifications.announce(input.kind === 'rollback' ? 'rolled_back' : 'model_promoted', `v${from ?? 'none'} → v${to}: ${said}`, { version: to });
   await notifications.settle();

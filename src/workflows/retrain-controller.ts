@@ -82,8 +82,8 @@ export interface RunSummary {
  */
 export interface CarriedRun {
   workflowId: string;
-  /** The run's first execution run id. */
-  runId: string;
+  /** Temporal's run id of the pipeline's first execution (`runId` in states carried before 0.3, see normalise). */
+  temporalRunId: string;
   startedAt: string;
   triggers: CoalescedTriggers;
   adopted?: boolean;
@@ -208,7 +208,16 @@ function normalise(state: ControllerState): ControllerState {
   c.refused ??= 0;
   c.truncated ??= 0;
   c.replays ??= 0;
+  if (state.running) state.running = withTemporalRunId(state.running);
   return state;
+}
+
+/** A run reference recorded before 0.3 (carried state, or a findRunningPipeline result in an old history) named Temporal's run id `runId`. */
+function withTemporalRunId<T extends { temporalRunId: string }>(ref: T): T {
+  const legacy = ref as T & { runId?: string };
+  if (legacy.runId === undefined) return ref;
+  const { runId, ...rest } = legacy;
+  return { ...rest, temporalRunId: ref.temporalRunId ?? runId } as unknown as T;
 }
 
 type Admitted = { ok: true; trigger: TriggerRequest; truncated: boolean } | { ok: false; reason: string; requestId: string | undefined };
@@ -458,7 +467,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
    */
   const awaitCarried = async (run: CarriedRun): Promise<RunFinished> => {
     for (;;) {
-      const seen = await describePipeline({ workflowId: run.workflowId, runId: run.runId });
+      const seen = await describePipeline({ workflowId: run.workflowId, temporalRunId: run.temporalRunId });
       if (seen.state === 'closed') return seen.finished;
       // Signalled but not closed yet: the pipeline is finishing its last workflow task.
       const signalled = wake;
@@ -485,7 +494,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     }
     if (!found) return;
     adopted.push(found.workflowId);
-    state.running = { workflowId: found.workflowId, runId: found.runId, startedAt: found.startedAt, triggers: { total: 0, byReason: {} }, adopted: true };
+    const ref = withTemporalRunId(found);
+    state.running = { workflowId: ref.workflowId, temporalRunId: ref.temporalRunId, startedAt: ref.startedAt, triggers: { total: 0, byReason: {} }, adopted: true };
     wake = false;
   };
 
@@ -522,7 +532,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       if (isCancellation(err)) throw err;
       return summaryOf(abnormal(workflowId, err));
     }
-    state.running = { workflowId, runId: child.firstExecutionRunId, startedAt: startedAt.toISOString(), triggers };
+    state.running = { workflowId, temporalRunId: child.firstExecutionRunId, startedAt: startedAt.toISOString(), triggers };
     wake = false;
     let done: RunFinished | undefined;
     child.result().then(
@@ -598,7 +608,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
     // Cancelling the controller cancels its run in flight, as REQUEST_CANCEL did for a child.
     const run = state.running;
     if (carryRun && run && isCancellation(err)) {
-      await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(run.workflowId, run.runId).cancel()).catch((e: unknown) =>
+      await CancellationScope.nonCancellable(() => getExternalWorkflowHandle(run.workflowId, run.temporalRunId).cancel()).catch((e: unknown) =>
         log.warn('could not cancel the running pipeline', { model, workflowId: run.workflowId, error: String(e) }),
       );
     }

@@ -1,7 +1,4 @@
-import { FailureType } from '../failure-types.js';
 import {
-  ActivityFailure,
-  ApplicationFailure,
   isCancellation,
   log,
   patched,
@@ -11,12 +8,15 @@ import {
   sleep,
   upsertSearchAttributes,
   workflowInfo,
+  type ActivityFailure,
 } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
 import type { ModelPlan } from '../config/plan.js';
 import type { StepName } from '../config/model-schema.js';
 import type { CheckResult, SnapshotRef } from '../activities/types.js';
 import { decidePromotion } from '../policy/promotion-policy.js';
+import { watchVerdict } from '../policy/watch-policy.js';
+import { failureLine, failureOf } from '../failure-result.js';
 import { decideRetrain, EMPTY_MEMORY, type TriggerDecision } from '../policy/trigger-policy.js';
 import {
   RetrainCandidateVersion,
@@ -33,13 +33,14 @@ import { reportToController } from './run-finished.js';
 import { pipelineStepQuery, runFinished } from './messages.js';
 import { fleetSlot } from './fleet-slot.js';
 import { controllerWorkflowId } from './workflow-ids.js';
-import { stepOptions } from './activity-options.js';
+import { profile, stepOptions } from './activity-options.js';
 import type {
   ApprovalRecord,
   CoalescedTriggers,
   PipelineResult,
   PipelineStep,
   RetrainPipelineInput,
+  TriggerReason,
   TriggerRequest,
 } from './types.js';
 
@@ -51,117 +52,301 @@ export function countReasons(triggers: TriggerRequest[]): CoalescedTriggers {
 
 
 // Undoing a promotion must not give up: production may not stay on a model whose deploy failed.
-const { promoteVersion: restoreProduction } = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { maximumInterval: '1m', nonRetryableErrorTypes: [FailureType.Registry] },
-  summary: 'move production back (compensation)',
-});
+const { promoteVersion: restoreProduction } = proxyActivities<Activities>(profile('mustLand', 'move production back (compensation)'));
 
 // Marking a breached candidate bad, and finding where to restore to, must land just as surely.
-const { resolveRestore, markRolledBack } = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { maximumInterval: '1m', nonRetryableErrorTypes: [FailureType.Registry] },
-  summary: 'watch window: where production goes back to',
-});
+const { resolveRestore, markRolledBack } = proxyActivities<Activities>(profile('mustLand', 'watch window: where production goes back to'));
 
-const { planRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '1m',
-  retry: { maximumAttempts: 3, nonRetryableErrorTypes: [FailureType.Config] },
-  summary: 'read the model config',
-});
+const { planRun } = proxyActivities<Activities>(profile('readConfig', 'read the model config'));
 
-// The audit record must not be lost to a brief disk or lock problem, so it retries for a while.
-const { recordRun } = proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  retry: { maximumAttempts: 20, maximumInterval: '30s' },
-  summary: 'write the audit record',
-});
+const { recordRun } = proxyActivities<Activities>(profile('auditRecord', 'write the audit record'));
 
-function steps(plan: ModelPlan, runId: string) {
+function steps(plan: ModelPlan, pipelineId: string) {
   const proxy = (step: StepName, summary: string) => proxyActivities<Activities>(stepOptions(plan, step, summary));
   return {
     check: proxy('check', `check ${plan.name}: fingerprint data, compare with production`).checkData,
     snapshot: proxy('validate', `snapshot ${plan.name} data: one immutable, content-addressed copy`).snapshotData,
     validate: proxy('validate', `validate ${plan.name} data`).validateData,
-    train: proxy('train', `train ${plan.name} candidate (${runId})`).trainCandidate,
+    train: proxy('train', `train ${plan.name} candidate (${pipelineId})`).trainCandidate,
     evaluate: proxy('evaluate', `evaluate ${plan.name}: candidate vs production`).evaluateModels,
     register: proxy('register', `register ${plan.name} candidate`).registerCandidate,
     promote: proxy('promote', `promote ${plan.name} candidate to production`).promoteVersion,
-    deploy: proxy('promote', `run the ${plan.name} deploy hook`).deployVersion,
-    score: proxy('evaluate', `score ${plan.name} production on the evaluation data`).scoreVersion,
+    deploy: proxy('deploy', `run the ${plan.name} deploy hook`).deployVersion,
+    score: proxy('score', `score ${plan.name} production on the evaluation data`).scoreVersion,
     pushDvc: proxy('promote', `dvc push the ${plan.name} model out`).pushDvcModel,
   };
 }
 
+type Steps = ReturnType<typeof steps>;
+
+/** What the run has learnt so far: the audit record and a failed result report it, whichever step failed. */
+interface RunFacts {
+  step: PipelineStep;
+  fingerprint: PipelineResult['dataFingerprint'];
+  check: CheckResult | null;
+  decision: TriggerDecision | null;
+  configFile: string | null;
+  dataLocation: string | null;
+  /** Workflow-clock bounds of the train step, for the retrain budget's training time. */
+  trainStartMs: number | null;
+  trainEndMs: number | null;
+}
+
+/** A promoted version and what it was promoted against: what the steps after promotion work on. */
+interface Promoted {
+  plan: ModelPlan;
+  act: Steps;
+  pipelineId: string;
+  version: number;
+  productionVersion: number | null;
+  candidate: Record<string, number>;
+}
+
+/**
+ * The promote step's undo: production goes back to what it was before this run moved it when
+ * the deploy hook fails, and the failure fails the run.
+ */
+async function deployOrRestore(p: Promoted): Promise<void> {
+  try {
+    await p.act.deploy({ plan: p.plan, recordId: p.pipelineId, version: p.version });
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    await restoreProduction({ plan: p.plan, recordId: p.pipelineId, version: p.productionVersion, expected: p.version, actor: 'pipeline (compensation)', reason: `deploy hook failed for v${p.version}` });
+    throw err;
+  }
+}
+
+/**
+ * train.dvc.push: the promoted model out goes to the DVC remote. Production has moved already, so
+ * a failed push is said in the outcome's reason (the returned note), not turned into a failed run.
+ */
+async function pushModelOut(p: Promoted): Promise<string> {
+  try {
+    const pushed = await p.act.pushDvc({ plan: p.plan, pipelineId: p.pipelineId, version: p.version });
+    return `; dvc push ${pushed.md5} to ${pushed.remote}`;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    return `; dvc push failed: ${failureLine(err)}`;
+  }
+}
+
+type WatchOutcome = { outcome: 'kept' } | { outcome: 'kept'; reason: string } | { outcome: 'rolled_back'; reason: string; watched: Record<string, number> };
+
+/**
+ * promotion.watch: re-score production every `watch.every` until `watch.duration` ends; on a
+ * breach (watch-policy.ts) move it back to the most recent earlier version nobody declared bad.
+ */
+async function watchWindow(p: Promoted, watch: NonNullable<ModelPlan['promotion']['watch']>): Promise<WatchOutcome> {
+  const { plan } = p;
+  const promoted = { version: p.version, value: p.candidate[plan.promotion.metric]! };
+  const until = Date.now() + parseDurationMs(watch.duration);
+  for (let round = 1; Date.now() < until; round++) {
+    setCurrentDetails(`watching v${p.version} until ${new Date(until).toISOString()}`);
+    await sleep(Math.min(parseDurationMs(watch.every), until - Date.now()));
+    const watched = await p.act.score({ plan, pipelineId: p.pipelineId, version: p.version, label: `watch-${round}` });
+    const verdict = watchVerdict(watch, plan.promotion, promoted, watched);
+    if (!verdict.breached) continue;
+    const why = verdict.why;
+    // Back to the most recent earlier production version nobody declared bad (the one before,
+    // unless it was rolled back since and promoted again by hand); histories from before
+    // this replay the plain restore.
+    const skipsBad = patched('watch-skips-rolled-back');
+    let target = p.productionVersion;
+    let skippedNote = '';
+    if (skipsBad && p.productionVersion !== null) {
+      const walk = await resolveRestore({ plan, current: p.version });
+      if (walk.to === null) {
+        return { outcome: 'kept', reason: `promoted, then ${why}; not rolled back: every earlier production version was rolled back before (${walk.summary}); roll back with --to to choose one` };
+      }
+      target = walk.to;
+      if (walk.skipped.length) skippedNote = ` (skipped ${walk.summary})`;
+    }
+    const back = await restoreProduction({ plan, recordId: p.pipelineId, version: target, expected: p.version, actor: 'pipeline (watch)', reason: why });
+    if (!back.moved) {
+      return { outcome: 'kept', reason: `promoted, then ${why}; not rolled back because production has since moved to v${back.actual}` };
+    }
+    if (skipsBad) await markRolledBack({ plan, version: p.version, mark: { at: back.move.at, by: 'pipeline (watch)', reason: why, recordId: p.pipelineId } });
+    return { outcome: 'rolled_back', reason: `rolled back to ${target === null ? 'no production model' : `v${target}`}${skippedNote}: ${why}`, watched };
+  }
+  return { outcome: 'kept' };
+}
+
+/**
+ * The evidence the trigger policy decides on. Since relative-drop.ts, a zero performance baseline is
+ * measured in the metric's units; runs recorded before decided without the rule, and replay so.
+ */
+function evidenceFor(check: CheckResult): CheckResult {
+  if (check.performance?.baseline !== 0 || patched('relative-drop-zero-baseline')) return check;
+  return { ...check, performance: { ...check.performance, baseline: null } };
+}
+
+/** The audit record (and the run page's pointer to its HTML report); a record not written is logged, never fails the run. */
+async function recordTheRun(input: RetrainPipelineInput, facts: RunFacts, result: PipelineResult): Promise<void> {
+  const info = workflowInfo();
+  try {
+    const recordFile = await recordRun({
+      model: input.model,
+      workflowId: info.workflowId,
+      temporalRunId: info.runId,
+      parentWorkflowId: info.parent?.workflowId ?? null,
+      startedAt: info.startTime.toISOString(),
+      finishedAt: new Date().toISOString(),
+      triggers: input.triggers,
+      coalesced: input.coalesced ?? countReasons(input.triggers),
+      force: Boolean(input.force),
+      decision: facts.decision,
+      check: facts.check,
+      result,
+      codeVersion: null,
+      configFile: facts.configFile,
+      dataLocation: facts.dataLocation,
+    });
+    // The run page in the Web UI names the run's HTML report (written next to the record). Current details are
+    // workflow metadata, not a command, so histories replay the same with or without this.
+    setCurrentDetails(`**${result.outcome}** — ${result.reason}\n\nreport: \`${recordFile.replace(/\.json$/, '.html')}\``);
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.error('audit record not written', { error: String(err), cause: String((err as ActivityFailure).cause ?? '') });
+  }
+}
+
+/** One run's plan, steps and what it has learnt: what the step functions below work on. */
+interface Run {
+  input: RetrainPipelineInput;
+  plan: ModelPlan;
+  act: Steps;
+  pipelineId: string;
+  triggers: TriggerReason[];
+  facts: RunFacts;
+  enter: (next: PipelineStep) => void;
+}
+
+type Trained = Awaited<ReturnType<Steps['train']>>;
+
+/** check: fingerprint the data, compare with production, and let the trigger policy decide. */
+async function checkAndDecide(run: Run): Promise<TriggerDecision> {
+  const { plan, act, pipelineId, facts, input } = run;
+  const memory = input.memory ?? EMPTY_MEMORY;
+  // The check is told the context the decision is made in (the same clock reading), so it can
+  // leave out drift and scoring the decision does not need; older histories replay the eager check.
+  const lazyCheck = patched('lazy-check');
+  const context = { reasons: run.triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
+  const check = (facts.check = await act.check(lazyCheck ? { plan, pipelineId, decision: { context, memory } } : { plan, pipelineId }));
+  facts.fingerprint = check.fingerprint;
+  upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
+  return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
+}
+
+/**
+ * validate: from here on every step reads one immutable copy of the data, and the version records
+ * its hash: a source rewritten during the run cannot split what was trained from what is recorded.
+ * Histories from before snapshots replay the old path, which reads plan.data.current.
+ */
+async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
+  const { plan, act, pipelineId, facts } = run;
+  let data: SnapshotRef | undefined;
+  if (patched('data-snapshot')) {
+    const snap = await act.snapshot({ plan, pipelineId });
+    data = { location: snap.location, sha256: snap.fingerprint.sha256 };
+    facts.fingerprint = snap.fingerprint;
+    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
+  }
+  const onData = data ? { data } : {};
+  await act.validate({ plan, ...onData });
+  return onData;
+}
+
+/**
+ * train, in a fleet slot when fleet.maxConcurrentTrainings is set: wait in the fleet's FIFO queue,
+ * give the slot back when the train step ends however it ends. Without a fleet limit nothing of
+ * that runs (no marker).
+ */
+async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, decision: TriggerDecision): Promise<Trained> {
+  const { plan, act, pipelineId, facts, enter } = run;
+  const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
+  try {
+    if (fleet) {
+      enter('queue');
+      setCurrentDetails(`waiting for a training slot (${fleet.fleetId})`);
+      await fleet.acquire();
+      setCurrentDetails(`retraining: ${decision.reason}`);
+    }
+    enter('train');
+    facts.trainStartMs = Date.now();
+    const trained = await act.train({ plan, pipelineId, ...onData });
+    facts.trainEndMs = Date.now();
+    return trained;
+  } finally {
+    if (fleet) await fleet.release();
+  }
+}
+
+/** evaluate: candidate and production on the evaluation data, and the promotion policy's verdict. */
+async function evaluateCandidate(run: Run, trained: Trained) {
+  const { plan, act, pipelineId } = run;
+  const production = run.facts.check!.production;
+  // References, not paths: training and evaluation may run on hosts that share no disk with this one.
+  const byReference = trained.artifact !== undefined && patched('artifact-refs');
+  const scores = await act.evaluate(
+    byReference
+      ? { plan, pipelineId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
+      : { plan, pipelineId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
+  );
+  const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
+  return { scores, verdict, byReference };
+}
+
+/** register: the candidate becomes a version, with its lineage, whatever the verdict. */
+async function registerCandidate(run: Run, trained: Trained, byReference: boolean, metrics: Record<string, number>, onData: { data?: SnapshotRef }) {
+  const { plan, act, pipelineId, facts } = run;
+  const registered = await act.register({
+    plan,
+    pipelineId,
+    workflowId: pipelineId,
+    ...(byReference ? { artifact: trained.artifact! } : { artifactDir: trained.artifactDir }),
+    fingerprint: facts.fingerprint ?? facts.check!.fingerprint,
+    metrics,
+    triggers: run.triggers,
+    ...onData,
+    // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
+    ...(trained.lineage && patched('train-lineage') ? { lineage: trained.lineage } : {}),
+  });
+  upsertSearchAttributes([{ key: RetrainCandidateVersion, value: registered.version }]);
+  return registered;
+}
+
 /** check → validate → retrain → evaluate → register → promote, for one model. */
 export async function retrainPipeline(input: RetrainPipelineInput): Promise<PipelineResult> {
-  const { workflowId } = workflowInfo();
-  const runId = workflowId;
+  // The pipeline id is this workflow's id: it names the run's folder and keys its registry writes.
+  const pipelineId = workflowInfo().workflowId;
   const triggers = [...new Set(input.triggers.map((t) => t.reason))];
-  let step: PipelineStep = 'plan';
-  setHandler(pipelineStepQuery, () => step);
+  const facts: RunFacts = { step: 'plan', fingerprint: null, check: null, decision: null, configFile: null, dataLocation: null, trainStartMs: null, trainEndMs: null };
+  setHandler(pipelineStepQuery, () => facts.step);
   const enter = (next: PipelineStep) => {
-    step = next;
+    facts.step = next;
     upsertSearchAttributes([{ key: RetrainStep, value: next }]);
   };
   upsertSearchAttributes([
     { key: RetrainModel, value: input.model },
     { key: RetrainTrigger, value: triggers },
   ]);
-  const base = { model: input.model, triggers, dataFingerprint: null, decision: null };
-  const notifications = announcer(input.model, runId);
+  const notifications = announcer(input.model, pipelineId);
   const announce = notifications.announce;
-  const approvals = approvalGate(runId, () => step);
+  const approvals = approvalGate(pipelineId, () => facts.step);
+  /** The fields every result carries, as far as the run got. */
+  const known = () => ({ model: input.model, triggers, decision: facts.decision, dataFingerprint: facts.fingerprint });
 
-  let fingerprint: PipelineResult['dataFingerprint'] = null;
-  let check: CheckResult | null = null;
-  let decision: TriggerDecision | null = null;
-  let configFile: string | null = null;
-  let dataLocation: string | null = null;
-  /** Workflow-clock bounds of the train step, for the retrain budget's training time. */
-  let trainStartMs: number | null = null;
-  let trainEndMs: number | null = null;
   const finish = async (outcome: PipelineResult): Promise<PipelineResult> => {
     // Histories from before budgets replay without the marker and without the field.
-    const result = trainStartMs !== null && patched('budget-training-time') ? { ...outcome, trainingMs: (trainEndMs ?? Date.now()) - trainStartMs } : outcome;
+    const result = facts.trainStartMs !== null && patched('budget-training-time') ? { ...outcome, trainingMs: (facts.trainEndMs ?? Date.now()) - facts.trainStartMs } : outcome;
     upsertSearchAttributes([{ key: RetrainOutcome, value: result.outcome }]);
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
-    const version = 'version' in result ? result.version : null;
-    if (result.outcome === 'skipped') announce('run_skipped', result.reason);
-    else if (result.outcome === 'rejected') announce('candidate_rejected', `v${result.version} ${result.reason}`, { version });
-    else if (result.outcome === 'promoted') announce('model_promoted', `v${result.version} ${result.reason}`, { version });
-    else if (result.outcome === 'rolled_back') announce('rolled_back', `v${result.version} ${result.reason}`, { version });
-    else if (result.error.type === FailureType.DataValidation) announce('validation_failed', result.reason, { details: { error: result.error } });
-    else announce('run_failed', result.reason, { details: { step: result.step, error: result.error } });
+    notifications.announceOutcome(result);
     await notifications.settle();
-    const info = workflowInfo();
-    try {
-      const recordFile = await recordRun({
-        model: input.model,
-        workflowId: info.workflowId,
-        temporalRunId: info.runId,
-        parentWorkflowId: info.parent?.workflowId ?? null,
-        startedAt: info.startTime.toISOString(),
-        finishedAt: new Date().toISOString(),
-        triggers: input.triggers,
-        coalesced: input.coalesced ?? countReasons(input.triggers),
-        force: Boolean(input.force),
-        decision,
-        check,
-        result,
-        codeVersion: null,
-        configFile,
-        dataLocation,
-      });
-      // The run page in the Web UI names the run's HTML report (written next to the record). Current details are
-      // workflow metadata, not a command, so histories replay the same with or without this.
-      setCurrentDetails(`**${result.outcome}** — ${result.reason}\n\nreport: \`${recordFile.replace(/\.json$/, '.html')}\``);
-    } catch (err) {
-      if (isCancellation(err)) throw err;
-      log.error('audit record not written', { error: String(err), cause: String((err as ActivityFailure).cause ?? '') });
-    }
+    await recordTheRun(input, facts, result);
     // A controller that continued-as-new (or replaced a terminated one) no longer awaits this run as
     // its child: tell it by workflow id. Histories from before this replay without the signal.
+    const info = workflowInfo();
     if (info.parent?.workflowId === controllerWorkflowId(input.model) && patched('pipeline-reports-to-controller')) {
       await reportToController(input.model, runFinished(info.workflowId, result));
     }
@@ -171,191 +356,74 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   try {
     const plan = await planRun({ model: input.model });
     notifications.setTargets(plan.notify);
-    configFile = plan.configFile;
-    dataLocation = plan.data.current;
-    const act = steps(plan, runId);
+    facts.configFile = plan.configFile;
+    facts.dataLocation = plan.data.current;
+    const act = steps(plan, pipelineId);
+    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter };
 
     enter('check');
-    const memory = input.memory ?? EMPTY_MEMORY;
-    // The check is told the context the decision is made in (the same clock reading), so it can
-    // leave out drift and scoring the decision does not need; older histories replay the eager check.
-    const lazyCheck = patched('lazy-check');
-    const context = { reasons: triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
-    check = await act.check(lazyCheck ? { plan, runId, decision: { context, memory } } : { plan, runId });
-    fingerprint = check.fingerprint;
-    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
-    decision = decideRetrain(plan.trigger, check, lazyCheck ? context : { ...context, nowMs: Date.now() }, memory);
-    if (!decision.retrain) {
-      return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'skipped', reason: `skipped: ${decision.reason}` });
-    }
+    const decision = await checkAndDecide(run);
+    if (!decision.retrain) return await finish({ ...known(), outcome: 'skipped', reason: `skipped: ${decision.reason}` });
     setCurrentDetails(`retraining: ${decision.reason}`);
     announce('trigger_fired', `retraining: ${decision.reason}`, { details: { triggers } });
 
     enter('validate');
-    // From here on every step reads one immutable copy of the data, and the version records its
-    // hash: a source rewritten during the run cannot split what was trained from what is recorded.
-    // Histories from before snapshots replay the old path, which reads plan.data.current.
-    let data: SnapshotRef | undefined;
-    if (patched('data-snapshot')) {
-      const snap = await act.snapshot({ plan, runId });
-      data = { location: snap.location, sha256: snap.fingerprint.sha256 };
-      fingerprint = snap.fingerprint;
-      upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
-    }
-    const onData = data ? { data } : {};
-    await act.validate({ plan, ...onData });
+    const onData = await snapshotAndValidate(run);
 
-    // fleet.maxConcurrentTrainings: wait in the fleet's FIFO queue for a slot, give it back when
-    // the train step ends however it ends. Without a fleet limit nothing here runs (no marker).
-    const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
-    let trained: Awaited<ReturnType<typeof act.train>>;
-    try {
-      if (fleet) {
-        enter('queue');
-        setCurrentDetails(`waiting for a training slot (${fleet.fleetId})`);
-        await fleet.acquire();
-        setCurrentDetails(`retraining: ${decision.reason}`);
-      }
-      enter('train');
-      trainStartMs = Date.now();
-      trained = await act.train({ plan, runId, ...onData });
-      trainEndMs = Date.now();
-    } finally {
-      if (fleet) await fleet.release();
-    }
+    const trained = await trainInSlot(run, onData, decision);
 
     enter('evaluate');
-    const production = check.production;
-    // References, not paths: training and evaluation may run on hosts that share no disk with this one.
-    const byReference = trained.artifact !== undefined && patched('artifact-refs');
-    const scores = await act.evaluate(
-      byReference
-        ? { plan, runId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
-        : { plan, runId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
-    );
-    const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
+    const { scores, verdict, byReference } = await evaluateCandidate(run, trained);
     const metrics = { candidate: scores.candidate, production: scores.production };
+    const productionVersion = facts.check!.production?.version ?? null;
 
     enter('register');
-    const version = await act.register({
-      plan,
-      runId,
-      workflowId,
-      ...(byReference ? { artifact: trained.artifact! } : { artifactDir: trained.artifactDir }),
-      fingerprint: fingerprint ?? check.fingerprint,
-      metrics: scores.candidate,
-      triggers,
-      ...onData,
-      // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
-      ...(trained.lineage && patched('train-lineage') ? { lineage: trained.lineage } : {}),
-    });
-    upsertSearchAttributes([{ key: RetrainCandidateVersion, value: version.version }]);
-    const productionVersion = production?.version ?? null;
-    if (!verdict.promote) {
-      return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion, metrics, reason: verdict.reason });
-    }
+    const registered = await registerCandidate(run, trained, byReference, scores.candidate, onData);
+    const version = registered.version;
+    const rejected = (reason: string, extra: { productionVersion?: number | null; approval?: ApprovalRecord } = {}) =>
+      finish({ ...known(), outcome: 'rejected', version, productionVersion, metrics, reason, ...extra });
+    if (!verdict.promote) return await rejected(verdict.reason);
 
     let approval: ApprovalRecord | null = null;
     if (plan.promotion.approval) {
       enter('approval');
       approval = await approvals.wait(
         plan.promotion.approval,
-        { model: input.model, version: version.version, reason: verdict.reason, metrics: scores.candidate, production: scores.production },
-        (text) => announce('approval_requested', text, { version: version.version }),
+        { model: input.model, version, reason: verdict.reason, metrics: scores.candidate, production: scores.production },
+        (text) => announce('approval_requested', text, { version }),
       );
       if (approval.decision === 'rejected') {
-        const reason = `rejected by ${approval.approver}${approval.comment ? `: ${approval.comment}` : ''} (policy: ${verdict.reason})`;
-        return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion, metrics, reason, approval });
+        return await rejected(`rejected by ${approval.approver}${approval.comment ? `: ${approval.comment}` : ''} (policy: ${verdict.reason})`, { approval });
       }
     }
 
     enter('promote');
-    const moved = await act.promote({ plan, runId, version: version.version, expected: productionVersion, reason: verdict.reason });
+    const moved = await act.promote({ plan, recordId: pipelineId, version, expected: productionVersion, reason: verdict.reason });
     if (!moved.moved) {
-      const reason = `rejected: production moved to v${moved.actual} while this run evaluated against v${productionVersion ?? 'none'}; not overwritten`;
-      return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rejected', version: version.version, productionVersion: moved.actual, metrics, reason });
+      return await rejected(`rejected: production moved to v${moved.actual} while this run evaluated against v${productionVersion ?? 'none'}; not overwritten`, { productionVersion: moved.actual });
     }
-    const approved = approval ? { approval } : {};
+    const p: Promoted = { plan, act, pipelineId, version, productionVersion, candidate: scores.candidate };
+    const promoted = (reason: string) => finish({ ...known(), outcome: 'promoted', version, previousVersion: productionVersion, metrics, reason, ...(approval ? { approval } : {}) });
 
     if (plan.promotion.deploy) {
       enter('deploy');
-      try {
-        await act.deploy({ plan, runId, version: version.version });
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        // Compensation: production goes back to what it was before this run moved it.
-        await restoreProduction({ plan, runId, version: productionVersion, expected: version.version, actor: 'pipeline (compensation)', reason: `deploy hook failed for v${version.version}` });
-        throw err;
-      }
+      await deployOrRestore(p);
     }
 
-    // train.dvc.push: the promoted model out goes to the DVC remote. Production has moved already, so
-    // a failed push is said in the outcome's reason, not turned into a failed run.
-    let pushNote = '';
-    if (plan.train.dvc?.push && version.lineage?.dvc && patched('dvc-push')) {
-      try {
-        const pushed = await act.pushDvc({ plan, runId, version: version.version });
-        pushNote = `; dvc push ${pushed.md5} to ${pushed.remote}`;
-      } catch (err) {
-        if (isCancellation(err)) throw err;
-        const cause = err instanceof ActivityFailure ? err.cause : err;
-        pushNote = `; dvc push failed: ${((cause as Error)?.message ?? String(cause)).split('\n')[0]}`;
-      }
-    }
+    const pushNote = plan.train.dvc?.push && registered.lineage?.dvc && patched('dvc-push') ? await pushModelOut(p) : '';
 
     if (plan.promotion.watch) {
       enter('watch');
-      const watch = plan.promotion.watch;
-      const better = plan.promotion.direction === 'maximize' ? 1 : -1;
-      const baseline = scores.candidate[plan.promotion.metric]!;
-      const until = Date.now() + parseDurationMs(watch.duration);
-      for (let round = 1; Date.now() < until; round++) {
-        setCurrentDetails(`watching v${version.version} until ${new Date(until).toISOString()}`);
-        await sleep(Math.min(parseDurationMs(watch.every), until - Date.now()));
-        const watched = await act.score({ plan, runId, version: version.version, label: `watch-${round}` });
-        const value = watched[plan.promotion.metric];
-        const drop = value === undefined ? Infinity : ((baseline - value) * better) / Math.abs(baseline || 1);
-        if (drop <= watch.maxRelativeDrop) continue;
-        const why = `watch window: ${plan.promotion.metric} ${value ?? 'missing'} is ${(drop * 100).toFixed(1)}% below the ${baseline} v${version.version} was promoted with (limit ${(watch.maxRelativeDrop * 100).toFixed(1)}%)`;
-        // Back to the most recent earlier production version nobody declared bad (the one before,
-        // unless it was rolled back since and promoted again by hand); histories from before
-        // this replay the plain restore.
-        const skipsBad = patched('watch-skips-rolled-back');
-        let target = productionVersion;
-        let skippedNote = '';
-        if (skipsBad && productionVersion !== null) {
-          const walk = await resolveRestore({ plan, current: version.version });
-          if (walk.to === null) {
-            const reason = `promoted, then ${why}; not rolled back: every earlier production version was rolled back before (${walk.summary}); roll back with --to to choose one`;
-            return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason, ...approved });
-          }
-          target = walk.to;
-          if (walk.skipped.length) skippedNote = ` (skipped ${walk.summary})`;
-        }
-        const back = await restoreProduction({ plan, runId, version: target, expected: version.version, actor: 'pipeline (watch)', reason: why });
-        if (!back.moved) {
-          const reason = `promoted, then ${why}; not rolled back because production has since moved to v${back.actual}`;
-          return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason, ...approved });
-        }
-        if (skipsBad) await markRolledBack({ plan, version: version.version, mark: { at: back.move.at, by: 'pipeline (watch)', reason: why, runId } });
-        const reason = `rolled back to ${target === null ? 'no production model' : `v${target}`}${skippedNote}: ${why}`;
-        return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'rolled_back', version: version.version, previousVersion: productionVersion, metrics, watched, reason });
+      const watched = await watchWindow(p, plan.promotion.watch);
+      if (watched.outcome === 'rolled_back') {
+        return await finish({ ...known(), outcome: 'rolled_back', version, previousVersion: productionVersion, metrics, watched: watched.watched, reason: watched.reason });
       }
+      if ('reason' in watched) return await promoted(watched.reason);
     }
-    return await finish({ ...base, decision, dataFingerprint: fingerprint, outcome: 'promoted', version: version.version, previousVersion: productionVersion, metrics, reason: `${verdict.reason}${pushNote}`, ...approved });
+    return await promoted(`${verdict.reason}${pushNote}`);
   } catch (err) {
     if (isCancellation(err)) throw err;
-    const cause = err instanceof ActivityFailure ? err.cause : err;
-    const type = cause instanceof ApplicationFailure ? (cause.type ?? 'Error') : ((cause as Error)?.name ?? 'Error');
-    const message = (cause as Error)?.message ?? String(cause);
-    return await finish({
-      ...base,
-      decision,
-      dataFingerprint: fingerprint,
-      outcome: 'failed',
-      step,
-      error: { type, message },
-      reason: `failed at ${step}: ${type}: ${message.split('\n')[0]}`,
-    });
+    const error = failureOf(err);
+    return await finish({ ...known(), outcome: 'failed', step: facts.step, error, reason: `failed at ${facts.step}: ${error.type}: ${error.message.split('\n')[0]}` });
   }
 }

@@ -1,8 +1,13 @@
 /**
  * Every workflow id, schedule id and the default task-queue name, in a module with no imports, so
  * workflow code (the pipeline signals its controller) and clients share one definition.
- * Naming: a *workflow id* is ours (`retrain/churn/2026-…`); Temporal's *run id* is the execution's
- * UUID (`runId`); the registry keys a version by model and number, never by either.
+ * Naming, one meaning per name across src/:
+ * - `pipelineId`: a pipeline run's workflow id (`retrain/churn/2026-…`, pipelineWorkflowId); it names
+ *   the run's folder and is the `run_id` of training and deploy commands.
+ * - `temporalRunId`: Temporal's UUID for one execution of a workflow id.
+ * - `recordId`: the registry's key for the write that made a version or moved an alias (a pipeline id,
+ *   or a production move's id), so a retried write is recognised; a version itself is model + number.
+ * - `mlflowRunId`: MLflow's own run id, inside the MLflow backends only.
  */
 
 /** The orchestration queue: workflows and quick activities (RETRAIN_TASK_QUEUE overrides it; see task-queues.ts). */
@@ -27,6 +32,9 @@ export const scheduledTickWorkflowId = (model: string) => `${scheduleId(model)}/
 
 /** `retrain-rollback/churn/<ISO time>` or `retrain-promote/…`: one production move by hand. */
 export const moveProductionWorkflowId = (kind: 'rollback' | 'promote', model: string, at: Date) => `retrain-${kind}/${model}/${at.toISOString()}`;
+
+/** `backtest/churn/2026-03-15T02-00-00-000Z-1a2b3c4d`: one `retrain backtest`; the suffix keeps two started at once apart. */
+export const backtestWorkflowId = (model: string, at: Date, suffix: string) => `backtest/${model}/${at.toISOString().replace(/[:.]/g, '-')}-${suffix}`;
 
 /**
  * `retrain-fleet/retrain`: the training-slot semaphore of the workers on one task queue (one

@@ -6,7 +6,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
 import { listRunRecords } from '../../src/audit/audit-log.js';
-import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
+import { controllerId, controllerStatus, sendTrigger } from '../../src/client/controller.js';
 import { type ControllerStatus } from '../../src/workflows/retrain-controller.js';
 import { triggerSignal } from '../../src/workflows/messages.js';
 import type { TriggerReason } from '../../src/workflows/types.js';

@@ -9,7 +9,7 @@ export async function registerFixtureVersion(registry: Registry, model: string, 
   writeFileSync(path.join(artifactDir, 'model.json'), JSON.stringify({ version: i }));
   return registry.register({
     model,
-    runId: `retrain/${model}/run-${i}`,
+    recordId: `retrain/${model}/run-${i}`,
     workflowId: `retrain/${model}/run-${i}`,
     artifactDir,
     dataFingerprint: { sha256: String(i).repeat(64), files: 1, bytes: 1, rows: 1, schema: [] },

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Client } from '@temporalio/client';
-import { controllerStatus } from '../../src/triggers/send-trigger.js';
+import { controllerStatus } from '../../src/client/controller.js';
 
 /** Polls `fn` until it returns something truthy (errors count as "not yet"), or fails after `timeoutMs`. */
 export async function until<T>(what: string, fn: () => Promise<T | null | undefined | false>, timeoutMs = 5 * 60_000): Promise<T> {

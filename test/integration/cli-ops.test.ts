@@ -6,7 +6,7 @@ import { execa } from 'execa';
 import { freePort } from '../../src/temporal/ports.js';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { scheduleId } from '../../src/workflows/workflow-ids.js';
-import { controllerId } from '../../src/triggers/send-trigger.js';
+import { controllerId } from '../../src/client/controller.js';
 import { bundleFileForSpawnedWorkers } from '../helpers/bundle-file.js';
 import { makeProject } from '../helpers/project.js';
 import { testTemporal } from '../helpers/temporal.js';

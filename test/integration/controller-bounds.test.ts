@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { listRunRecords } from '../../src/audit/audit-log.js';
-import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
+import { controllerId, controllerStatus, sendTrigger } from '../../src/client/controller.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../../src/triggers/trigger-limits.js';
 import { CONTROLLER_BUDGET, retrainController, type ControllerStatus } from '../../src/workflows/retrain-controller.js';
 import { triggerSignal } from '../../src/workflows/messages.js';

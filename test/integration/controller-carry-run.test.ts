@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
-import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
+import { controllerId, controllerStatus, sendTrigger } from '../../src/client/controller.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../../src/triggers/trigger-limits.js';
 import { pipelineStepQuery } from '../../src/workflows/messages.js';
 import { type ControllerStatus } from '../../src/workflows/retrain-controller.js';

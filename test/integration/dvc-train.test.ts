@@ -106,7 +106,7 @@ describe('train.dvc: dvc repro in an isolated worktree (real git, real DVC, real
       assert.equal(d1?.commit, c1);
       assert.equal(d1?.model.path, 'out/model');
       // The md5 is the one the run's own dvc.lock names, and train.params reached params.yaml the DVC way.
-      const runLock = readFileSync(path.join(p.dir, '.retrain', 'runs', p.model, v1!.runId.replace(/[^A-Za-z0-9._-]/g, '_'), 'train', 'dvc.lock'), 'utf8');
+      const runLock = readFileSync(path.join(p.dir, '.retrain', 'runs', p.model, v1!.recordId.replace(/[^A-Za-z0-9._-]/g, '_'), 'train', 'dvc.lock'), 'utf8');
       assert.ok(runLock.includes(`md5: ${d1!.model.md5}`) && runLock.includes('train.epochs: 60'), runLock);
       assert.equal(v1!.lineage?.tags?.epochs, '60');
       assert.equal(v1!.lineage?.tags?.['feature_store.snapshot'], 'fs-2026-12-01');

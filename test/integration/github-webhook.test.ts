@@ -5,7 +5,7 @@ import { describe, it } from 'node:test';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { createGateway } from '../../src/gateway/server.js';
 import { globToRegExp } from '../../src/gateway/glob.js';
-import { controllerId, controllerStatus } from '../../src/triggers/send-trigger.js';
+import { controllerId, controllerStatus } from '../../src/client/controller.js';
 import { makeProject } from '../helpers/project.js';
 import { withWorker } from '../helpers/temporal.js';
 import { until } from '../helpers/wait.js';

@@ -72,7 +72,7 @@ describe('a skipped check does only what the decision needs (real dev server)', 
 
     // No cooldown in memory (production was created more than 1h ago in this context): the decision is open.
     const later = { ...context, nowMs: Date.now() + 2 * 3600_000 };
-    const open = await check({ plan: plan(), runId: 'check-open', decision: { context: later, memory: EMPTY_MEMORY } });
+    const open = await check({ plan: plan(), pipelineId: 'check-open', decision: { context: later, memory: EMPTY_MEMORY } });
     assert.equal(open.dataUnchanged, false);
     assert.ok(open.performance, 'performance rules get their score');
     assert.ok(open.drift, 'the data-drift rule gets its report');
@@ -80,7 +80,7 @@ describe('a skipped check does only what the decision needs (real dev server)', 
     assert.equal(scoredIn(stateDir, 'check-open'), true);
 
     // In the cooldown, one breach enough: skipped whatever the evidence says, so none is computed.
-    const cooling = await check({ plan: plan(), runId: 'check-cooldown', decision: { context, memory: EMPTY_MEMORY } });
+    const cooling = await check({ plan: plan(), pipelineId: 'check-cooldown', decision: { context, memory: EMPTY_MEMORY } });
     assert.equal(cooling.performance, null);
     assert.equal(cooling.drift, null);
     assert.deepEqual(cooling.notComputed?.map((n) => n.what), ['drift', 'score']);
@@ -88,11 +88,11 @@ describe('a skipped check does only what the decision needs (real dev server)', 
 
     // Two breaches needed: the cooldown still skips, but the breach count depends on the evidence.
     p.writeConfig({ trigger: { performanceFloor: 0.5, maxRelativeDrop: 0.5, cooldown: '1h', consecutiveBreaches: 2 } });
-    const counting = await check({ plan: plan(), runId: 'check-counting', decision: { context, memory: EMPTY_MEMORY } });
+    const counting = await check({ plan: plan(), pipelineId: 'check-counting', decision: { context, memory: EMPTY_MEMORY } });
     assert.ok(counting.performance && counting.drift);
 
     // A check without a decision context (a run started before lazy checks) computes everything.
-    const eager = await check({ plan: plan(), runId: 'check-eager' });
+    const eager = await check({ plan: plan(), pipelineId: 'check-eager' });
     assert.ok(eager.performance && eager.drift);
   });
 });

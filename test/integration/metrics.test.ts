@@ -6,7 +6,7 @@ import { describe, it } from 'node:test';
 import { execa } from 'execa';
 import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { freePort } from '../../src/temporal/ports.js';
-import { controllerId, controllerStatus, sendTrigger } from '../../src/triggers/send-trigger.js';
+import { controllerId, controllerStatus, sendTrigger } from '../../src/client/controller.js';
 import { makeProject } from '../helpers/project.js';
 import { testTemporal } from '../helpers/temporal.js';
 

@@ -51,7 +51,7 @@ describe('MLflow Model Registry backend on a real mlflow server', () => {
       const winner = expected === 1 ? first : second;
       assert.equal(tags[TAG.dataSha256], winner.dataFingerprint!.sha256);
       assert.match(tags[TAG.workflowId]!, /^retrain\/churn-mlflow\/test-/);
-      assert.equal(tags[TAG.runId], tags[TAG.workflowId]);
+      assert.equal(tags[TAG.recordId], tags[TAG.workflowId]);
       assert.ok(JSON.parse(tags[TAG.metrics]!).auc > 0.55);
       assert.equal(tags[TAG.triggers], 'manual');
       assert.match(alias.model_version.source, /^mlflow-artifacts:\/.+\/artifacts\/model$/);
@@ -72,7 +72,7 @@ describe('MLflow Model Registry backend on a real mlflow server', () => {
     writeFileSync(`${artifactDir}/model.json`, '{"w":[1,2,3]}');
     const input = {
       model: 'churn-retry',
-      runId: 'retrain/churn-retry/2026-03-15T02:00:00.000Z',
+      recordId: 'retrain/churn-retry/2026-03-15T02:00:00.000Z',
       workflowId: 'retrain/churn-retry/2026-03-15T02:00:00.000Z',
       artifactDir,
       dataFingerprint: { sha256: 'ab'.repeat(32), files: 1, bytes: 10, rows: 200, schema: [{ name: 'x', type: 'DOUBLE' }] },

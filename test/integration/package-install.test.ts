@@ -20,7 +20,7 @@ describe('the npm package, installed from its tarball in a new folder', () => {
     const tarball = path.join(work, (JSON.parse(packed.stdout) as { filename: string }[])[0]!.filename);
     const listed = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     assert.ok(listed.includes('dist/workflow-bundle.js'), 'the prebuilt workflow bundle ships');
-    assert.ok(listed.includes('dist/src/api/client.d.ts'), 'type declarations ship');
+    assert.ok(listed.includes('dist/src/client/index.d.ts'), 'type declarations ship');
     assert.ok(!listed.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), `only what runs ships: ${listed.filter((f) => f.startsWith('src/') || f.startsWith('test/')).join(', ')}`);
 
     const project = path.join(work, 'my-models');

@@ -136,7 +136,7 @@ describe('retrain pipeline on a real dev server', () => {
     mkdirSync(artifactDir);
     writeFileSync(path.join(artifactDir, 'model.json'), '{"w":[1,2,3]}');
     const fingerprint = { sha256: 'a'.repeat(64), files: 1, bytes: 1, rows: 1, schema: [] };
-    const reg = { plan, runId: 'retrain/churn/x', workflowId: 'retrain/churn/x', artifactDir, fingerprint, metrics: { auc: 0.8 }, triggers: ['manual'] };
+    const reg = { plan, pipelineId: 'retrain/churn/x', workflowId: 'retrain/churn/x', artifactDir, fingerprint, metrics: { auc: 0.8 }, triggers: ['manual'] };
     const [a, b] = await Promise.all([acts.registerCandidate(reg), acts.registerCandidate(reg)]);
     const c = await acts.registerCandidate(reg);
     assert.equal(a.version, 1);

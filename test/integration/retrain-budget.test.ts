@@ -3,7 +3,7 @@ import path from 'node:path';
 import { describe, it } from 'node:test';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { listRunRecords } from '../../src/audit/audit-log.js';
-import { controllerId, sendTrigger } from '../../src/triggers/send-trigger.js';
+import { controllerId, sendTrigger } from '../../src/client/controller.js';
 import type { TriggerReason } from '../../src/workflows/types.js';
 import { makeProject } from '../helpers/project.js';
 import { recordHistory } from '../helpers/record-history.js';

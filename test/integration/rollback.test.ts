@@ -103,7 +103,7 @@ describe('rollback never returns to a version that was rolled away from (real de
       const registry = registryOf(p);
       const v1 = (await registry.getVersion(p.model, 1))!;
       const { artifact, ...lineage } = v1;
-      const v2 = await registry.register({ ...lineage, runId: 'hand-made', workflowId: 'hand-made', artifactDir: artifact.uri });
+      const v2 = await registry.register({ ...lineage, recordId: 'hand-made', workflowId: 'hand-made', artifactDir: artifact.uri });
       for (const args of [['promote', '2'], ['rollback', '--reason', 'v2 bad'], ['promote', '2', '--reason', 'trying v2 again']]) {
         const r = await cli(p, taskQueue, args[0]!, p.model, ...args.slice(1));
         assert.equal(r.exitCode, 0, r.stderr);

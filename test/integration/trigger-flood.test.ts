@@ -3,7 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { describe, it } from 'node:test';
 import { parse, stringify } from 'yaml';
 import { defaultDeps } from '../../src/activities/deps.js';
-import { controllerId } from '../../src/triggers/send-trigger.js';
+import { controllerId } from '../../src/client/controller.js';
 import { floodStateDir, floodTriggers, type FloodReport } from '../chaos/trigger-flood.js';
 import { makeProject } from '../helpers/project.js';
 import { withWorker } from '../helpers/temporal.js';

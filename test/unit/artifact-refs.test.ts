@@ -20,7 +20,7 @@ describe('artifact references of the local registry', () => {
     assert.deepEqual(await registry.stageArtifact('m', 'run-1', dir), ref, 'idempotent: content-addressed');
     assert.doesNotMatch(ref.uri, /^\//, 'a reference, not a host path');
     assert.equal(readFileSync(path.join(await registry.fetchArtifact('m', ref), 'model.json'), 'utf8'), '{"w":[1]}');
-    const version = await registry.register({ model: 'm', runId: 'run-1', workflowId: 'run-1', artifact: ref, dataFingerprint: { sha256: 'a'.repeat(64), files: 1, bytes: 1, rows: 1, schema: [] }, params: {}, metrics: {}, triggers: [], codeVersion: undefined });
+    const version = await registry.register({ model: 'm', recordId: 'run-1', workflowId: 'run-1', artifact: ref, dataFingerprint: { sha256: 'a'.repeat(64), files: 1, bytes: 1, rows: 1, schema: [] }, params: {}, metrics: {}, triggers: [], codeVersion: undefined });
     assert.equal(version.artifact.sha256, ref.sha256);
   });
 

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
 import { describeRun, findRunningRun } from '../../src/activities/controller-steps.js';
 import { RUN_FINISHED_REASON_CHARS, runFinished } from '../../src/workflows/messages.js';
 import type { PipelineResult } from '../../src/workflows/types.js';
@@ -12,7 +13,7 @@ function fakeClient(opts: { status?: string; result?: unknown; notFound?: boolea
     workflow: {
       getHandle: () => ({
         describe: async () => {
-          if (opts.notFound) throw Object.assign(new Error('workflow not found'), { name: 'WorkflowNotFoundError' });
+          if (opts.notFound) throw new WorkflowNotFoundError('workflow not found', 'retrain/m/t', undefined);
           return { status: { name: opts.status } };
         },
         result: async () => opts.result,
@@ -32,7 +33,7 @@ const failedResult = (reason: string): PipelineResult => ({ model: 'm', reason, 
 
 describe('controller checks on a run it does not hold as a child', () => {
   it('running, completed (its own result, reason bounded), and every other end as an abnormal failure', async () => {
-    const ref = { workflowId: 'retrain/m/t', runId: 'r' };
+    const ref = { workflowId: 'retrain/m/t', temporalRunId: 'r' };
     assert.deepEqual(await describeRun(fakeClient({ status: 'RUNNING' }).client, ref), { state: 'running' });
     const long = 'y'.repeat(RUN_FINISHED_REASON_CHARS + 500);
     const done = await describeRun(fakeClient({ status: 'COMPLETED', result: failedResult(long) }).client, ref);
@@ -51,7 +52,7 @@ describe('controller checks on a run it does not hold as a child', () => {
       { workflowId: 'retrain/m/2', runId: 'b', startTime: new Date('2026-01-02T00:00:00Z') },
       { workflowId: 'retrain/m/1', runId: 'a', startTime: new Date('2026-01-01T00:00:00Z') },
     ];
-    assert.deepEqual(await findRunningRun(fakeClient({ listed }).client, 'm'), { workflowId: 'retrain/m/1', runId: 'a', startedAt: '2026-01-01T00:00:00.000Z' });
+    assert.deepEqual(await findRunningRun(fakeClient({ listed }).client, 'm'), { workflowId: 'retrain/m/1', temporalRunId: 'a', startedAt: '2026-01-01T00:00:00.000Z' });
     assert.equal((await findRunningRun(fakeClient({ listed }).client, 'm', ['retrain/m/1']))?.workflowId, 'retrain/m/2');
     assert.equal(await findRunningRun(fakeClient({}).client, 'm'), null);
     const { client, queries } = fakeClient({});

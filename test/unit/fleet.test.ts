@@ -1,8 +1,8 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { stepsBetween } from '../../src/client.js';
+import { stepsBetween } from '../../src/client/pipeline-run.js';
 import { configSchema } from '../../src/config/model-schema.js';
-import { describePlace } from '../../src/fleet-status.js';
+import { describePlace } from '../../src/client/fleet-status.js';
 
 describe('fleet limit, pure parts', () => {
   it('the queue step sits between validate and train in the progress a waiting caller sees', () => {

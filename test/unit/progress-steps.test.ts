@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { stepsBetween } from '../../src/client.js';
+import { stepsBetween } from '../../src/client/pipeline-run.js';
 
 // The progress lines of `retrain run` / `npm start` poll the pipeline's step; steps passed between two polls are filled in.
 test('a poll that jumps from train to promote reports evaluate and register in between', () => {

@@ -15,10 +15,10 @@ function artifact(dir: string) {
   return artifactDir;
 }
 
-const input = (artifactDir: string, runId = 'retrain/m/2026-01-01T00:00:00.000Z') => ({
+const input = (artifactDir: string, recordId = 'retrain/m/2026-01-01T00:00:00.000Z') => ({
   model: 'm',
-  runId,
-  workflowId: runId,
+  recordId,
+  workflowId: recordId,
   artifactDir,
   dataFingerprint: { sha256: 'ab'.repeat(32), files: 1, bytes: 1, rows: 1, schema: [] },
   params: {},
@@ -53,11 +53,11 @@ describe('a register killed mid-copy leaves nothing behind on retry', () => {
     const artifactDir = artifact(dir);
     const sha = await hashDirectory(artifactDir);
     const artifacts = path.join(dir, 'registry', 'm', 'artifacts');
-    const runId = 'retrain/m/2026-02-02T00:00:00.000Z';
-    partialCopy(tempNameFor(path.join(artifacts, sha), runId), 1000);
+    const recordId = 'retrain/m/2026-02-02T00:00:00.000Z';
+    partialCopy(tempNameFor(path.join(artifacts, sha), recordId), 1000);
     const other = tempNameFor(path.join(artifacts, 'ff'.repeat(32)), 'retrain/m/other');
     partialCopy(other, 1000);
-    await new LocalRegistry(path.join(dir, 'registry')).register(input(artifactDir, runId));
+    await new LocalRegistry(path.join(dir, 'registry')).register(input(artifactDir, recordId));
     assert.deepEqual(readdirSync(artifacts).sort(), [sha, path.basename(other)].sort());
   });
 

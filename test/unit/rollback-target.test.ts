@@ -7,7 +7,7 @@ const move = (from: number | null, to: number | null, alias = 'champion'): Alias
 const version = (n: number, bad = false): ModelVersion => ({
   model: 'm',
   version: n,
-  runId: `r${n}`,
+  recordId: `r${n}`,
   workflowId: `r${n}`,
   artifact: { sha256: '', uri: '' },
   dataFingerprint: { sha256: '', files: 1, bytes: 1, rows: 1, schema: [] },

@@ -187,7 +187,7 @@ describe('train.params through a file', () => {
     const notes = 'n'.repeat(200 * 1024);
     const p = await makeProject({ train: { params: { epochs: 20, notes } } });
     const plan = planModel(loadConfig(p.configFile), 'churn');
-    const r = await createPipelineSteps(defaultDeps(p.configFile)).trainCandidate({ plan, runId: 'big-params' });
+    const r = await createPipelineSteps(defaultDeps(p.configFile)).trainCandidate({ plan, pipelineId: 'big-params' });
     assert.ok(Number.isFinite(r.trainMetrics.auc), JSON.stringify(r.trainMetrics));
     const written = JSON.parse(readFileSync(path.join(path.dirname(r.outputDir), 'params.json'), 'utf8')) as { notes: string };
     assert.equal(written.notes.length, notes.length);

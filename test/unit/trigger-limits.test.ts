@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { ConfigError } from '../../src/errors.js';
-import { sendTrigger } from '../../src/triggers/send-trigger.js';
+import { sendTrigger } from '../../src/client/controller.js';
 import { jsonBytes, TRIGGER_LIMITS, triggerProblem, utf8Bytes } from '../../src/triggers/trigger-limits.js';
 import { ReplayCache } from '../../src/gateway/replay-cache.js';
 import { createGateway } from '../../src/gateway/server.js';

@@ -175,7 +175,7 @@ export function registerAudit(program: Command): void {
       // The same context for the check and the decision: the check then computes only what the decision needs, as a run would.
       const memory = await rememberedPolicyState(config.stateDir, model);
       const context = { reasons: [o.reason], force: false, explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
-      const check = await createPipelineSteps(deps).checkData({ plan, runId: `check/${new Date().toISOString()}`, decision: { context, memory } });
+      const check = await createPipelineSteps(deps).checkData({ plan, pipelineId: `check/${new Date().toISOString()}`, decision: { context, memory } });
       (await deps.engine()).close();
       const decision = decideRetrain(plan.trigger, check, context, memory);
       if (o.json) return printJson({ model, check, memory, decision });
@@ -188,7 +188,7 @@ export function registerAudit(program: Command): void {
 /** The controller's memory when one is running; otherwise an empty memory (no cooldown, no breaches). */
 async function rememberedPolicyState(stateDir: string, model: string): Promise<PolicyMemory> {
   const { connectClient, resolveTemporal } = await import('../../temporal/connection.js');
-  const { controllerStatus } = await import('../../triggers/send-trigger.js');
+  const { controllerStatus } = await import('../../client/controller.js');
   try {
     const target = await resolveTemporal({ stateDir, start: false });
     const client = await connectClient(target);

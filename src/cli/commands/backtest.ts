@@ -1,14 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import type { Command } from 'commander';
 import { ApplicationFailure } from '@temporalio/common';
 import { FailureType, RetrainError, type FailureType as FailureTypeName } from '../../errors.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { connectClient, resolveTemporal, workflowUrl } from '../../temporal/connection.js';
-import { taskQueue } from '../../temporal/task-queues.js';
 import { DEFAULT_STEP, parseOrder } from '../../backtest/partitions.js';
 import { formatBacktest } from '../../backtest/format.js';
-import type { BacktestProgress, backtestWorkflow } from '../../workflows/backtest.js';
+import type { BacktestProgress } from '../../workflows/backtest.js';
+import { startBacktest } from '../../client/backtest.js';
 import { backtestProgressQuery } from '../../workflows/messages.js';
 import { print, printJson } from '../output.js';
 import { renderBacktest } from '../../report/backtest-report.js';
@@ -33,13 +32,11 @@ export function registerBacktest(program: Command): void {
       const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
       const client = await connectClient(target);
       try {
-        const workflowId = `backtest/${model}/${new Date().toISOString().replace(/[:.]/g, '-')}-${randomUUID().slice(0, 8)}`;
-        const handle = await client.workflow.start<typeof backtestWorkflow>('backtestWorkflow', {
-          taskQueue: taskQueue(),
-          workflowId,
-          args: [{ model, partitions: path.resolve(o.partitions), order, train: Boolean(o.train) }],
-          staticSummary: `backtest ${model}${o.train ? ' --train' : ''}: ${o.partitions}`,
-        });
+        const { workflowId, handle } = await startBacktest(
+          client,
+          { model, partitions: path.resolve(o.partitions), order, train: Boolean(o.train) },
+          `backtest ${model}${o.train ? ' --train' : ''}: ${o.partitions}`,
+        );
         const link = workflowUrl(target, workflowId);
         if (!o.json) print(`started ${workflowId}${link ? `\n  ${link}` : ''}`);
         const done = handle.result();

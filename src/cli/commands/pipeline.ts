@@ -1,7 +1,8 @@
 import type { Command } from 'commander';
-import { requestRun } from '../../client.js';
+import { requestRun } from '../../client/pipeline-run.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { openRegistry } from '../../registry/open.js';
+import { withRunIdAlias } from '../../registry/registry.js';
 import { ConfigError } from '../../errors.js';
 import { connectClient, resolveTemporal, workflowUrl } from '../../temporal/connection.js';
 import { formatResult } from '../format-result.js';
@@ -72,12 +73,12 @@ export function registerPipeline(program: Command): void {
         if (Number.isNaN(at.getTime())) throw new ConfigError(`--at: expected an ISO time such as 2026-03-15T12:00:00Z, got ${JSON.stringify(o.at)}`);
         const move = (await registry.aliasHistory(model)).filter((m) => m.alias === alias && Date.parse(m.at) <= at.getTime()).at(-1) ?? null;
         const version = move?.to ?? null;
-        if (o.json) return printJson({ model, alias, at: at.toISOString(), version, since: move?.at ?? null, move });
+        if (o.json) return printJson({ model, alias, at: at.toISOString(), version, since: move?.at ?? null, move: move && withRunIdAlias(move) });
         return print(version === null ? `${model}: no ${alias} version at ${at.toISOString()}` : `${model}: v${version} was ${alias} at ${at.toISOString()} (since ${move!.at}, moved by ${move!.actor}: ${move!.reason})`);
       }
       const versions = await registry.listVersions(model);
       const production = await registry.getAlias(model, alias);
-      if (o.json) return printJson({ model, production, versions, aliasHistory: await registry.aliasHistory(model) });
+      if (o.json) return printJson({ model, production, versions: versions.map(withRunIdAlias), aliasHistory: (await registry.aliasHistory(model)).map(withRunIdAlias) });
       if (!versions.length) return print(`no versions of ${model} yet`);
       // A commit reads as its first 12 hex digits, `-dirty` kept: enough to `git checkout` it.
       const code = (c: string | undefined) => (c ?? 'unknown').replace(/\b([0-9a-f]{12})[0-9a-f]{28,52}\b/g, '$1');

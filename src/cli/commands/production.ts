@@ -1,8 +1,9 @@
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { WorkflowFailedError, WorkflowUpdateFailedError } from '@temporalio/client';
-import { ConfigError } from '../../errors.js';
-import { decideApproval, runMoveProduction, waitingForApproval } from '../../approvals.js';
+import { ApprovalNotFound, ConfigError } from '../../errors.js';
+import { decideApproval, waitingForApproval } from '../../client/approvals.js';
+import { runMoveProduction } from '../../client/production-moves.js';
 import { withTemporal } from '../temporal-context.js';
 import { EXIT, ExitSignal } from '../exit-codes.js';
 import { print, printJson, table } from '../output.js';
@@ -41,7 +42,7 @@ export function registerProduction(program: Command): void {
             if (o.json) return printJson({ ok: true, ...done });
             print(`${done.record.decision} v${v} of ${model} (${done.workflowId}); the run continues`);
           } catch (err) {
-            if (err instanceof WorkflowUpdateFailedError || (err as Error).name === 'ApprovalNotFound') explain(err, o.json);
+            if (err instanceof WorkflowUpdateFailedError || err instanceof ApprovalNotFound) explain(err, o.json);
             throw err;
           }
         }, model);

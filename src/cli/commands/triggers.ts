@@ -2,14 +2,14 @@ import type { Command } from 'commander';
 import { ScheduleOverlapPolicy, type ScheduleHandle } from '@temporalio/client';
 import { ConfigError } from '../../errors.js';
 import { TRIGGER_REASONS, type TriggerReason } from '../../policy/trigger-reasons.js';
-import { applySchedules } from '../../schedules/apply-schedules.js';
+import { applySchedules, modelSchedule } from '../../client/schedules.js';
 import { scheduleId } from '../../workflows/workflow-ids.js';
 import { taskQueue } from '../../temporal/task-queues.js';
 import { pipelineRunsQuery, workflowListUrl, workflowUrl } from '../../temporal/connection.js';
-import { controllerStatus, sendTrigger, controllerId } from '../../triggers/send-trigger.js';
-import { describePlace, fleetPlace } from '../../fleet-status.js';
+import { controllerStatus, sendTrigger, controllerId } from '../../client/controller.js';
+import { describePlace, fleetPlace } from '../../client/fleet-status.js';
 import { jsonBytes, TRIGGER_LIMITS } from '../../triggers/trigger-limits.js';
-import { requestRun } from '../../client.js';
+import { requestRun } from '../../client/pipeline-run.js';
 import { pendingApprovalQuery, pipelineStepQuery } from '../../workflows/messages.js';
 import type { ControllerStatus } from '../../workflows/retrain-controller.js';
 import { withTemporal } from '../temporal-context.js';
@@ -204,7 +204,7 @@ async function withSchedule(
   done: string,
 ): Promise<void> {
   await withTemporal(async ({ client }) => {
-    await fn(client.schedule.getHandle(scheduleId(model)));
+    await fn(modelSchedule(client, model));
     print(done);
   }, model);
 }

@@ -5,11 +5,19 @@ import type { ControllerStatus, retrainController } from '../workflows/retrain-c
 import { statusQuery, triggerSignal } from '../workflows/messages.js';
 import type { TriggerRequest } from '../workflows/types.js';
 import { controllerWorkflowId } from '../workflows/workflow-ids.js';
-import { ConfigError } from '../errors.js';
-import { TRIGGER_LIMITS, triggerProblem } from './trigger-limits.js';
+import { ConfigError, isWorkflowNotFound } from '../errors.js';
+import { TRIGGER_LIMITS, triggerProblem } from '../triggers/trigger-limits.js';
 
 /** `retrain-controller/churn`: one per model, so Temporal itself guarantees a single controller. */
 export const controllerId = controllerWorkflowId;
+
+/** Where a trigger went: the controller's workflow id and Temporal's run id of the execution signalled. */
+export interface TriggerDelivered {
+  controllerId: string;
+  temporalRunId: string;
+  /** @deprecated since 0.3: the same value as temporalRunId, kept for scripts that read it. */
+  runId: string;
+}
 
 /**
  * Signal-with-start: delivers the trigger to the model's controller, starting it if it is not
@@ -20,7 +28,7 @@ export const controllerId = controllerWorkflowId;
 export async function sendTrigger(
   client: Client,
   input: { model: string; trigger: TriggerRequest; taskQueue?: string; maxHistoryEvents?: number },
-): Promise<{ controllerId: string; runId: string }> {
+): Promise<TriggerDelivered> {
   // The controller would refuse or cut it anyway; say so here, where the caller can fix it.
   const problem = triggerProblem(input.trigger);
   if (problem) {
@@ -35,7 +43,7 @@ export async function sendTrigger(
     typedSearchAttributes: [{ key: RetrainModel, value: input.model }],
     staticSummary: `retrain controller for ${input.model}`,
   });
-  return { controllerId: handle.workflowId, runId: handle.signaledRunId };
+  return { controllerId: handle.workflowId, temporalRunId: handle.signaledRunId, runId: handle.signaledRunId };
 }
 
 /** The controller's status, or null when no controller runs for the model. */
@@ -43,8 +51,8 @@ export async function controllerStatus(client: Client, model: string): Promise<C
   try {
     return await client.workflow.getHandle(controllerId(model)).query(statusQuery);
   } catch (err) {
-    const name = (err as Error).name;
-    if (name === 'WorkflowNotFoundError' || /not found|already completed/i.test((err as Error).message)) return null;
+    // NOT_FOUND is also the server's answer for an execution that already completed.
+    if (isWorkflowNotFound(err)) return null;
     throw err;
   }
 }

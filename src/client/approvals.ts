@@ -1,10 +1,8 @@
 import type { Client } from '@temporalio/client';
-import { controllerStatus } from './triggers/send-trigger.js';
-import { taskQueue } from './temporal/task-queues.js';
-import type { moveProduction } from './workflows/move-production.js';
-import { approveUpdate, pendingApprovalQuery, rejectUpdate, type PendingApproval } from './workflows/messages.js';
-import type { ApprovalInput, ApprovalRecord, MoveProductionInput, MoveProductionResult } from './workflows/types.js';
-import { moveProductionWorkflowId } from './workflows/workflow-ids.js';
+import { ApprovalNotFound } from '../errors.js';
+import { controllerStatus } from './controller.js';
+import { approveUpdate, pendingApprovalQuery, rejectUpdate, type PendingApproval } from '../workflows/messages.js';
+import type { ApprovalInput, ApprovalRecord } from '../workflows/types.js';
 
 export interface WaitingRun {
   workflowId: string;
@@ -49,20 +47,4 @@ export async function decideApproval(
   }
   const record = await client.workflow.getHandle(id).executeUpdate(decision === 'approve' ? approveUpdate : rejectUpdate, { args: [input] });
   return { workflowId: id, record };
-}
-
-export class ApprovalNotFound extends Error {
-  override name = 'ApprovalNotFound';
-}
-
-/** Starts the rollback/promote workflow and waits for it. */
-export async function runMoveProduction(client: Client, input: MoveProductionInput): Promise<{ workflowId: string; result: MoveProductionResult }> {
-  const workflowId = moveProductionWorkflowId(input.kind, input.model, new Date());
-  const handle = await client.workflow.start<typeof moveProduction>('moveProduction', {
-    workflowId,
-    taskQueue: taskQueue(),
-    args: [input],
-    staticSummary: `${input.kind} ${input.model}${input.to !== undefined ? ` to v${input.to}` : ''} by ${input.actor}`,
-  });
-  return { workflowId, result: await handle.result() };
 }

@@ -1,13 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { RetrainError, FailureType } from './errors.js';
-import { controllerId, controllerStatus, sendTrigger } from './triggers/send-trigger.js';
-import { type retrainPipeline } from './workflows/index.js';
-import { pipelineStepQuery } from './workflows/messages.js';
-import { type ControllerStatus, type RequestStatus } from './workflows/retrain-controller.js';
-import { runForQuery } from './workflows/messages.js';
-import { pipelineWorkflowId } from './workflows/workflow-ids.js';
-import type { PipelineResult, TriggerReason } from './workflows/types.js';
+import { RetrainError, FailureType, isWorkflowNotFound } from '../errors.js';
+import { controllerId, controllerStatus, sendTrigger } from './controller.js';
+import { type retrainPipeline } from '../workflows/index.js';
+import { pipelineStepQuery } from '../workflows/messages.js';
+import { type ControllerStatus, type RequestStatus } from '../workflows/retrain-controller.js';
+import { runForQuery } from '../workflows/messages.js';
+import { pipelineWorkflowId } from '../workflows/workflow-ids.js';
+import type { PipelineResult, TriggerReason } from '../workflows/types.js';
 
 export { pipelineWorkflowId };
 
@@ -73,7 +73,7 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
       answer = await controller.query(runForQuery, requestId);
     } catch (err) {
       // Before its first workflow task a new controller cannot answer queries; a worker may be starting.
-      if ((err as Error).name === 'WorkflowNotFoundError' || ++unknownPolls > 240) {
+      if (isWorkflowNotFound(err) || ++unknownPolls > 240) {
         throw new Error(`${controllerId(input.model)} does not answer (${(err as Error).message}); is a worker running on its task queue?`, { cause: err });
       }
       await sleep(pollMs);
@@ -109,7 +109,7 @@ export async function requestRun(client: Client, input: RunRequest): Promise<Run
       await handle.describe();
       break;
     } catch (err) {
-      if ((err as Error).name !== 'WorkflowNotFoundError' || i > 600) throw err;
+      if (!isWorkflowNotFound(err) || i > 600) throw err;
       await sleep(200);
     }
   }

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleOptions } from '@temporalio/client';
+import { ScheduleNotFoundError, ScheduleOverlapPolicy, type Client, type ScheduleHandle, type ScheduleOptions } from '@temporalio/client';
 import type { LoadedConfig } from '../config/load.js';
 import type { ModelConfig } from '../config/model-schema.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
@@ -109,3 +109,6 @@ export async function applySchedules(client: Client, config: LoadedConfig, opts:
   }
   return changes;
 }
+
+/** The model's Schedule, for pause, unpause, trigger and backfill (`retrain schedule …`). */
+export const modelSchedule = (client: Client, model: string): ScheduleHandle => client.schedule.getHandle(scheduleId(model));

@@ -1,7 +1,7 @@
 import type { Client } from '@temporalio/client';
-import { fleetQuery } from './workflows/messages.js';
-import type { FleetStatus } from './workflows/retrain-fleet.js';
-import { fleetWorkflowId } from './workflows/workflow-ids.js';
+import { fleetQuery } from '../workflows/messages.js';
+import type { FleetStatus } from '../workflows/retrain-fleet.js';
+import { fleetWorkflowId } from '../workflows/workflow-ids.js';
 
 export interface FleetPlace {
   /** 1 = next to get a slot. */

@@ -10,9 +10,9 @@
  */
 import type { Client } from '@temporalio/client';
 import { connectClient, resolveTemporal } from '../temporal/connection.js';
-import { controllerId, controllerStatus, sendTrigger } from '../triggers/send-trigger.js';
-import { decideApproval, waitingForApproval, type WaitingRun } from '../approvals.js';
-import { requestRun, type RunAnswer, type RunRequest } from '../client.js';
+import { controllerId, controllerStatus, sendTrigger } from './controller.js';
+import { decideApproval, waitingForApproval, type WaitingRun } from './approvals.js';
+import { requestRun, type RunAnswer, type RunRequest } from './pipeline-run.js';
 import type { ControllerStatus } from '../workflows/retrain-controller.js';
 import type { ApprovalRecord, PipelineResult, TriggerRequest } from '../workflows/types.js';
 
