@@ -192,8 +192,8 @@ export class DataEngine {
         for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
           const raw = chunk.chunk;
           const size = duckdb.data_chunk_get_size(raw);
-          const keep = opts.keep ? duckdb.vector_get_data(duckdb.data_chunk_get_vector(raw, 0), size) : null;
-          const keepValid = opts.keep ? validity(duckdb.data_chunk_get_vector(raw, 0), size) : null;
+          // The kept rows' positions, found once per chunk: a sample keeps a few per cent of them.
+          const kept = opts.keep ? keptRows(duckdb.data_chunk_get_vector(raw, 0), size) : null;
           for (let k = 0; k < out.length; k++) {
             const vector = duckdb.data_chunk_get_vector(raw, k + first);
             const bytes = duckdb.vector_get_data(vector, size * Float64Array.BYTES_PER_ELEMENT);
@@ -203,14 +203,16 @@ export class DataEngine {
             const valid = validity(vector, size);
             const target = out[k]!;
             let n = filled[k]!;
-            if (!keep && !valid) {
+            const rows = kept ?? null;
+            const count = rows ? rows.length : size;
+            if (!rows && !valid) {
               if (n + size > capacity) throw new Error(`more than the ${capacity} rows the dataset has`);
               target.set(values, n);
               filled[k] = n + size;
               continue;
             }
-            for (let i = 0; i < size; i++) {
-              if (keep && (keep[i] === 0 || (keepValid && !isValid(keepValid, i)))) continue;
+            for (let j = 0; j < count; j++) {
+              const i = rows ? rows[j]! : j;
               if (valid && !isValid(valid, i)) continue;
               if (n === capacity) throw new Error(`more than the ${capacity} rows the dataset has`);
               target[n++] = values[i]!;
@@ -237,6 +239,16 @@ function validity(vector: duckdb.Vector, size: number): Uint8Array | null {
 }
 
 const isValid = (bits: Uint8Array, i: number) => ((bits[i >> 3]! >> (i & 7)) & 1) === 1;
+
+/** Positions of the rows whose BOOLEAN is true (a NULL is not). */
+function keptRows(vector: duckdb.Vector, size: number): Int32Array {
+  const flags = duckdb.vector_get_data(vector, size);
+  const valid = validity(vector, size);
+  const rows = new Int32Array(size);
+  let n = 0;
+  for (let i = 0; i < size; i++) if (flags[i] !== 0 && (!valid || isValid(valid, i))) rows[n++] = i;
+  return rows.subarray(0, n);
+}
 
 /** BigInt and Date become JSON-safe values, so results can travel through workflow history. */
 function plain(v: unknown): unknown {

@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { batchedCategoryCounts, categoryCounts } from '../../src/data/drift/categorical.js';
+import { batchedCategoryCounts, categoriesOf, categoryCounts, countQuery } from '../../src/data/drift/categorical.js';
 import { DataEngine } from '../../src/data/engine.js';
 
 describe('category counts: one GROUPING SETS query per side and batch, ids screened out', () => {
@@ -46,5 +46,15 @@ describe('category counts: one GROUPING SETS query per side and batch, ids scree
     const sql = counts.get('k3') as { categories: string[] };
     assert.ok(sql.categories.includes("');DROP TABLE x;--"), 'a value that looks like SQL stays a value');
     assert.equal(sql.categories.filter((c) => c.normalize() === 'é').length, 2, 'two unicode spellings stay two categories');
+  });
+
+  it('GROUPING SETS (many rows) and unpivoted pairs (few rows) give the same counts, and the same cut', async () => {
+    const part = ['k0', 'k1', 'k3', 'k4', 'k5'];
+    const from = [await engine.reader(ref.location, ref.format, 1), await engine.reader(cur.location, cur.format, 2)];
+    const counted = await Promise.all([true, false].map(async (unpivot) => categoriesOf(part, await engine.rows(countQuery(part, from, 100, unpivot), [ref.location, cur.location]))));
+    const [sets, pairs] = [counted[0]!, counted[1]!];
+    assert.deepEqual(sets, pairs);
+    assert.deepEqual(sets.get('k1'), { approxDistinct: 110 });
+    assert.deepEqual(sets.get('k0'), await categoryCounts(engine, 'k0', ref, cur));
   });
 });

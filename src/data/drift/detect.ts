@@ -207,8 +207,8 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
   let counts = new Map<string, CategoryCounts | TooManyCategories>();
   try {
     counts = await batchedCategoryCounts(engine, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), ref, cur, MAX_CATEGORIES, {
-      ...(refScan.at ? { ref: refScan.at } : {}),
-      ...(curScan.at ? { cur: curScan.at } : {}),
+      ...(refScan.at ? { ref: refScan.at, refRows: refScan.scan.rows } : {}),
+      ...(curScan.at ? { cur: curScan.at, curRows: curScan.scan.rows } : {}),
     });
   } catch (err) {
     // As for the numeric batches: the columns then go one by one, which isolates the one that does not fit.
