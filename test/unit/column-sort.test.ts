@@ -5,7 +5,6 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sortedColumns } from '../../src/data/drift/numeric.js';
 import { radixSortDoubles } from '../../src/data/drift/radix-sort.js';
-import { parquetSampleScan } from '../../src/data/drift/sample.js';
 import { PARALLEL_MIN_VALUES, sortDoubles } from '../../src/data/drift/sort-thread.js';
 import { DataEngine } from '../../src/data/engine.js';
 
@@ -107,18 +106,6 @@ describe('columns streamed from DuckDB and sorted here', () => {
       assert.equal(got.nonFinite, want.nonFinite, `${name}: non-finite values`);
       assert.deepEqual(Array.from(got.values), (want.values as number[]).map(Number), `${name}: sorted values`);
     }
-  });
-
-  it('a sample picked by a keep column holds exactly the rows the filtered read holds', async () => {
-    const file = path.join(dir, 'sample.parquet');
-    await engine.rows(`COPY (SELECT (hash(i) % 100000)::DOUBLE / 7 AS x, CASE WHEN i % 4 = 0 THEN NULL ELSE i::DOUBLE END AS y FROM range(50000) t(i)) TO '${file}' (FORMAT parquet)`);
-    const p = await parquetSampleScan(engine, { location: file, format: 'parquet' }, 3000);
-    const viaKeep = await sortedColumns(engine, ['x', 'y'], { from: p.read, params: p.params, rows: p.rows, keep: p.keep, label: file });
-    const viaFilter = await sortedColumns(engine, ['x', 'y'], { from: p.at(1), params: p.params, rows: p.rows, label: file });
-    assert.equal(p.rows, 3000);
-    assert.equal(viaKeep[0]!.values.length, 3000);
-    assert.deepEqual(Array.from(viaKeep[0]!.values), Array.from(viaFilter[0]!.values));
-    assert.deepEqual(Array.from(viaKeep[1]!.values), Array.from(viaFilter[1]!.values));
   });
 
   it('more values than the scan says it holds is an error, not a silent overflow', async () => {

@@ -102,15 +102,13 @@ const BATCH_COLUMNS = 500;
 /** How many columns of a side with `rows` rows one batched sort reads. */
 export const columnsPerSort = (rows: number) => Math.max(1, Math.min(BATCH_COLUMNS, Math.floor(BATCH_VALUES / Math.max(1, rows))));
 
-/** What a batched sort reads: a side's file (its reader), a sample table of it, or its rows where `keep` holds. */
+/** What a batched sort reads: a side's file (its reader), a filtered read of it, or a sample table of it. */
 export interface Scan {
   from: string;
   params: DuckDBValue[];
   /** Rows it holds: the most values one column can have. */
   rows: number;
   label: string;
-  /** A BOOLEAN expression over `from` that picks the scan's rows (a row sample), evaluated as a column, not a filter. */
-  keep?: string;
   /** When set, each batch first copies its columns' rows into a table (one read), and sorts that. */
   batch?: (columns: string[]) => Promise<{ scan: Scan; drop: () => Promise<void> }>;
 }
@@ -138,9 +136,8 @@ export async function scanOf(engine: DataEngine, side: Side & { rows: number }):
  */
 export async function sortedColumns(engine: DataEngine, columns: string[], scan: Scan): Promise<SortedSide[]> {
   if (columns.length === 0) return [];
-  const { from, params, label, keep } = scan;
-  const select = [...(keep ? [`(${keep}) AS "__keep"`] : []), ...columns.map((c) => `${ident(c)}::DOUBLE`)].join(', ');
-  const arrays = await engine.doubleColumns(`SELECT ${select} FROM ${from}`, params, scan.rows, label, { keep: Boolean(keep) });
+  const { from, params, label } = scan;
+  const arrays = await engine.doubleColumns(`SELECT ${columns.map((c) => `${ident(c)}::DOUBLE`).join(', ')} FROM ${from}`, params, scan.rows, label);
   let scratch: Float64Array | undefined;
   const sorted: SortedSide[] = [];
   for (const values of arrays) {

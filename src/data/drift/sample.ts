@@ -31,15 +31,14 @@ export async function sampleTable(engine: DataEngine, side: Side & { from?: stri
 }
 
 /**
- * Parquet: the sample as a row predicate, not a table. Reading all of a wide file's columns at once
+ * Parquet: the sample as a row filter, not a table. Reading all of a wide file's columns at once
  * takes a column reader (and its buffers) per column, which ran a 10,000-column file out of DuckDB's
- * memory; so each numeric batch reads only its own columns, and `keep`, a predicate on a seeded hash of
- * the row position, picks the same `n` rows in every batch: the `n` smallest hashes, found in one pass
- * over the row numbers alone. The numeric batches evaluate `keep` as a column of `read` (as a filter it
- * cost more than the read); `at` is the same rows as a filtered read, for the category counts. The row's file name joins the hash only for a glob of several files, so a
+ * memory; so each numeric batch reads only its own columns, and a filter on a seeded hash of the row
+ * position picks the same `n` rows in every batch: the `n` smallest hashes, found in one pass over
+ * the row numbers alone. The row's file name joins the hash only for a glob of several files, so a
  * single file copied elsewhere samples the same rows.
  */
-export async function parquetSampleScan(engine: DataEngine, side: Side, n: number): Promise<{ from: string; read: string; keep: string; params: [string]; rows: number; at: (slot: number) => string }> {
+export async function parquetSampleScan(engine: DataEngine, side: Side, n: number): Promise<{ from: string; params: [string]; rows: number; at: (slot: number) => string }> {
   const [files] = await engine.rows('SELECT count(*)::BIGINT AS n FROM glob($1)', [side.location], side.location);
   const several = Number(files?.n ?? 0) > 1;
   const h = `hash(${several ? 'filename, ' : ''}file_row_number, ${SAMPLE_SEED}::BIGINT)`;
@@ -51,7 +50,6 @@ export async function parquetSampleScan(engine: DataEngine, side: Side, n: numbe
   );
   const threshold = String(cut?.t ?? '0');
   if (!/^\d+$/.test(threshold)) throw new Error(`unexpected hash threshold ${threshold}`);
-  const keep = `${h} <= ${threshold}::UBIGINT`;
-  const at = (slot: number) => `(SELECT * FROM ${read.replace('$1', `$${slot}`)} WHERE ${keep})`;
-  return { from: at(1), read, keep, params: [side.location], rows: Number(cut?.n ?? 0), at };
+  const at = (slot: number) => `(SELECT * FROM ${read.replace('$1', `$${slot}`)} WHERE ${h} <= ${threshold}::UBIGINT)`;
+  return { from: at(1), params: [side.location], rows: Number(cut?.n ?? 0), at };
 }
