@@ -6,6 +6,7 @@
  */
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
 import { DataEngine } from '../src/data/engine.js';
@@ -18,6 +19,10 @@ export interface DriftBenchResult {
   ours: { seconds: number; peakMiB: number };
   baseline: { seconds: number; peakMiB: number } | null;
   fingerprint: { mibPerSec: number; rawSha256MibPerSec: number };
+  /** The sort floor (bench/drift-floor.ts): only reading and sorting the numeric columns' values, in seconds. */
+  floor?: { duckdbSort: number; typedArraySort: number; peakMiB: number };
+  /** The 1-minute load average when ours ran: on a busy machine every figure is slower, the ratios less so. */
+  load?: number;
 }
 
 const DIR = path.resolve(import.meta.dirname, 'data');
@@ -63,7 +68,10 @@ async function runOurs(ref: string, cur: string): Promise<Timing & { driftedShar
 
 export async function benchDrift(rows: number): Promise<DriftBenchResult> {
   const { ref, cur } = await dataPair(rows);
+  const load = os.loadavg()[0]!;
   const timing = await runOurs(ref, cur);
+  const floorRun = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-floor.ts'), ref, cur]);
+  const floor = JSON.parse(floorRun.stdout) as NonNullable<DriftBenchResult['floor']>;
 
   const python = path.join(TOOLS_DIR, 'py', 'bin', 'python');
   const base = existsSync(python)
@@ -83,7 +91,14 @@ export async function benchDrift(rows: number): Promise<DriftBenchResult> {
     raw = Math.min(raw, await rawSha256(ref));
   }
   engine.close();
-  return { rows, ours: { seconds: timing.seconds, peakMiB: timing.peakMiB }, baseline, fingerprint: { mibPerSec: mib / ours, rawSha256MibPerSec: mib / raw } };
+  return {
+    rows,
+    ours: { seconds: timing.seconds, peakMiB: timing.peakMiB },
+    baseline,
+    fingerprint: { mibPerSec: mib / ours, rawSha256MibPerSec: mib / raw },
+    floor: { duckdbSort: floor.duckdbSort, typedArraySort: floor.typedArraySort, peakMiB: floor.peakMiB },
+    load,
+  };
 }
 
 export interface Agreement {

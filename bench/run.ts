@@ -176,6 +176,14 @@ for (const d of Object.values(results.drift ?? {}).sort((a, b) => a.rows - b.row
     `| temporal-retrain (DuckDB, memory limit 768 MB) | ${secs(d.ours)} | ${mib(d.ours)} | ${times(d.baseline, d.ours)} |`,
     `| numpy/scipy baseline (same statistics) | ${d.baseline ? secs(d.baseline) : 'not run at this size'} | ${mib(d.baseline)} | 1× |`,
     '',
+    ...(d.floor
+      ? [
+          `Sort floor, same files, same process kind: the 12 numeric columns of both sides read and sorted, nothing else, took`,
+          `${d.floor.duckdbSort.toFixed(2)} s with DuckDB's ORDER BY and ${d.floor.typedArraySort.toFixed(2)} s read unsorted and sorted by Float64Array.prototype.sort;`,
+          `the whole report took ${(d.ours.seconds / Math.min(d.floor.duckdbSort, d.floor.typedArraySort)).toFixed(2)}× the faster of the two${d.load !== undefined ? ` (1-minute load average ${d.load.toFixed(1)} on ${os.cpus().length} cores)` : ''}.`,
+          '',
+        ]
+      : []),
     `Fingerprint throughput on the reference Parquet file (best of 3, alternating): ${d.fingerprint.mibPerSec.toFixed(0)} MiB/s`,
     `(streamed sha256 + DuckDB row count and schema) vs ${d.fingerprint.rawSha256MibPerSec.toFixed(0)} MiB/s for raw sha256 of the same file`,
     `(node:crypto), i.e. ${((100 * d.fingerprint.mibPerSec) / d.fingerprint.rawSha256MibPerSec).toFixed(0)}% of raw hashing speed.`,
