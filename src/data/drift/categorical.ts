@@ -114,15 +114,18 @@ export function categoriesOf(columns: string[], rows: Record<string, unknown>[])
       out.set(name, { approxDistinct: Number(r.d) });
       continue;
     }
-    const c = out.get(name) as CategoryCounts;
-    const [na, nb] = [Number(r.a), Number(r.b)];
-    c.categories.push(String(r.v));
-    c.ref.push(na);
-    c.cur.push(nb);
-    c.nRef += na;
-    c.nCur += nb;
+    addCategory(out.get(name) as CategoryCounts, String(r.v), Number(r.a), Number(r.b));
   }
   return out;
+}
+
+/** One more category (in order) with its counts on each side. */
+export function addCategory(c: CategoryCounts, value: string, a: number, b: number): void {
+  c.categories.push(value);
+  c.ref.push(a);
+  c.cur.push(b);
+  c.nRef += a;
+  c.nCur += b;
 }
 
 /**

@@ -319,8 +319,16 @@ async function columnDrift(
   }
   // The test follows the reference's size, not its sample's: sampling must not turn Wasserstein into KS.
   const refValues = sampled?.reference ? Math.round((nRef * sampled.reference.of) / sampled.reference.rows) : nRef;
-  const test = override.test ?? defaultTest(kind, refValues, distinct, smallRows);
-  const threshold = override.threshold ?? DEFAULT_THRESHOLD[test];
+  return {
+    ...testVerdict(column, kind, override.test ?? defaultTest(kind, refValues, distinct, smallRows), override.threshold, stats, histogram),
+    // A numeric column with few values is compared by exact counts over every row, so it is not sampled.
+    ...(sampled && (asDistribution || (kind === 'categorical' && batchedCounts)) ? { sampled } : {}),
+  };
+}
+
+/** A column's verdict from its statistics: p-value tests drift below the threshold, distances at or above it. */
+export function testVerdict(column: string, kind: 'numeric' | 'categorical', test: DriftTest, threshold: number | undefined, stats: Record<string, number>, histogram?: DriftHistogram): ColumnDrift {
+  const limit = threshold ?? DEFAULT_THRESHOLD[test];
   const isP = P_VALUE_TESTS.has(test);
   const value = stats[isP ? `${test}_pvalue` : test] ?? NaN;
   return {
@@ -329,12 +337,10 @@ async function columnDrift(
     test,
     statistic: isP ? stats[`${test}_statistic`]! : value,
     pValue: isP ? value : null,
-    threshold,
-    drifted: isP ? value < threshold : value >= threshold,
+    threshold: limit,
+    drifted: isP ? value < limit : value >= limit,
     stats,
     ...(histogram ? { histogram } : {}),
-    // A numeric column with few values is compared by exact counts over every row, so it is not sampled.
-    ...(sampled && (asDistribution || (kind === 'categorical' && batchedCounts)) ? { sampled } : {}),
   };
 }
 

@@ -153,7 +153,7 @@ export async function sortedColumns(engine: DataEngine, columns: string[], scan:
 }
 
 /** Sorted values without the non-finite ones, which the sort puts at the ends (-Infinity first; +Infinity, NaN last). */
-function finitePart(all: Float64Array): SortedSide {
+export function finitePart(all: Float64Array): SortedSide {
   let start = 0;
   let end = all.length;
   while (start < end && !Number.isFinite(all[start]!)) start++;

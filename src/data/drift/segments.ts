@@ -5,9 +5,10 @@ import type { SegmentDriftEvidence } from '../../policy/trigger-policy.js';
 import { isNumeric, logicalType, type LogicalType } from '../column-types.js';
 import { ident, type DataEngine } from '../engine.js';
 import { describe } from '../fingerprint.js';
-import { categoricalStats, DEFAULT_THRESHOLD, defaultTest, nestedType, numericRecord, P_VALUE_TESTS, type ColumnDrift, type DriftOptions, type DriftTest } from './detect.js';
+import { categoricalStats, DEFAULT_THRESHOLD, defaultTest, nestedType, numericRecord, testVerdict, type ColumnDrift, type DriftOptions, type DriftTest } from './detect.js';
+import { addCategory } from './categorical.js';
 import { categoricalHistogram, numericHistogram, type DriftHistogram } from './histogram.js';
-import { columnsPerSort, rowCount, statsFromSorted, type Side, type SortedSide } from './numeric.js';
+import { columnsPerSort, finitePart, rowCount, statsFromSorted, type Side, type SortedSide } from './numeric.js';
 
 /**
  * Drift per segment (issue 15 §2): the dataset-level tests of detect.ts, run on the rows of each value of a segment
@@ -281,15 +282,6 @@ async function segmentSorted(
   return out;
 }
 
-/** Sorted values without the non-finite ones (DuckDB orders -Infinity first, +Infinity and NaN last). */
-function finitePart(all: Float64Array): SortedSide {
-  let start = 0;
-  let end = all.length;
-  while (start < end && !Number.isFinite(all[start]!)) start++;
-  while (end > start && !Number.isFinite(all[end - 1]!)) end--;
-  return { values: all.subarray(start, end), nonFinite: all.length - (end - start) };
-}
-
 type Counts = { categories: string[]; ref: number[]; cur: number[]; nRef: number; nCur: number };
 /** Per segment, a column's category counts; 'too many' when the column has far more distinct values than categories. */
 type SegmentCategories = Counts[] | 'too many';
@@ -339,13 +331,7 @@ async function segmentCategoryCounts(
     passes.n += 1;
     const per = batch.map(() => values.map((): Counts => ({ categories: [], ref: [], cur: [], nRef: 0, nCur: 0 })));
     for (const r of rows) {
-      const c = per[Number(r.k)]![Number(r.g) - 1]!;
-      const [a, b] = [Number(r.a), Number(r.b)];
-      c.categories.push(String(r.v));
-      c.ref.push(a);
-      c.cur.push(b);
-      c.nRef += a;
-      c.nCur += b;
+      addCategory(per[Number(r.k)]![Number(r.g) - 1]!, String(r.v), Number(r.a), Number(r.b));
     }
     batch.forEach((name, k) => out.set(name, per[k]!));
   }
@@ -359,21 +345,7 @@ function untested(t: Tested, kind: 'numeric' | 'categorical', note: string, stat
 
 /** The verdict of one test on its statistics, as detect.ts's columnDrift decides it. */
 function verdict(t: Tested, kind: 'numeric' | 'categorical', stats: Record<string, number>, refValues: number, distinct: number, smallRows: number, histogram: DriftHistogram | undefined): ColumnDrift {
-  const test = t.override.test ?? defaultTest(kind, refValues, distinct, smallRows);
-  const threshold = t.override.threshold ?? DEFAULT_THRESHOLD[test];
-  const isP = P_VALUE_TESTS.has(test);
-  const value = stats[isP ? `${test}_pvalue` : test] ?? NaN;
-  return {
-    column: t.name,
-    kind,
-    test,
-    statistic: isP ? stats[`${test}_statistic`]! : value,
-    pValue: isP ? value : null,
-    threshold,
-    drifted: isP ? value < threshold : value >= threshold,
-    stats,
-    ...(histogram ? { histogram } : {}),
-  };
+  return testVerdict(t.name, kind, t.override.test ?? defaultTest(kind, refValues, distinct, smallRows), t.override.threshold, stats, histogram);
 }
 
 function numericColumn(t: Tested, a: SortedSide, b: SortedSide, smallRows: number): ColumnDrift {
