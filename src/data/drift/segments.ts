@@ -86,6 +86,13 @@ const COUNT_BATCH_COLUMNS = 500;
 /** Values kept by the segment count query: bounds what JS receives when an id column is named as segment column. */
 const MAX_SEGMENT_VALUES = 10_000;
 export const NOT_TESTED_KEPT = 50;
+/**
+ * Segment × column tests a check runs at most, over all segment columns: each is kept in memory and in segments.json
+ * (10 segment columns × 100 segments × 10,000 columns, which the config allows, would be 10M: gigabytes).
+ */
+export const SEGMENT_TESTS_MAX = 200_000;
+/** Up to this many tests a check, every segment column keeps its statistics and histogram in segments.json. */
+export const SEGMENT_DETAIL_MAX = 20_000;
 /** Segment values longer than this are cut in reports and evidence (they are untrusted and travel in history). */
 export const MAX_VALUE_CHARS = 200;
 const INDEX = '__retrain_segment_index';
@@ -157,6 +164,8 @@ export async function detectSegmentDrift(engine: DataEngine, refSide: Side, curS
   const curTypes = new Map((await describe(engine, cur.location, cur.format)).map((c) => [c.name, c.type]));
   const datasetShareThreshold = opts.datasetShare ?? 0.5;
   const columns: SegmentColumnReport[] = [];
+  let testsLeft = SEGMENT_TESTS_MAX;
+  let detailed = 0;
   for (const spec of specs) {
     const segType = refSchema.find((c) => c.name === spec.column)?.type;
     const shown = JSON.stringify(segmentLabel(spec.column));
@@ -189,6 +198,14 @@ export async function detectSegmentDrift(engine: DataEngine, refSide: Side, curS
       }
       tested.push({ name: c.name, type: logicalType(c.type), override });
     }
+    // Bounded work and report: at most SEGMENT_TESTS_MAX segment × column tests per check, the largest segments first.
+    const width = Math.max(1, tested.length + typeChanged.length);
+    const fit = Math.floor(testsLeft / width);
+    for (const p of picked.splice(fit)) {
+      if (notTested.length < NOT_TESTED_KEPT) notTested.push({ value: segmentLabel(p.value!), refRows: p.refRows, curRows: p.curRows, why: `over the budget of ${SEGMENT_TESTS_MAX.toLocaleString('en')} segment × column tests a check (${width} columns a segment)` });
+    }
+    testsLeft -= picked.length * width;
+    detailed += picked.length * width;
     const values = picked.map((p) => p.value!);
     const passes = { n: 1 };
     const smallRows = opts.smallReferenceRows ?? 1000;
@@ -208,6 +225,16 @@ export async function detectSegmentDrift(engine: DataEngine, refSide: Side, curS
       }
       const order = new Map(refSchema.map((c, i) => [c.name, i]));
       cols.sort((x, y) => order.get(x.column)! - order.get(y.column)!);
+      // Past SEGMENT_DETAIL_MAX tests a quiet column keeps its verdict, not its statistics and histogram (the report and
+      // the rule read the drifted ones), so a wide check's segments.json stays tens of MB, not gigabytes.
+      if (detailed > SEGMENT_DETAIL_MAX) {
+        for (const [i, c] of cols.entries()) {
+          if (c.drifted) continue;
+          const verdictOnly: ColumnDrift = { ...c, stats: {} };
+          delete verdictOnly.histogram;
+          cols[i] = verdictOnly;
+        }
+      }
       const drifted = cols.filter((c) => c.drifted).map((c) => c.column);
       const driftedShare = cols.length ? drifted.length / cols.length : 0;
       return { column: spec.column, value: segmentLabel(p.value!), refRows: p.refRows, curRows: p.curRows, columns: cols, driftedShare, datasetDrift: cols.length > 0 && driftedShare >= datasetShareThreshold, driftedColumns: drifted };
