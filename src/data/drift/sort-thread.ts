@@ -6,12 +6,15 @@ import { fromKeys, LITTLE_ENDIAN, radixSortDoubles, toKeys } from './radix-sort.
  * here and one on the main thread, so both cores work (DuckDB's reads use its own threads between sorts).
  * One worker per process, started on first use, holding the process open only while it sorts; its
  * code is the radix sort's own functions, so it needs no file of its own in the source or the build.
- * Arrays below PARALLEL_MIN_VALUES, or any when the thread cannot start, sort on the calling thread; a
- * thread that fails (out of memory) fails the sort it held, and is not used again.
+ * Before its first real sort the thread sorts a small test array, checked here: code a bundler rewrote
+ * so that its text no longer runs alone fails that test, not a report. Arrays below PARALLEL_MIN_VALUES,
+ * or any when the thread cannot start or fails its test, sort on the calling thread; a thread that fails
+ * later (out of memory) fails the sort it held, and is not used again.
  */
 export const PARALLEL_MIN_VALUES = 1_000_000;
 
 let worker: Worker | null | undefined;
+let ready: Promise<boolean> = Promise.resolve(false);
 let busy = false;
 const pending = new Map<number, { resolve: (buffer: ArrayBuffer) => void; reject: (err: Error) => void }>();
 let nextId = 0;
@@ -32,10 +35,9 @@ function startWorker(): Worker | null {
   try {
     const w = new Worker(source, { eval: true });
     w.on('message', ({ id, buffer }: { id: number; buffer: ArrayBuffer }) => {
-      busy = false;
-      w.unref();
       pending.get(id)?.resolve(buffer);
       pending.delete(id);
+      if (pending.size === 0) w.unref();
     });
     const fail = (err: Error) => {
       worker = null;
@@ -53,6 +55,28 @@ function startWorker(): Worker | null {
   }
 }
 
+/** The thread's first job: a small array with every kind of value, sorted there and checked against the sort here. */
+async function selfTest(w: Worker): Promise<boolean> {
+  const values = Float64Array.from({ length: 300 }, (_, i) => [NaN, -0, 0, Infinity, -Infinity][i % 40] ?? Math.sin(i) * 10 ** ((i % 9) - 4));
+  const expected = radixSortDoubles(Float64Array.from(values));
+  try {
+    const sorted = await post(w, values);
+    return sorted.length === expected.length && sorted.every((v, i) => Object.is(v, expected[i]));
+  } catch {
+    return false;
+  }
+}
+
+function post(w: Worker, values: Float64Array): Promise<Float64Array> {
+  const { buffer, byteOffset, length } = values;
+  const id = nextId++;
+  return new Promise<ArrayBuffer>((resolve, reject) => {
+    pending.set(id, { resolve, reject });
+    w.ref();
+    w.postMessage({ id, buffer, byteOffset, length }, [buffer as ArrayBuffer]);
+  }).then((back) => new Float64Array(back, byteOffset, length));
+}
+
 /**
  * `values` sorted ascending, as radixSortDoubles sorts: on the worker thread when it is idle and the
  * array is large, else here. The array's whole buffer moves to the thread and back (no copy), so the
@@ -60,15 +84,22 @@ function startWorker(): Worker | null {
  */
 export async function sortDoubles(values: Float64Array, scratch?: Float64Array): Promise<Float64Array> {
   if (values.length < PARALLEL_MIN_VALUES || busy) return radixSortDoubles(values, scratch);
-  if (worker === undefined) worker = startWorker();
-  if (!worker) return radixSortDoubles(values, scratch);
-  const { buffer, byteOffset, length } = values;
-  const id = nextId++;
-  busy = true;
-  const back = await new Promise<ArrayBuffer>((resolve, reject) => {
-    pending.set(id, { resolve, reject });
-    worker!.ref();
-    worker!.postMessage({ id, buffer, byteOffset, length }, [buffer as ArrayBuffer]);
-  });
-  return new Float64Array(back, byteOffset, length);
+  if (worker === undefined) {
+    worker = startWorker();
+    if (worker) ready = selfTest(worker);
+  }
+  const w = worker;
+  if (!w) return radixSortDoubles(values, scratch);
+  busy = true; // claimed before waiting, so a second caller sorts on its own thread meanwhile
+  if (!(await ready)) {
+    busy = false;
+    worker = null;
+    void w.terminate();
+    return radixSortDoubles(values, scratch);
+  }
+  try {
+    return await post(w, values);
+  } finally {
+    busy = false;
+  }
 }
