@@ -131,6 +131,18 @@ export function stepsBetween(last: string, step: string): string[] {
   return to > from ? LINEAR_STEPS.slice(from, to) : [];
 }
 
+/**
+ * The steps a finished run proves it entered that no poll reported: a result can arrive before a poll saw its last
+ * steps (a fast register and promote), and progress then stopped at "evaluate". Only steps up to the first one past
+ * register, and only when the last one reported was a linear step.
+ */
+export function stepsAfterResult(last: string, result: PipelineResult): string[] {
+  const reached = result.outcome === 'failed' ? result.step : 'version' in result ? (result.outcome === 'rejected' ? 'register' : 'promote') : null;
+  if (!reached || linearRank(reached) < 0 || (last && linearRank(last) >= LINEAR_STEPS.length) || reached === last) return [];
+  if (last && linearRank(reached) < linearRank(last)) return [];
+  return [...stepsBetween(last, reached), reached];
+}
+
 /** Waits for the result, reporting each step as the pipeline enters it. */
 export async function waitWithProgress(
   handle: WorkflowHandle<typeof retrainPipeline>,
@@ -158,7 +170,10 @@ export async function waitWithProgress(
       .finally(() => inFlight.delete(ac));
   }, 500);
   try {
-    return await handle.result();
+    const result = await handle.result();
+    done = true;
+    for (const step of stepsAfterResult(last, result)) onStep(step);
+    return result;
   } finally {
     done = true;
     clearInterval(poll);
