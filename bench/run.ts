@@ -4,6 +4,7 @@
  * benchmark can be re-run alone:
  *   npm run bench                                   all; drift and validation at 1,000,000 rows
  *   npm run bench -- --rows 10000000                the data-check issue's full size
+ *   npm run bench -- --only drift --rows 100000000  100M rows (10 GB a file; no numpy baseline at that size)
  *   npm run bench -- --only latency,overhead,scale  the Temporal-side benchmarks
  *   npm run bench -- --only evidently --evidently-rows 100000
  *   npm run bench -- --only skip --fingerprint-gib 2    skipped-check CPU and cached fingerprints
