@@ -8,7 +8,7 @@
  * its own. Each side runs alone (the other's schedules deleted), so process CPU time from
  * /proc/<pid>/stat over the measuring window is that side's cost per check.
  */
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os, { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -27,6 +27,7 @@ import { RetrainModel } from '../src/temporal/search-attributes.js';
 import { controllerId } from '../src/client/controller.js';
 import type { retrainController } from '../src/workflows/index.js';
 import { profileBreakdown } from './cpu-profile.js';
+import { noopProjectDir } from './noop-project.js';
 import { cpuSeconds, cpuSecondsWithChildren, rssMiB } from './proc.js';
 import type { TemporalEnv } from './temporal.js';
 
@@ -70,7 +71,6 @@ export interface FleetBenchResult {
 }
 
 const node = process.execPath;
-const fixture = (f: string) => path.join(PROJECT_ROOT, 'bench/fixtures', f);
 const pct = (xs: number[], q: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s.length ? s[Math.min(s.length - 1, Math.floor(q * s.length))]! : NaN;
@@ -84,17 +84,9 @@ const modelName = (i: number) => `m${i}`;
  * or staggered crons spread a real fleet.
  */
 function fleetProject(n: number): { dir: string; configFile: string } {
-  const dir = mkdtempSync(path.join(tmpdir(), 'retrain-bench-fleet-'));
-  mkdirSync(path.join(dir, 'data'));
-  const rows = Array.from({ length: 20 }, (_, i) => `${i},${(i * 7) % 13},${i % 2}`);
-  writeFileSync(path.join(dir, 'data', 'd.csv'), `id,x,y\n${rows.join('\n')}\n`);
+  const { dir, model: base } = noopProjectDir('retrain-bench-fleet-');
   const model = {
-    data: { current: 'data/d.csv', evaluation: 'data/d.csv', target: 'y' },
-    train: { command: [node, fixture('noop-train.mjs')] },
-    evaluate: { command: [node, fixture('noop-evaluate.mjs')] },
-    validation: { minRows: 1 },
-    trigger: { quietPeriod: '0s', maxWait: '0s' },
-    promotion: { metric: 'auc' },
+    ...base,
     // Only the policies count here (the bench sets each spec); a short value keeps 10,000 aliased copies under the config's 4 MiB.
     schedule: { every: '1h', catchupWindow: '10m' },
   };

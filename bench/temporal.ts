@@ -7,7 +7,7 @@
  * - controller scale: 1,000 idle model controllers, worker and server memory and CPU, against the
  *   same processes with none.
  */
-import { mkdtempSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -21,6 +21,7 @@ import { controllerId, sendTrigger } from '../src/client/controller.js';
 import { retrainController, retrainPipeline } from '../src/workflows/index.js';
 import { statusQuery } from '../src/workflows/messages.js';
 import { createWorker, WORKFLOWS_PATH } from '../src/worker.js';
+import { noopProjectDir } from './noop-project.js';
 import { cpuSeconds, rssMiB } from './proc.js';
 import { stepTimes, type StepTime } from './step-times.js';
 
@@ -32,24 +33,12 @@ export interface TemporalEnv {
 }
 
 const node = process.execPath;
-const fixture = (f: string) => path.join(PROJECT_ROOT, 'bench/fixtures', f);
 
 /** A project whose models train and evaluate with no-op commands on a 20-row dataset. */
 function noopProject(models: string[]): string {
-  const dir = mkdtempSync(path.join(tmpdir(), 'retrain-bench-'));
-  mkdirSync(path.join(dir, 'data'));
-  const rows = Array.from({ length: 20 }, (_, i) => `${i},${(i * 7) % 13},${i % 2}`);
-  writeFileSync(path.join(dir, 'data', 'd.csv'), `id,x,y\n${rows.join('\n')}\n`);
+  const { dir, model: base } = noopProjectDir('retrain-bench-');
   const quick = { retry: { maximumAttempts: 3, initialInterval: '100ms' } };
-  const model = {
-    data: { current: 'data/d.csv', evaluation: 'data/d.csv', target: 'y' },
-    train: { command: [node, fixture('noop-train.mjs')] },
-    evaluate: { command: [node, fixture('noop-evaluate.mjs')] },
-    validation: { minRows: 1 },
-    trigger: { quietPeriod: '0s', maxWait: '0s' },
-    promotion: { metric: 'auc' },
-    steps: Object.fromEntries(['check', 'validate', 'train', 'evaluate', 'register', 'promote'].map((s) => [s, { timeout: '1m', ...quick }])),
-  };
+  const model = { ...base, steps: Object.fromEntries(['check', 'validate', 'train', 'evaluate', 'register', 'promote'].map((s) => [s, { timeout: '1m', ...quick }])) };
   const file = path.join(dir, 'retrain.config.yaml');
   writeFileSync(file, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: Object.fromEntries(models.map((m) => [m, model])) }, { aliasDuplicateObjects: false }));
   return file;

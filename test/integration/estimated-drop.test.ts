@@ -21,6 +21,18 @@ async function run(client: Client, taskQueue: string, reason: 'manual' | 'schedu
 }
 
 /** Adds the serving system's probability column to a CSV: `proba(i)` for row i. */
+/** A scheduled run that retrained on the estimated drop: its result, audit record and the fired rule. */
+async function runWithFiredEstimate(client: Client, taskQueue: string, dir: string) {
+  const { result, workflowId } = await run(client, taskQueue, 'schedule');
+  assert.notEqual(result.outcome, 'skipped', result.reason);
+  assert.notEqual(result.outcome, 'failed', result.reason);
+  const record = (await findRunRecord(path.join(dir, '.retrain'), workflowId)) as RunRecord;
+  const rule = record.decision!.rules.find((x) => x.rule === 'estimated_drop')!;
+  assert.ok(rule, JSON.stringify(record.decision!.rules));
+  assert.equal(rule.fired, true);
+  return { result, workflowId, record, rule };
+}
+
 function withProba(file: string, proba: (i: number) => number) {
   const [header, ...rows] = readFileSync(file, 'utf8').trimEnd().split('\n');
   writeFileSync(file, [`${header},p_churn`, ...rows.map((r, i) => `${r},${proba(i).toFixed(6)}`)].join('\n') + '\n');
@@ -62,13 +74,7 @@ describe('trigger.estimatedDrop: performance estimated without labels decides (r
       await generate({ rows: 1500, seed: 7, shift: 0, out: current });
       const r = rng(11);
       withProba(current, () => 0.45 + 0.1 * r.next());
-      const { result, workflowId } = await run(client, taskQueue, 'schedule');
-      assert.notEqual(result.outcome, 'skipped', result.reason);
-      assert.notEqual(result.outcome, 'failed', result.reason);
-      const record = (await findRunRecord(path.join(p.dir, '.retrain'), workflowId)) as RunRecord;
-      const rule = record.decision!.rules.find((x) => x.rule === 'estimated_drop')!;
-      assert.ok(rule, JSON.stringify(record.decision!.rules));
-      assert.equal(rule.fired, true);
+      const { record, rule } = await runWithFiredEstimate(client, taskQueue, p.dir);
       // measured is the relative drop; the band is the estimate's (±3 sampling errors).
       const est = record.check!.estimate!;
       assert.ok(rule.band && rule.band.lower <= est.value && est.value <= rule.band.upper, JSON.stringify({ rule, est }));
@@ -92,13 +98,7 @@ describe('trigger.estimatedDrop: performance estimated without labels decides (r
       await generate({ rows: 1500, seed: 7, shift: 0, out: current });
       unlabelled(scratch, fresh);
       assert.doesNotMatch(readFileSync(fresh, 'utf8').split('\n', 1)[0]!, /churned/);
-      const { result, workflowId } = await run(client, taskQueue, 'schedule');
-      assert.notEqual(result.outcome, 'skipped', result.reason);
-      assert.notEqual(result.outcome, 'failed', result.reason);
-      const record = (await findRunRecord(path.join(p.dir, '.retrain'), workflowId)) as RunRecord;
-      const rule = record.decision!.rules.find((x) => x.rule === 'estimated_drop')!;
-      assert.ok(rule, JSON.stringify(record.decision!.rules));
-      assert.equal(rule.fired, true);
+      const { result, workflowId, record } = await runWithFiredEstimate(client, taskQueue, p.dir);
       const est = record.check!.estimate!;
       assert.ok(est.reference > 0.7 && est.value < 0.6, JSON.stringify(est));
       // The score-only output: one line per unlabelled row, no label.
