@@ -4,7 +4,7 @@ import { mkdir, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { planModel, type ModelPlan } from '../config/plan.js';
 import { FailureType, RetrainError } from '../errors.js';
-import { describe, fingerprint, type DataFingerprint } from '../data/fingerprint.js';
+import { cachedFingerprint, describe, fingerprint, type DataFingerprint } from '../data/fingerprint.js';
 import type { DataEngine } from '../data/engine.js';
 import { classesIn, compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
@@ -39,6 +39,8 @@ import type {
   EvaluateResult,
   PromoteInput,
   ProductionModel,
+  QuickCheck,
+  QuickCheckInput,
   RegisterCandidateInput,
   SnapshotRef,
   TrainInput,
@@ -177,6 +179,56 @@ export function createPipelineSteps(deps: ActivityDeps) {
     return { location: file, format: 'csv' as const, columns };
   }
 
+  /**
+   * The evidence every check reads (fingerprint given, production, params, inputs), and which costly
+   * evidence (drift, scores, estimates) the decision needs: `want`, and `notComputed` for the rest.
+   * `plan` reads the data (a refreshed DVC copy), `userPlan` the user's files.
+   */
+  async function cheapEvidence(plan: ModelPlan, userPlan: ModelPlan, fp: DataFingerprint, decision: CheckInput['decision']) {
+    const production = await productionModel(plan);
+    const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(userPlan.train.params);
+    const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
+    // The inputs (params.yaml, dvc.lock deps, train.inputs) are the user's files, not the refreshed data copy.
+    const inputs = await inputsCheck(userPlan, production?.version ?? null);
+    const cheap: CheckResult = { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift: null, predictionDrift: null, performance: null, newRows, ...inputs };
+
+    // The cheap evidence first; drift and scoring only when a configured rule needs them and the decision is open.
+    const reference = plan.data.reference ?? (production ? snapshotFile(plan, production.dataSha256) : undefined);
+    const haveReference = reference !== undefined && existsSync(reference.replace(/[*?[{].*$/, ''));
+    const predictionColumn = plan.drift.predictionColumn;
+    const t = plan.trigger;
+    const baseline = production?.metrics[plan.promotion.metric];
+    const readers: Record<CostlyEvidence, boolean> = {
+      drift: t.dataDrift || t.driftColumns.length > 0,
+      prediction_drift: Boolean(t.predictionDrift && predictionColumn),
+      score: t.performanceFloor !== undefined || (t.maxRelativeDrop !== undefined && baseline !== undefined && baseline !== 0),
+      estimate: Boolean(t.estimatedDrop && plan.estimate),
+      segments: Boolean(t.segmentDrift && segmentsOf(plan).length),
+    };
+    const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null, estimate: production !== null, segments: haveReference };
+    const usable = COSTLY.filter((w) => readers[w] && available[w]);
+    const wanted = decision ? planEvidence(plan.trigger, cheap, decision.context, decision.memory, usable) : { all: true, need: [] };
+    // `all` is what every check computed before: drift whenever there is a reference, a score whenever a performance rule is set.
+    const wantsPerformance = t.performanceFloor !== undefined || t.maxRelativeDrop !== undefined;
+    // Estimates and segment drift are computed only for their rule, even in a full record: they cost the most.
+    const allOf = (w: CostlyEvidence) => (w === 'score' ? wantsPerformance : w === 'estimate' || w === 'segments' ? readers[w] : true);
+    const want = (w: CostlyEvidence) => available[w] && ((wanted.all && allOf(w)) || wanted.need.includes(w));
+    const notComputed: NotComputed[] = [];
+    for (const w of COSTLY) {
+      if (want(w)) continue;
+      if (!available[w]) {
+        if (readers[w] && w !== 'score' && w !== 'estimate') notComputed.push({ what: w, why: 'no reference data (set data.reference, or production\'s training snapshot is missing)', kind: 'unavailable' });
+      } else if (!readers[w]) {
+        if (w === 'estimate' || w === 'segments') continue;
+        if (w !== 'score') notComputed.push({ what: w, why: 'no trigger rule uses it', kind: 'unused' });
+        else if (wantsPerformance) notComputed.push({ what: w, why: `production recorded no non-zero ${plan.promotion.metric} to measure a relative drop from`, kind: 'unused' });
+      } else {
+        notComputed.push({ what: w, why: wanted.decidedBy ?? 'not needed for the decision', kind: 'decided' });
+      }
+    }
+    return { cheap, reference, want, notComputed, predictionColumn, t, production };
+  }
+
   return {
     async planRun(input: { model: string }): Promise<ModelPlan> {
       return planModel(deps.config(), input.model);
@@ -191,47 +243,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       if (fp.rows === 0) {
         throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
       }
-      const production = await productionModel(plan);
-      const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(input.plan.train.params);
-      const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
-      // The inputs (params.yaml, dvc.lock deps, train.inputs) are the user's files, not the refreshed data copy.
-      const inputs = await inputsCheck(input.plan, production?.version ?? null);
-      const cheap: CheckResult = { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift: null, predictionDrift: null, performance: null, newRows, ...inputs };
-
-      // The cheap evidence first; drift and scoring only when a configured rule needs them and the decision is open.
-      const reference = plan.data.reference ?? (production ? snapshotFile(plan, production.dataSha256) : undefined);
-      const haveReference = reference !== undefined && existsSync(reference.replace(/[*?[{].*$/, ''));
-      const predictionColumn = plan.drift.predictionColumn;
-      const t = plan.trigger;
-      const baseline = production?.metrics[plan.promotion.metric];
-      const readers: Record<CostlyEvidence, boolean> = {
-        drift: t.dataDrift || t.driftColumns.length > 0,
-        prediction_drift: Boolean(t.predictionDrift && predictionColumn),
-        score: t.performanceFloor !== undefined || (t.maxRelativeDrop !== undefined && baseline !== undefined && baseline !== 0),
-        estimate: Boolean(t.estimatedDrop && plan.estimate),
-        segments: Boolean(t.segmentDrift && segmentsOf(plan).length),
-      };
-      const available: Record<CostlyEvidence, boolean> = { drift: haveReference, prediction_drift: haveReference && Boolean(predictionColumn), score: production !== null, estimate: production !== null, segments: haveReference };
-      const usable = COSTLY.filter((w) => readers[w] && available[w]);
-      const wanted = input.decision ? planEvidence(plan.trigger, cheap, input.decision.context, input.decision.memory, usable) : { all: true, need: [] };
-      // `all` is what every check computed before: drift whenever there is a reference, a score whenever a performance rule is set.
-      const wantsPerformance = t.performanceFloor !== undefined || t.maxRelativeDrop !== undefined;
-      // Estimates and segment drift are computed only for their rule, even in a full record: they cost the most.
-      const allOf = (w: CostlyEvidence) => (w === 'score' ? wantsPerformance : w === 'estimate' || w === 'segments' ? readers[w] : true);
-      const want = (w: CostlyEvidence) => available[w] && ((wanted.all && allOf(w)) || wanted.need.includes(w));
-      const notComputed: NotComputed[] = [];
-      for (const w of COSTLY) {
-        if (want(w)) continue;
-        if (!available[w]) {
-          if (readers[w] && w !== 'score' && w !== 'estimate') notComputed.push({ what: w, why: 'no reference data (set data.reference, or production\'s training snapshot is missing)', kind: 'unavailable' });
-        } else if (!readers[w]) {
-          if (w === 'estimate' || w === 'segments') continue;
-          if (w !== 'score') notComputed.push({ what: w, why: 'no trigger rule uses it', kind: 'unused' });
-          else if (wantsPerformance) notComputed.push({ what: w, why: `production recorded no non-zero ${plan.promotion.metric} to measure a relative drop from`, kind: 'unused' });
-        } else {
-          notComputed.push({ what: w, why: wanted.decidedBy ?? 'not needed for the decision', kind: 'decided' });
-        }
-      }
+      const { cheap, reference, want, notComputed, predictionColumn, t, production } = await cheapEvidence(plan, input.plan, fp, input.decision);
 
       let drift: CheckResult['drift'] = null;
       let predictionDrift: CheckResult['predictionDrift'] = null;
@@ -309,6 +321,26 @@ export function createPipelineSteps(deps: ActivityDeps) {
         });
       }
       return { ...cheap, drift, predictionDrift, performance, ...(estimate ? { estimate } : {}), ...(segmentDrift ? { segmentDrift } : {}), ...(notComputed.length ? { notComputed } : {}) };
+    },
+
+    /**
+     * The controller's check before it starts a pipeline, for a batch nobody waits on (schedule
+     * ticks): the same cheap evidence checkData reads, but nothing that costs more. A fingerprint
+     * the stat cache does not vouch for, a DVC stage to refresh, or a decision that needs drift,
+     * scores or estimates is left to a pipeline run (`decided: false`), which computes them.
+     */
+    async quickCheck(input: QuickCheckInput): Promise<QuickCheck> {
+      const plan = planModel(deps.config(), input.model);
+      if ((plan.data.dvc?.refresh ?? 'none') !== 'none') return { decided: false, why: 'data.dvc.refresh: the pipeline brings the data up to date first' };
+      const cache = cacheFor(plan);
+      const fp = cache ? await cachedFingerprint(await deps.engine(), plan.data.current, plan.data.format, plan.dataRoots, cache) : null;
+      if (!fp) return { decided: false, why: 'the data is new or changed since it was last hashed' };
+      if (fp.rows === 0) return { decided: false, why: 'no data rows (the pipeline fails the check loudly)' };
+      const context = { reasons: input.reasons, force: false, explicit: plan.trigger.explicitReasons, nowMs: input.nowMs };
+      const { cheap, want, notComputed } = await cheapEvidence(plan, plan, fp, { context, memory: input.memory });
+      const needed = COSTLY.filter(want);
+      if (needed.length) return { decided: false, why: `the decision needs ${needed.join(', ')}` };
+      return { decided: true, check: { ...cheap, ...(notComputed.length ? { notComputed } : {}) }, context, policy: plan.trigger, configFile: plan.configFile, dataLocation: plan.data.current };
     },
 
     /**

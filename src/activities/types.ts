@@ -34,6 +34,21 @@ export interface CheckInput {
   decision?: { context: TriggerContext; memory: PolicyMemory };
 }
 
+/** The controller's quick check: the cheap rules only, from what is already known (see quickCheck). */
+export interface QuickCheckInput {
+  model: string;
+  /** The batch's trigger reasons and the controller's clock reading; a forced batch never asks. */
+  reasons: string[];
+  nowMs: number;
+  memory: PolicyMemory;
+}
+
+export type QuickCheck =
+  /** The cheap evidence decides: the controller decides on it exactly as a pipeline would. */
+  | { decided: true; check: CheckResult; context: TriggerContext; policy: ModelPlan['trigger']; configFile: string; dataLocation: string }
+  /** Only a pipeline can decide (data to hash, drift or a score to compute, a DVC stage to refresh). */
+  | { decided: false; why: string };
+
 export interface CheckResult {
   /** Performance estimated without labels (trigger.estimatedDrop), see Evidence.estimate. */
   estimate?: Evidence['estimate'];

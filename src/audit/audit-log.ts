@@ -20,6 +20,11 @@ export interface RunRecord {
   temporalRunId: string;
   /** The controller that started the run, if any. */
   parentWorkflowId: string | null;
+  /**
+   * `controller`: a check the controller decided itself (quick-skip.ts); `workflowId` is then the
+   * check's id, not a workflow, and the check is in the controller's run `temporalRunId`.
+   */
+  decidedIn?: 'controller';
   startedAt: string;
   finishedAt: string;
   triggers: TriggerRequest[];
@@ -44,6 +49,11 @@ export interface RunRecord {
   tracking?: { mlflowRunId: string } | { error: string };
   /** The validation report, training time and paired comparison, read from the run's history (absent before 0.3). */
   evidence?: RunEvidence;
+}
+
+/** The Temporal workflow that holds the record's decision: the pipeline run, or the controller run that decided a quick check. */
+export function recordWorkflow(record: Pick<RunRecord, 'workflowId' | 'temporalRunId' | 'parentWorkflowId' | 'decidedIn'>): { workflowId: string; temporalRunId: string } {
+  return { workflowId: record.decidedIn === 'controller' && record.parentWorkflowId ? record.parentWorkflowId : record.workflowId, temporalRunId: record.temporalRunId };
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');

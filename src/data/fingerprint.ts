@@ -61,14 +61,8 @@ export async function fingerprint(
 ): Promise<DataFingerprint> {
   const files = await datasetFiles(engine, location, roots);
   const cache = opts.cache;
-  const stamps = cache ? await Promise.all(files.map((f) => cache.stamp(f).catch(() => null))) : [];
-  const known = cache && stamps.every(Boolean) ? await Promise.all(stamps.map((s) => cache.fileSha(s!))) : [];
-  const key = known.length && known.every(Boolean) ? datasetKey(format, stamps.map((s, i) => ({ path: s!.path, sha256: known[i]! }))) : undefined;
-  const hit = key ? await cache!.dataset(key) : undefined;
-  if (hit) {
-    const schema = await describe(engine, location, format);
-    return { sha256: hit.sha256, files: files.length, bytes: stamps.reduce((n, s) => n + Number(s!.size), 0), rows: hit.rows, schema };
-  }
+  const { hit, known } = await fromStatCache(engine, files, location, format, cache);
+  if (hit) return hit;
   // The hash streams meanwhile; the two queries run one after the other, since on a wide CSV each
   // holds a buffer per column and two at once can exceed DuckDB's memory limit.
   const hashing = hashFiles(files, cache, known);
@@ -83,6 +77,27 @@ export async function fingerprint(
     await cache.flush();
   }
   return { sha256, files: files.length, bytes, rows, schema };
+}
+
+/**
+ * The fingerprint as the stat cache knows it, or null when any file is new, changed or untrusted
+ * (see StatCache.trusted): what a caller that must not hash (the controller's quick check) asks.
+ */
+export async function cachedFingerprint(engine: DataEngine, location: string, format: DataFormat, roots: readonly string[] | undefined, cache: StatCache): Promise<DataFingerprint | null> {
+  const files = await datasetFiles(engine, location, roots);
+  return (await fromStatCache(engine, files, location, format, cache)).hit;
+}
+
+/** The cache's answer for these files: the whole fingerprint on a hit, else the per-file hashes it still knows. */
+async function fromStatCache(engine: DataEngine, files: string[], location: string, format: DataFormat, cache: StatCache | undefined): Promise<{ hit: DataFingerprint | null; known: (string | undefined)[] }> {
+  if (!cache) return { hit: null, known: [] };
+  const stamps = await Promise.all(files.map((f) => cache.stamp(f).catch(() => null)));
+  const known = stamps.every(Boolean) ? await Promise.all(stamps.map((s) => cache.fileSha(s!))) : [];
+  const key = known.length && known.every(Boolean) ? datasetKey(format, stamps.map((s, i) => ({ path: s!.path, sha256: known[i]! }))) : undefined;
+  const entry = key ? await cache.dataset(key) : undefined;
+  if (!entry) return { hit: null, known };
+  const schema = await describe(engine, location, format);
+  return { hit: { sha256: entry.sha256, files: files.length, bytes: stamps.reduce((n, s) => n + Number(s!.size), 0), rows: entry.rows, schema }, known };
 }
 
 /**

@@ -25,7 +25,7 @@ function header(r: RunRecord, input: RunReportInput): string {
   const links = [link(input.temporalUrl, 'Temporal Web UI'), input.mlflowUrl ? link(input.mlflowUrl, 'MLflow run') : ''].filter(Boolean);
   return `<h1>${esc(r.model)}: <span class="badge ${esc(res.outcome)}">${esc(res.outcome)}${esc(version)}</span></h1>
 <p>${esc(res.reason)}</p>
-<table><tr><th>run</th><td><code>${esc(r.workflowId)}</code> (Temporal run <code>${esc(r.temporalRunId)}</code>)${r.parentWorkflowId ? `, started by <code>${esc(r.parentWorkflowId)}</code>` : ''}</td></tr>
+<table><tr><th>run</th><td><code>${esc(r.workflowId)}</code> ${r.decidedIn === 'controller' ? `(decided by <code>${esc(r.parentWorkflowId ?? '')}</code> itself, Temporal run <code>${esc(r.temporalRunId)}</code>: no pipeline ran)` : `(Temporal run <code>${esc(r.temporalRunId)}</code>)${r.parentWorkflowId ? `, started by <code>${esc(r.parentWorkflowId)}</code>` : ''}`}</td></tr>
 <tr><th>time</th><td>${esc(r.startedAt)} → ${esc(r.finishedAt)}</td></tr>
 <tr><th>links</th><td>${links.join(' · ')}${input.temporalUrl ? '' : ' <span class="muted">(address not known when written)</span>'}</td></tr></table>`;
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
-import { reportFileOf, type RunRecord } from '../audit/audit-log.js';
+import { recordWorkflow, reportFileOf, type RunRecord } from '../audit/audit-log.js';
 import type { DriftReport } from '../data/drift/detect.js';
 import { renderRunReport } from './run-report.js';
 
@@ -38,7 +38,8 @@ export async function readDriftReport(record: RunRecord): Promise<DriftReport | 
 /** The run's page, from its record and the stored drift statistics only: no data row is read. */
 export async function buildRunReport(record: RunRecord, links: ReportLinks = {}): Promise<string> {
   const mlflowRunId = record.tracking && 'mlflowRunId' in record.tracking ? record.tracking.mlflowRunId : undefined;
-  const temporalUrl = temporalRunUrl(links.temporalUi, links.namespace ?? 'default', record.workflowId, record.temporalRunId);
+  const held = recordWorkflow(record);
+  const temporalUrl = temporalRunUrl(links.temporalUi, links.namespace ?? 'default', held.workflowId, held.temporalRunId);
   const mlflowUrl = mlflowRunId ? mlflowRunUrl(links.mlflowUri, mlflowRunId) : undefined;
   return renderRunReport({ record, drift: await readDriftReport(record), ...(temporalUrl ? { temporalUrl } : {}), ...(mlflowUrl ? { mlflowUrl } : {}) });
 }

@@ -28,6 +28,7 @@ import { EMPTY_MEMORY, type PolicyMemory } from '../policy/trigger-policy.js';
 import { RetrainModel } from '../temporal/search-attributes.js';
 import { jsonBytes, TRIGGER_LIMITS, triggerProblem, utf8Bytes } from '../triggers/trigger-limits.js';
 import { countReasons, retrainPipeline } from './retrain-pipeline.js';
+import { quickSkip } from './quick-skip.js';
 import { runFinished, runFinishedSignal, runForQuery, statusQuery, triggerSignal, type RunFinished } from './messages.js';
 import type { CoalescedTriggers, PipelineOutcome, TriggerReason, TriggerRequest } from './types.js';
 import { pipelineWorkflowId } from './workflow-ids.js';
@@ -75,6 +76,8 @@ export interface RunSummary {
   triggers: CoalescedTriggers;
   /** A run this controller found running when it started (left by a terminated controller), not one it started. */
   adopted?: boolean;
+  /** A check the controller decided itself (quick-skip.ts): `workflowId` is the check's id, no pipeline ran. */
+  decidedIn?: 'controller';
 }
 
 /**
@@ -120,6 +123,8 @@ export interface ControllerState {
     truncated?: number;
     /** Gateway deliveries seen before (a replayed signature); also counted in `duplicates`. */
     replays?: number;
+    /** Batches skipped by the controller's quick check, with no pipeline run (not counted in `runs`). */
+    quickSkips?: number;
   };
 }
 
@@ -199,7 +204,7 @@ const emptyState = (): ControllerState => ({
   seenKeys: [],
   memory: EMPTY_MEMORY,
   recent: [],
-  counters: { received: 0, duplicates: 0, runs: 0, continuedAsNew: 0, accepted: 0, refused: 0, truncated: 0, replays: 0 },
+  counters: { received: 0, duplicates: 0, runs: 0, continuedAsNew: 0, accepted: 0, refused: 0, truncated: 0, replays: 0, quickSkips: 0 },
 });
 
 /** Fills in what states carried by older controller versions lack. */
@@ -213,6 +218,7 @@ function normalise(state: ControllerState): ControllerState {
   c.refused ??= 0;
   c.truncated ??= 0;
   c.replays ??= 0;
+  c.quickSkips ??= 0;
   if (state.running) state.running = withTemporalRunId(state.running);
   return state;
 }
@@ -417,7 +423,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   const describe = () =>
     setCurrentDetails(
       `**${phase}**${running ? ` — ${running.workflowId}` : ''}; pending ${pendingCount()}; ` +
-        `received ${state.counters.received}, duplicates ${state.counters.duplicates}, runs ${state.counters.runs}`,
+        `received ${state.counters.received}, duplicates ${state.counters.duplicates}, runs ${state.counters.runs}, quick skips ${state.counters.quickSkips}` +
+        (state.recent[0] ? `\n\nlast: ${state.recent[0].workflowId} ${state.recent[0].outcome}: ${state.recent[0].reason.slice(0, 300)}` : ''),
     );
 
   const historyFull = () => {
@@ -592,6 +599,19 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       state.overflowForce = false;
       const waiters = [...batch.flatMap((t) => (t.requestId ? [t.requestId] : [])), ...state.overflowRequests!.splice(0)];
       const startedAt = new Date();
+      // A batch nobody waits on (schedule ticks, fire-and-forget signals) that the cheap evidence
+      // skips is decided here, with no pipeline run (quick-skip.ts). Waiters await a pipeline's
+      // result, so their batches always start one. Histories recorded before replay without it.
+      if (!force && waiters.length === 0 && patched('controller-quick-skip')) {
+        const skip = await quickSkip(model, batch, coalesced, state.memory, startedAt);
+        if (skip) {
+          state.counters.quickSkips!++;
+          remember('skipped', skip.decision.breaches, undefined);
+          record({ workflowId: skip.checkId, outcome: 'skipped', reason: skip.reason.slice(0, CONTROLLER_BUDGET.reasonChars), version: null, startedAt: startedAt.toISOString(), finishedAt: new Date().toISOString(), triggers: coalesced, decidedIn: 'controller' });
+          if (historyFull()) await rollOver();
+          continue;
+        }
+      }
       const workflowId = pipelineWorkflowId(model, startedAt);
       for (const id of waiters) answer(id, workflowId);
       const reasons = Object.keys(coalesced.byReason);

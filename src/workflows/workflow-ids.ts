@@ -21,6 +21,15 @@ export function pipelineWorkflowId(model: string, at: Date): string {
   return `retrain/${model}/${at.toISOString()}`;
 }
 
+/**
+ * `retrain-check/churn/2026-03-15T02:00:00.000Z`: a check the controller decided itself (a skip on
+ * cheap evidence, see quick-skip.ts); not a workflow: it names the check's audit record, and the
+ * check is in the controller's history.
+ */
+export function quickCheckId(model: string, at: Date): string {
+  return `retrain-check/${model}/${at.toISOString()}`;
+}
+
 /** The prefix every pipeline run of a model has (see pipelineWorkflowId). */
 export const pipelineWorkflowIdPrefix = (model: string) => `retrain/${model}/`;
 

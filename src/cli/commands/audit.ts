@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { existsSync } from 'node:fs';
-import { findRunRecord, listRunRecords, reportFileOf, runRecordFile, type RunRecord } from '../../audit/audit-log.js';
+import { findRunRecord, listRunRecords, recordWorkflow, reportFileOf, runRecordFile, type RunRecord } from '../../audit/audit-log.js';
 import { configPathFromEnv, loadConfig, modelConfig } from '../../config/load.js';
 import { planModel } from '../../config/plan.js';
 import { parseDurationMs } from '../../duration.js';
@@ -30,8 +30,8 @@ function decisionLines(d: TriggerDecision): string[] {
 export function explainRecord(r: RunRecord): string {
   const out: string[] = [];
   const res = r.result;
-  out.push(`run ${r.workflowId}  (model ${r.model})`);
-  out.push(`  started ${r.startedAt}, finished ${r.finishedAt}${r.parentWorkflowId ? `, by ${r.parentWorkflowId}` : ''}`);
+  out.push(`${r.decidedIn === 'controller' ? 'check' : 'run'} ${r.workflowId}  (model ${r.model})`);
+  out.push(`  started ${r.startedAt}, finished ${r.finishedAt}${r.parentWorkflowId ? `, ${r.decidedIn === 'controller' ? 'decided in' : 'by'} ${r.parentWorkflowId}` : ''}`);
   out.push(`triggers: ${r.coalesced.total} (${reasonsOf(r)})${r.force ? ', forced' : ''}`);
   for (const t of r.triggers.slice(0, 10)) {
     out.push(`  - ${t.reason} from ${t.source}${t.receivedAt ? ` at ${t.receivedAt}` : ''}${t.details ? ` ${JSON.stringify(t.details)}` : ''}`);
@@ -157,7 +157,10 @@ export function registerAudit(program: Command): void {
       print(existsSync(report) ? `report: ${report}` : `report: not written yet; \`retrain report ${found.workflowId}\` writes it`);
       const ui = await knownUiTarget(config.stateDir);
       // Temporal keeps the run only for the namespace's retention; the audit record above outlives it.
-      if (ui) print(`Web UI: ${workflowUrl(ui, found.workflowId)} (while Temporal retains it)`);
+      if (ui) {
+        const held = recordWorkflow(found);
+        print(`Web UI: ${workflowUrl(ui, held.workflowId, held.temporalRunId)} (while Temporal retains it)${found.decidedIn === 'controller' ? ': the controller run that decided this check' : ''}`);
+      }
     });
 
   program
