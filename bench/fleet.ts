@@ -40,6 +40,8 @@ export interface FleetRun {
   /** Nominal schedule slot → the check's decision recorded (ours) or the tick's activity ran (baseline). */
   delayMs: { p50: number; p99: number; max: number };
   outcomes: Record<string, number>;
+  /** Share of the checks the controller decided itself, with no pipeline run (quick-skip.ts); absent in runs before it. */
+  decidedInController?: number;
   /** Creating the N schedules. */
   setupSeconds: number;
   /** Starting the N idle controllers (ours), before the schedules. */
@@ -49,7 +51,7 @@ export interface FleetRun {
   /** Growth of the state folder (audit records, reports, run folders) per check over the window: files and bytes. */
   disk?: { filesPerCheck: number; bytesPerCheck: number };
   /** History sizes sampled after the window (ours only): what a check leaves on the server before retention. */
-  storage?: { pipelineBytes: number; pipelineEvents: number; tickBytes: number; tickEvents: number; controllerBytesPerCheck: number; controllerEventsPerCheck: number; sampled: number };
+  storage?: { pipelineBytes: number | null; pipelineEvents: number | null; tickBytes: number; tickEvents: number; controllerBytesPerCheck: number; controllerEventsPerCheck: number; sampled: number };
   /** With BENCH_CPU_PROF: the worker's CPU per check by where it went (ms), from its V8 profiles. */
   profile?: { mainMsPerCheck: number; workflowMsPerCheck: number; byFunction: Record<string, number> };
 }
@@ -244,6 +246,8 @@ async function benchBare(env: TemporalEnv, n: number, intervalSeconds: number, w
 }
 
 interface AuditLike {
+  workflowId: string;
+  decidedIn?: 'controller';
   finishedAt: string;
   triggers: { reason: string; details?: { scheduledAt?: string } }[];
   result: { outcome: string };
@@ -292,7 +296,8 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
     const w = await measureWindow(worker.pid!, env.serverPid, warmupSeconds, windowSeconds, say, path.join(dir, '.retrain'));
     const delays: number[] = [];
     const outcomes: Record<string, number> = {};
-    const sampled: { model: string; workflowId: string }[] = [];
+    const sampled: { model: string; workflowId: string | null }[] = [];
+    let quick = 0;
     const audit = path.join(dir, '.retrain', 'audit');
     for (const m of existsSync(audit) ? readdirSync(audit) : []) {
       for (const f of readdirSync(path.join(audit, m))) {
@@ -302,11 +307,12 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
         const slot = r.triggers.find((t) => t.reason === 'schedule')?.details?.scheduledAt;
         if (done < w.startMs || done >= w.endMs || !slot) continue;
         delays.push(done - Date.parse(slot));
-        if (sampled.length < 20 && !sampled.some((x) => x.model === m)) sampled.push({ model: m, workflowId: (r as AuditLike & { workflowId: string }).workflowId });
+        if (r.decidedIn === 'controller') quick++;
+        if (sampled.length < 20 && !sampled.some((x) => x.model === m)) sampled.push({ model: m, workflowId: r.decidedIn === 'controller' ? null : r.workflowId });
         outcomes[r.result.outcome] = (outcomes[r.result.outcome] ?? 0) + 1;
       }
     }
-    const run = { ...runOf(w, delays, outcomes, setupSeconds), prestartSeconds };
+    const run = { ...runOf(w, delays, outcomes, setupSeconds), prestartSeconds, decidedInController: delays.length ? quick / delays.length : 0 };
     run.storage = await sampleStorage(env.client, sampled, taskQueue);
     run.disk = { filesPerCheck: Number((w.disk.files / run.checks).toFixed(2)), bytesPerCheck: Math.round(w.disk.bytes / run.checks) };
     if (process.env.BENCH_CPU_PROF) {
@@ -326,17 +332,21 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
 const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
 
 /** Describes a sample of pipeline runs, their models' controllers and last schedule ticks: history bytes and events (server-side figures). */
-async function sampleStorage(client: Client, sampled: { model: string; workflowId: string }[], taskQueue: string): Promise<FleetRun['storage']> {
+async function sampleStorage(client: Client, sampled: { model: string; workflowId: string | null }[], taskQueue: string): Promise<FleetRun['storage']> {
   const pipe: [number, number][] = [];
   const tick: [number, number][] = [];
   const ctrl: [number, number][] = [];
   for (const { model, workflowId } of sampled) {
-    const d = await client.workflow.getHandle(workflowId).describe();
-    pipe.push([Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0), d.historyLength]);
+    // A check the controller decided itself has no pipeline history.
+    if (workflowId) {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      pipe.push([Number(d.raw.workflowExecutionInfo?.historySizeBytes ?? 0), d.historyLength]);
+    }
     const c = await client.workflow.getHandle(controllerId(model)).describe();
-    const status = await client.workflow.getHandle(controllerId(model)).query<{ counters: { runs: number; continuedAsNew: number } }>('status');
+    const status = await client.workflow.getHandle(controllerId(model)).query<{ counters: { runs: number; continuedAsNew: number; quickSkips?: number } }>('status');
+    const checks = status.counters.runs + (status.counters.quickSkips ?? 0);
     // Only a controller that has not continued-as-new holds all of its checks in one history.
-    if (status.counters.continuedAsNew === 0 && status.counters.runs > 0) ctrl.push([Number(c.raw.workflowExecutionInfo?.historySizeBytes ?? 0) / status.counters.runs, c.historyLength / status.counters.runs]);
+    if (status.counters.continuedAsNew === 0 && checks > 0) ctrl.push([Number(c.raw.workflowExecutionInfo?.historySizeBytes ?? 0) / checks, c.historyLength / checks]);
     const s = await client.schedule.getHandle(desiredSchedule(model, { every: '1s', timezone: 'UTC', catchupWindow: '10m', overlap: 'skip', paused: false }, taskQueue).options.scheduleId).describe().catch(() => null);
     const last = s?.info.recentActions.at(-1)?.action.workflow.workflowId;
     if (last) {
@@ -345,7 +355,7 @@ async function sampleStorage(client: Client, sampled: { model: string; workflowI
     }
   }
   const col = (xs: [number, number][], i: 0 | 1) => Math.round(mean(xs.map((x) => x[i])));
-  return { pipelineBytes: col(pipe, 0), pipelineEvents: col(pipe, 1), tickBytes: col(tick, 0), tickEvents: col(tick, 1), controllerBytesPerCheck: col(ctrl, 0), controllerEventsPerCheck: col(ctrl, 1), sampled: sampled.length };
+  return { pipelineBytes: pipe.length ? col(pipe, 0) : null, pipelineEvents: pipe.length ? col(pipe, 1) : null, tickBytes: col(tick, 0), tickEvents: col(tick, 1), controllerBytesPerCheck: col(ctrl, 0), controllerEventsPerCheck: col(ctrl, 1), sampled: sampled.length };
 }
 
 export async function benchFleet(env: TemporalEnv, n: number, intervalSeconds: number, windowSeconds: number, bundleFile: string, say: (l: string) => void = () => {}, warmupSeconds = intervalSeconds): Promise<FleetBenchResult> {

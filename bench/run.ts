@@ -68,8 +68,10 @@ const { values } = parseArgs({
     only: { type: 'string' },
   },
 });
-// BENCH_RESULTS=<file>: keep a side run (a profile, a second bench at once) out of the committed results.
-const RESULTS = process.env.BENCH_RESULTS ? path.resolve(process.env.BENCH_RESULTS) : path.resolve(import.meta.dirname, 'results.json');
+// BENCH_RESULTS=<file>: keep a side run (a profile, a second bench at once) out of the committed results,
+// and its rendering out of BENCHMARKS.md and docs/ (it goes next to the file: <file>.md and its SVGs).
+const SIDE = Boolean(process.env.BENCH_RESULTS);
+const RESULTS = SIDE ? path.resolve(process.env.BENCH_RESULTS!) : path.resolve(import.meta.dirname, 'results.json');
 const results: Results = existsSync(RESULTS) ? (JSON.parse(readFileSync(RESULTS, 'utf8')) as Results) : {};
 const wanted = new Set((values.only ?? ALL).split(','));
 const at = new Date().toISOString();
@@ -318,7 +320,7 @@ for (const f of fleets) {
     `## Fleet: ${f.models.toLocaleString()} models on one worker, each checked every ${f.intervalSeconds} s (${day(f)})`,
     '',
     `Every model has a Temporal Schedule (offsets spread over the interval, ${f.offeredPerSec.toFixed(2)} checks/s asked for); a tick goes`,
-    'scheduledTrigger → controller → pipeline → check → skip (unchanged data) → audit record, on one worker process. Baseline: the',
+    `scheduledTrigger → controller → ${o.decidedInController === undefined ? 'pipeline → check' : 'check'} → skip (unchanged data) → audit record, on one worker process${o.decidedInController === undefined ? '' : ` (${(100 * o.decidedInController).toFixed(0)} % of the checks decided by the controller's quick check, with no pipeline run)`}. Baseline: the`,
     'same schedules starting a bare workflow with one trivial activity (Temporal\'s own floor per tick), its own worker process.',
     `${f.warmupSeconds === undefined ? 'Controllers started by their first check; measured' : 'Controllers started idle first; measured'} over ${f.windowSeconds} s after ${f.warmupSeconds ?? f.intervalSeconds} s of warm-up; CPU is process time from /proc (worker including its children), not wall.`,
     'Delay: nominal schedule slot → decision recorded (ours) or the activity ran (baseline). Load average (1, 5, 15 min) at the end: the machine is shared.',
@@ -344,7 +346,7 @@ for (const f of fleets) {
     const kib = (b: number) => (b / 1024).toFixed(1);
     lines.push(
       'What one check leaves behind:' +
-        (st ? ` on the server, a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events), a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history (${st.sampled} models sampled);` : '') +
+        (st ? ` on the server, ${st.pipelineBytes === null ? 'no pipeline history' : `a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events)`}, a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history (${st.sampled} models sampled);` : '') +
         (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} files and ${kib(o.disk.bytesPerCheck)} KiB (audit record and run report).` : ''),
       '',
     );
@@ -417,7 +419,7 @@ if (sizing) {
   );
 }
 // The scaling curves, as committed SVGs next to the tables they plot.
-const docs = path.resolve(import.meta.dirname, '..', 'docs');
+const docs = SIDE ? path.dirname(RESULTS) : path.resolve(import.meta.dirname, '..', 'docs');
 mkdirSync(docs, { recursive: true });
 if (fleets.length) {
   writeFileSync(
@@ -456,5 +458,5 @@ if (drifts.length) {
   );
   lines.push('![drift scaling: seconds by rows, ours vs numpy/scipy](docs/bench-drift.svg)', '');
 }
-writeFileSync(path.resolve(import.meta.dirname, '..', 'BENCHMARKS.md'), lines.join('\n'));
+writeFileSync(SIDE ? `${RESULTS.replace(/\.json$/, '')}.md` : path.resolve(import.meta.dirname, '..', 'BENCHMARKS.md'), lines.join('\n'));
 process.stdout.write(`${lines.join('\n')}\n`);

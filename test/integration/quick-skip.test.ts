@@ -10,6 +10,7 @@ import { GRANULARITY_NS } from '../../src/data/stat-cache.js';
 import { controllerId } from '../../src/client/controller.js';
 import { requestRun } from '../../src/client/pipeline-run.js';
 import { makeProject, type TestProject } from '../helpers/project.js';
+import { recordHistory } from '../helpers/record-history.js';
 import { withWorker } from '../helpers/temporal.js';
 import { settled } from '../helpers/wait.js';
 
@@ -71,6 +72,7 @@ describe("the controller's quick check (real dev server)", () => {
       assert.equal(held.workflowId, controllerId(p.model));
       const d = await client.workflow.getHandle(held.workflowId, held.temporalRunId).describe();
       assert.equal(d.runId, held.temporalRunId);
+      await recordHistory(client, controllerId(p.model), 'controller-quick-skip');
     });
   });
 

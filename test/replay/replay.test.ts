@@ -15,7 +15,7 @@ import { HISTORIES_DIR } from '../helpers/record-history.js';
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
 // Every workflow type and the outcomes that take different code paths must stay covered.
-const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 'pipeline-failed-validate', 'pipeline-approved', 'pipeline-failed-deploy', 'pipeline-rejected-cas', 'pipeline-rolled_back', 'move-production-rollback', 'move-production-rollback-skips-bad', 'pipeline-data-snapshot', 'pipeline-rolled_back-skips-bad', 'controller-burst', 'controller-followup', 'controller-policy', 'controller-sched', 'controller-carry-run', 'controller-adopted-run', 'pipeline-reports-to-controller', 'scheduled-trigger', 'pipeline-skipped-lazy-check', 'controller-budget', 'pipeline-skipped-budget', 'pipeline-forced-over-budget', 'pipeline-fleet-queued', 'fleet-semaphore', 'backtest', 'backtest-train'];
+const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 'pipeline-failed-validate', 'pipeline-approved', 'pipeline-failed-deploy', 'pipeline-rejected-cas', 'pipeline-rolled_back', 'move-production-rollback', 'move-production-rollback-skips-bad', 'pipeline-data-snapshot', 'pipeline-rolled_back-skips-bad', 'controller-burst', 'controller-followup', 'controller-policy', 'controller-sched', 'controller-carry-run', 'controller-adopted-run', 'pipeline-reports-to-controller', 'scheduled-trigger', 'pipeline-skipped-lazy-check', 'controller-budget', 'pipeline-skipped-budget', 'pipeline-forced-over-budget', 'pipeline-fleet-queued', 'fleet-semaphore', 'backtest', 'backtest-train', 'controller-quick-skip'];
 
 describe('replay of recorded histories', async () => {
   installRuntime('ERROR');
