@@ -40,8 +40,8 @@ export interface FleetRun {
   /** Nominal schedule slot → the check's decision recorded (ours) or the tick's activity ran (baseline). */
   delayMs: { p50: number; p99: number; max: number };
   outcomes: Record<string, number>;
-  /** Share of the checks the controller decided itself, with no pipeline run (quick-skip.ts); absent in runs before it. */
-  decidedInController?: number;
+  /** Shares of the checks decided with no pipeline run (quick-skip.ts), by where: the schedule's tick or the controller; absent in runs before. */
+  decidedIn?: { schedule: number; controller: number };
   /** Creating the N schedules. */
   setupSeconds: number;
   /** Starting the N idle controllers (ours), before the schedules. */
@@ -247,7 +247,7 @@ async function benchBare(env: TemporalEnv, n: number, intervalSeconds: number, w
 
 interface AuditLike {
   workflowId: string;
-  decidedIn?: 'controller';
+  decidedIn?: 'controller' | 'schedule';
   finishedAt: string;
   triggers: { reason: string; details?: { scheduledAt?: string } }[];
   result: { outcome: string };
@@ -297,7 +297,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
     const delays: number[] = [];
     const outcomes: Record<string, number> = {};
     const sampled: { model: string; workflowId: string | null }[] = [];
-    let quick = 0;
+    const quick = { schedule: 0, controller: 0 };
     const audit = path.join(dir, '.retrain', 'audit');
     for (const m of existsSync(audit) ? readdirSync(audit) : []) {
       for (const f of readdirSync(path.join(audit, m))) {
@@ -307,12 +307,12 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
         const slot = r.triggers.find((t) => t.reason === 'schedule')?.details?.scheduledAt;
         if (done < w.startMs || done >= w.endMs || !slot) continue;
         delays.push(done - Date.parse(slot));
-        if (r.decidedIn === 'controller') quick++;
-        if (sampled.length < 20 && !sampled.some((x) => x.model === m)) sampled.push({ model: m, workflowId: r.decidedIn === 'controller' ? null : r.workflowId });
+        if (r.decidedIn) quick[r.decidedIn]++;
+        if (sampled.length < 20 && !sampled.some((x) => x.model === m)) sampled.push({ model: m, workflowId: r.decidedIn ? null : r.workflowId });
         outcomes[r.result.outcome] = (outcomes[r.result.outcome] ?? 0) + 1;
       }
     }
-    const run = { ...runOf(w, delays, outcomes, setupSeconds), prestartSeconds, decidedInController: delays.length ? quick / delays.length : 0 };
+    const run = { ...runOf(w, delays, outcomes, setupSeconds), prestartSeconds, decidedIn: { schedule: delays.length ? quick.schedule / delays.length : 0, controller: delays.length ? quick.controller / delays.length : 0 } };
     run.storage = await sampleStorage(env.client, sampled, taskQueue);
     run.disk = { filesPerCheck: Number((w.disk.files / run.checks).toFixed(2)), bytesPerCheck: Math.round(w.disk.bytes / run.checks) };
     if (process.env.BENCH_CPU_PROF) {

@@ -320,7 +320,7 @@ for (const f of fleets) {
     `## Fleet: ${f.models.toLocaleString()} models on one worker, each checked every ${f.intervalSeconds} s (${day(f)})`,
     '',
     `Every model has a Temporal Schedule (offsets spread over the interval, ${f.offeredPerSec.toFixed(2)} checks/s asked for); a tick goes`,
-    `scheduledTrigger → controller → ${o.decidedInController === undefined ? 'pipeline → check' : 'check'} → skip (unchanged data) → audit record, on one worker process${o.decidedInController === undefined ? '' : ` (${(100 * o.decidedInController).toFixed(0)} % of the checks decided by the controller's quick check, with no pipeline run)`}. Baseline: the`,
+    `${o.decidedIn === undefined ? 'scheduledTrigger → controller → pipeline → check' : 'scheduledTrigger → quick check'} → skip (unchanged data) → audit record, on one worker process${o.decidedIn === undefined ? '' : ` (${(100 * o.decidedIn.schedule).toFixed(0)} % of the checks decided by the tick itself, ${(100 * o.decidedIn.controller).toFixed(0)} % by the controller, the rest by a pipeline run)`}. Baseline: the`,
     'same schedules starting a bare workflow with one trivial activity (Temporal\'s own floor per tick), its own worker process.',
     `${f.warmupSeconds === undefined ? 'Controllers started by their first check; measured' : 'Controllers started idle first; measured'} over ${f.windowSeconds} s after ${f.warmupSeconds ?? f.intervalSeconds} s of warm-up; CPU is process time from /proc (worker including its children), not wall.`,
     'Delay: nominal schedule slot → decision recorded (ours) or the activity ran (baseline). Load average (1, 5, 15 min) at the end: the machine is shared.',

@@ -21,10 +21,11 @@ export interface RunRecord {
   /** The controller that started the run, if any. */
   parentWorkflowId: string | null;
   /**
-   * `controller`: a check the controller decided itself (quick-skip.ts); `workflowId` is then the
-   * check's id, not a workflow, and the check is in the controller's run `temporalRunId`.
+   * A skip decided before any pipeline ran (quick-skip.ts): by the model's controller, or by a
+   * schedule's tick on unchanged data. `workflowId` is then the check's id, not a workflow; the
+   * check is in the history of `parentWorkflowId`'s run `temporalRunId`.
    */
-  decidedIn?: 'controller';
+  decidedIn?: 'controller' | 'schedule';
   startedAt: string;
   finishedAt: string;
   triggers: TriggerRequest[];
@@ -51,9 +52,9 @@ export interface RunRecord {
   evidence?: RunEvidence;
 }
 
-/** The Temporal workflow that holds the record's decision: the pipeline run, or the controller run that decided a quick check. */
+/** The Temporal workflow that holds the record's decision: the pipeline run, or the controller or tick run that decided a quick check. */
 export function recordWorkflow(record: Pick<RunRecord, 'workflowId' | 'temporalRunId' | 'parentWorkflowId' | 'decidedIn'>): { workflowId: string; temporalRunId: string } {
-  return { workflowId: record.decidedIn === 'controller' && record.parentWorkflowId ? record.parentWorkflowId : record.workflowId, temporalRunId: record.temporalRunId };
+  return { workflowId: record.decidedIn && record.parentWorkflowId ? record.parentWorkflowId : record.workflowId, temporalRunId: record.temporalRunId };
 }
 
 const safe = (s: string) => s.replace(/[^A-Za-z0-9._-]/g, '_');

@@ -303,6 +303,15 @@ function cooldownLeft(policy: TriggerPolicyConfig, production: { createdAt: stri
 }
 
 /**
+ * Data, params and inputs are what production was trained on, and the policy skips on that: the one
+ * skip (besides force, which overrides it) that reads no policy memory, so a schedule's tick can
+ * decide it without the controller (quick-skip.ts).
+ */
+export function unchangedSinceProduction(policy: TriggerPolicyConfig, e: Evidence): boolean {
+  return Boolean(policy.skipUnchangedData && e.production && e.dataUnchanged && e.paramsUnchanged && e.inputsUnchanged !== false);
+}
+
+/**
  * `deferred`: the costly evidence was left out because the cheap rules decided (see planEvidence);
  * then a cooldown that holds whatever fires is said to be the reason, not "no rule fired".
  */
@@ -311,8 +320,8 @@ function decideFrom(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContex
   const decide = (retrain: boolean, reason: string, breaches = memory.breaches): TriggerDecision => ({ retrain, reason, rules, breaches });
 
   if (ctx.force) return decide(true, `forced retrain (${ctx.reasons.join(', ')})`, 0);
-  if (policy.skipUnchangedData && e.production && e.dataUnchanged && e.paramsUnchanged && e.inputsUnchanged !== false) {
-    return decide(false, `data and params unchanged since production v${e.production.version} was trained`);
+  if (unchangedSinceProduction(policy, e)) {
+    return decide(false, `data and params unchanged since production v${e.production!.version} was trained`);
   }
   if (!e.production) return decide(true, 'no production model yet', 0);
   const explicit = ctx.reasons.filter((r) => ctx.explicit.includes(r));

@@ -25,7 +25,7 @@ function header(r: RunRecord, input: RunReportInput): string {
   const links = [link(input.temporalUrl, 'Temporal Web UI'), input.mlflowUrl ? link(input.mlflowUrl, 'MLflow run') : ''].filter(Boolean);
   return `<h1>${esc(r.model)}: <span class="badge ${esc(res.outcome)}">${esc(res.outcome)}${esc(version)}</span></h1>
 <p>${esc(res.reason)}</p>
-<table><tr><th>run</th><td><code>${esc(r.workflowId)}</code> ${r.decidedIn === 'controller' ? `(decided by <code>${esc(r.parentWorkflowId ?? '')}</code> itself, Temporal run <code>${esc(r.temporalRunId)}</code>: no pipeline ran)` : `(Temporal run <code>${esc(r.temporalRunId)}</code>)${r.parentWorkflowId ? `, started by <code>${esc(r.parentWorkflowId)}</code>` : ''}`}</td></tr>
+<table><tr><th>run</th><td><code>${esc(r.workflowId)}</code> ${r.decidedIn ? `(decided by <code>${esc(r.parentWorkflowId ?? '')}</code> itself, Temporal run <code>${esc(r.temporalRunId)}</code>: no pipeline ran)` : `(Temporal run <code>${esc(r.temporalRunId)}</code>)${r.parentWorkflowId ? `, started by <code>${esc(r.parentWorkflowId)}</code>` : ''}`}</td></tr>
 <tr><th>time</th><td>${esc(r.startedAt)} → ${esc(r.finishedAt)}</td></tr>
 <tr><th>links</th><td>${links.join(' · ')}${input.temporalUrl ? '' : ' <span class="muted">(address not known when written)</span>'}</td></tr></table>`;
 }
@@ -36,7 +36,7 @@ function decision(r: RunRecord): string {
   const rows = d.rules.map((x) => `<tr><td>${esc(x.rule)}</td><td class="${x.fired ? 'fired' : 'quiet'}">${x.fired ? 'fired' : 'quiet'}</td><td>${esc(typeof x.measured === 'number' ? num(x.measured) : x.measured)}</td><td>${esc(typeof x.threshold === 'number' ? num(x.threshold) : x.threshold)}</td><td>${esc(x.detail)}</td></tr>`);
   return `<section id="decision"><h2>Decision: ${d.retrain ? 'retrain' : 'skip'}</h2><p>${esc(d.reason)}${r.force ? ' <b>(forced)</b>' : ''}</p>
 <table><tr><th>rule</th><th>state</th><th>measured</th><th>threshold</th><th>detail</th></tr>${rows.join('') || '<tr><td colspan="5" class="muted">no evidence rule configured</td></tr>'}</table>
-<p class="muted">breaches remembered after this decision: ${d.breaches}</p></section>`;
+<p class="muted">${r.decidedIn === 'schedule' ? "breaches: not read (a schedule's tick decided this skip on unchanged data, which no remembered breach changes; the controller's count stays as it was)" : `breaches remembered after this decision: ${d.breaches}`}</p></section>`;
 }
 
 function triggers(r: RunRecord): string {

@@ -1,5 +1,7 @@
 import { patched, proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
+import { tickSkip } from './quick-skip.js';
+import { controllerWorkflowId } from './workflow-ids.js';
 
 const delivery = { startToCloseTimeout: '30s', retry: { maximumAttempts: 10 }, summary: 'signal the model controller' } as const;
 const { deliverTrigger } = proxyActivities<Activities>(delivery);
@@ -11,17 +13,21 @@ const { deliverTrigger: deliverLocally } = proxyLocalActivities<Activities>(deli
  * What a Temporal Schedule starts: it only hands a `schedule` trigger to the model's controller,
  * so time-based and event-based triggers share one concurrency gate and one coalescing window.
  */
-export async function scheduledTrigger(input: { model: string }): Promise<{ controllerId: string }> {
+export async function scheduledTrigger(input: { model: string }): Promise<{ controllerId: string; skipped?: { checkId: string; reason: string } }> {
   const info = workflowInfo();
   const scheduleId = String(info.searchAttributes['TemporalScheduledById']?.[0] ?? 'schedule');
   const nominal = info.searchAttributes['TemporalScheduledStartTime']?.[0];
   const slot = nominal ? new Date(nominal as string).toISOString() : info.startTime.toISOString();
+  // Keyed on the nominal slot: a retried delivery or a re-run backfill of the same slot counts once.
+  const trigger = { reason: 'schedule' as const, source: scheduleId, details: { scheduledAt: slot }, idempotencyKey: `schedule:${scheduleId}:${slot}` };
+  // Most ticks of a fleet find nothing changed: the tick records that skip itself and the
+  // controller is not woken (quick-skip.ts). Recorded histories replay without it.
+  if (patched('tick-unchanged-skip')) {
+    const skip = await tickSkip(input.model, trigger);
+    if (skip) return { controllerId: controllerWorkflowId(input.model), skipped: { checkId: skip.checkId, reason: skip.reason } };
+  }
   // Recorded histories replay the activity-task path.
   const deliver = patched('tick-local-delivery') ? deliverLocally : deliverTrigger;
-  const { controllerId } = await deliver({
-    model: input.model,
-    // Keyed on the nominal slot: a retried delivery or a re-run backfill of the same slot counts once.
-    trigger: { reason: 'schedule', source: scheduleId, details: { scheduledAt: slot }, idempotencyKey: `schedule:${scheduleId}:${slot}` },
-  });
+  const { controllerId } = await deliver({ model: input.model, trigger });
   return { controllerId };
 }

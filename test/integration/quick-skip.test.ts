@@ -7,16 +7,16 @@ import type { Client } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { listRunRecords, recordWorkflow } from '../../src/audit/audit-log.js';
 import { GRANULARITY_NS } from '../../src/data/stat-cache.js';
-import { controllerId } from '../../src/client/controller.js';
+import { controllerId, controllerStatus, sendTrigger } from '../../src/client/controller.js';
 import { requestRun } from '../../src/client/pipeline-run.js';
 import { makeProject, type TestProject } from '../helpers/project.js';
 import { recordHistory } from '../helpers/record-history.js';
 import { withWorker } from '../helpers/temporal.js';
 import { settled } from '../helpers/wait.js';
 
-// How the controller's quick check could lie: skip on data it did not look at (a file changed since
-// its last hash), skip when a rule needed drift it never computed, leave no audit record, answer a
-// waiter with a run that does not exist, or skip a run that was asked for by hand.
+// How a quick check (the tick's or the controller's) could lie: skip on data it did not look at (a file
+// changed since its last hash), skip when a rule needed drift it never computed, leave no audit record,
+// answer a waiter with a run that does not exist, or skip a run that was asked for by hand.
 
 /** Pipeline runs the model's controller started, from its history. */
 async function pipelinesStarted(client: Client, model: string): Promise<string[]> {
@@ -39,39 +39,54 @@ async function project(model: string, overrides: Record<string, unknown> = {}): 
   return p;
 }
 
-describe("the controller's quick check (real dev server)", () => {
-  it('a scheduled tick on unchanged data is skipped by the controller: recorded with its evidence, no pipeline run', async () => {
+describe("quick checks before a pipeline: the tick's and the controller's (real dev server)", () => {
+  it('a tick on unchanged data records the skip itself; a signal nobody waits on is skipped by the controller; no pipeline runs', async () => {
     const p = await project('quick-a');
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
       await tick(client, taskQueue, p.model, 1);
       const first = await settled(client, p.model, 1);
-      assert.equal(first.recent[0]!.outcome, 'promoted', 'no production model yet: the controller leaves it to a pipeline');
-      await tick(client, taskQueue, p.model, 2);
+      assert.equal(first.recent[0]!.outcome, 'promoted', 'no production model yet: the tick and the controller leave it to a pipeline');
+      await recordHistory(client, first.recent[0]!.workflowId, 'pipeline-promoted-local-bookkeeping');
+
+      // The tick: unchanged data is skipped whatever the controller remembers, so it is not woken.
+      const h = await client.workflow.start('scheduledTrigger', { taskQueue, workflowId: `retrain-schedule/${p.model}/tick-${Date.now()}-2`, args: [{ model: p.model }] });
+      const ticked = (await h.result()) as { controllerId: string; skipped?: { checkId: string; reason: string } };
+      assert.match(ticked.skipped?.checkId ?? '', /^retrain-check\/quick-a\//);
+      assert.match(ticked.skipped!.reason, /data and params unchanged since production v1/);
+      await recordHistory(client, h.workflowId, 'scheduled-trigger-skip');
+      const stateDir = path.join(p.dir, '.retrain');
+      let records = await listRunRecords(stateDir, p.model);
+      assert.equal(records.length, 2);
+      const r = records[1]!;
+      assert.equal(r.decidedIn, 'schedule');
+      assert.equal(r.workflowId, ticked.skipped!.checkId);
+      assert.equal(r.result.outcome, 'skipped');
+      assert.equal(r.check!.fingerprint.sha256, records[0]!.check!.fingerprint.sha256, 'the skip names the data it looked at');
+      assert.equal(r.check!.dataUnchanged, true);
+      assert.equal(r.triggers[0]!.reason, 'schedule');
+      assert.deepEqual(recordWorkflow(r), { workflowId: h.workflowId, temporalRunId: (await h.describe()).runId }, 'its Web UI link is the tick run');
+      const quiet = await controllerStatus(client, p.model);
+      assert.equal(quiet!.counters.received, 1, 'the controller heard only the first tick');
+
+      // A signal without a waiter on unchanged data: the controller's quick check skips it, no pipeline.
+      await sendTrigger(client, { model: p.model, taskQueue, trigger: { reason: 'new_data', source: 'test' } });
       const status = await settled(client, p.model, 2);
       const skip = status.recent[0]!;
       assert.equal(skip.outcome, 'skipped', skip.reason);
       assert.equal(skip.decidedIn, 'controller');
       assert.match(skip.workflowId, /^retrain-check\/quick-a\//);
-      assert.match(skip.reason, /data and params unchanged since production v1/);
       assert.equal(status.counters.quickSkips, 1);
       assert.equal(status.counters.runs, 1, 'runs counts pipeline runs only');
-      assert.deepEqual((await pipelinesStarted(client, p.model)).length, 1, 'one pipeline: the first tick');
-
-      const records = await listRunRecords(path.join(p.dir, '.retrain'), p.model);
-      assert.equal(records.length, 2);
-      const r = records[1]!;
-      assert.equal(r.decidedIn, 'controller');
-      assert.equal(r.workflowId, skip.workflowId);
-      assert.equal(r.result.outcome, 'skipped');
-      assert.equal(r.check!.fingerprint.sha256, records[0]!.check!.fingerprint.sha256, 'the skip names the data it looked at');
-      assert.equal(r.check!.dataUnchanged, true);
-      assert.equal(r.decision!.retrain, false);
-      assert.equal(r.triggers[0]!.reason, 'schedule');
-      // The record's Web UI link goes to the controller run that holds the check.
-      const held = recordWorkflow(r);
+      assert.equal((await pipelinesStarted(client, p.model)).length, 1, 'one pipeline: the first tick');
+      records = await listRunRecords(stateDir, p.model);
+      assert.equal(records.length, 3);
+      const c = records[2]!;
+      assert.equal(c.decidedIn, 'controller');
+      assert.equal(c.workflowId, skip.workflowId);
+      assert.equal(c.triggers[0]!.reason, 'new_data');
+      const held = recordWorkflow(c);
       assert.equal(held.workflowId, controllerId(p.model));
-      const d = await client.workflow.getHandle(held.workflowId, held.temporalRunId).describe();
-      assert.equal(d.runId, held.temporalRunId);
+      assert.equal((await client.workflow.getHandle(held.workflowId, held.temporalRunId).describe()).runId, held.temporalRunId);
       await recordHistory(client, controllerId(p.model), 'controller-quick-skip');
     });
   });
@@ -121,6 +136,7 @@ describe("the controller's quick check (real dev server)", () => {
       if (answer.state !== 'finished') return;
       assert.match(answer.workflowId, /^retrain\/quick-d\//);
       assert.equal(answer.result.outcome, 'skipped');
+      await recordHistory(client, answer.workflowId, 'pipeline-skipped-local-bookkeeping');
       assert.equal((await pipelinesStarted(client, p.model)).length, 2);
     });
   });

@@ -30,8 +30,8 @@ function decisionLines(d: TriggerDecision): string[] {
 export function explainRecord(r: RunRecord): string {
   const out: string[] = [];
   const res = r.result;
-  out.push(`${r.decidedIn === 'controller' ? 'check' : 'run'} ${r.workflowId}  (model ${r.model})`);
-  out.push(`  started ${r.startedAt}, finished ${r.finishedAt}${r.parentWorkflowId ? `, ${r.decidedIn === 'controller' ? 'decided in' : 'by'} ${r.parentWorkflowId}` : ''}`);
+  out.push(`${r.decidedIn ? 'check' : 'run'} ${r.workflowId}  (model ${r.model})`);
+  out.push(`  started ${r.startedAt}, finished ${r.finishedAt}${r.parentWorkflowId ? `, ${r.decidedIn ? 'decided in' : 'by'} ${r.parentWorkflowId}` : ''}`);
   out.push(`triggers: ${r.coalesced.total} (${reasonsOf(r)})${r.force ? ', forced' : ''}`);
   for (const t of r.triggers.slice(0, 10)) {
     out.push(`  - ${t.reason} from ${t.source}${t.receivedAt ? ` at ${t.receivedAt}` : ''}${t.details ? ` ${JSON.stringify(t.details)}` : ''}`);
@@ -159,7 +159,7 @@ export function registerAudit(program: Command): void {
       // Temporal keeps the run only for the namespace's retention; the audit record above outlives it.
       if (ui) {
         const held = recordWorkflow(found);
-        print(`Web UI: ${workflowUrl(ui, held.workflowId, held.temporalRunId)} (while Temporal retains it)${found.decidedIn === 'controller' ? ': the controller run that decided this check' : ''}`);
+        print(`Web UI: ${workflowUrl(ui, held.workflowId, held.temporalRunId)} (while Temporal retains it)${found.decidedIn ? `: the ${found.decidedIn === 'controller' ? 'controller' : 'schedule tick'} run that decided this check` : ''}`);
       }
     });
 
