@@ -327,7 +327,7 @@ for (const f of fleets) {
     '',
     '| run | checks | checks/s | worker CPU ms/check | server CPU ms/check | worker RSS MiB | server RSS MiB | delay p50 ms | delay p99 ms | load avg |',
     '|---|---|---|---|---|---|---|---|---|---|',
-    row('temporal-retrain: schedule → controller → skipped check', o),
+    row(o.decidedIn === undefined ? 'temporal-retrain: schedule → controller → skipped check' : 'temporal-retrain: schedule → skipped check', o),
     row('bare schedule tick, one activity (baseline)', b),
     '',
   );
@@ -346,7 +346,7 @@ for (const f of fleets) {
     const kib = (b: number) => (b / 1024).toFixed(1);
     lines.push(
       'What one check leaves behind:' +
-        (st ? ` on the server, ${st.pipelineBytes === null ? 'no pipeline history' : `a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events)`}, a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history (${st.sampled} models sampled);` : '') +
+        (st ? ` on the server, ${st.pipelineBytes === null ? 'no pipeline history' : `a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events)`}, a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${Number.isFinite(st.controllerBytesPerCheck) ? `${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history` : 'no controller history (no sampled controller was woken)'} (${st.sampled} models sampled);` : '') +
         (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} files and ${kib(o.disk.bytesPerCheck)} KiB (audit record and run report).` : ''),
       '',
     );

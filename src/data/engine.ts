@@ -52,7 +52,11 @@ export class DataEngine {
   private readonly dialects = new Map<string, CsvDialect>();
   private readonly sniffing = new Map<string, Promise<CsvDialect | null>>();
 
-  private constructor(private readonly instance: DuckDBInstance) {}
+  private constructor(
+    private readonly instance: DuckDBInstance,
+    /** DuckDB's library version: what a cached answer of this engine (a schema) is valid for. */
+    readonly version: string,
+  ) {}
 
   static async open(options: { threads?: number; memoryLimit?: string } = {}): Promise<DataEngine> {
     const instance = await DuckDBInstance.create(':memory:', {
@@ -62,7 +66,23 @@ export class DataEngine {
       // grew to 1.5 GB RSS with it, 0.7 GB without); the OS page cache already holds them, and the files here change.
       enable_external_file_cache: 'false',
     });
-    return new DataEngine(instance);
+    const connection = await instance.connect();
+    try {
+      const version = String((await connection.runAndReadAll('SELECT library_version FROM pragma_version()')).getRowObjects()[0]?.library_version ?? 'unknown');
+      return new DataEngine(instance, version);
+    } finally {
+      connection.closeSync();
+    }
+  }
+
+  /**
+   * The files a location names, sorted (DuckDB's glob). A location without glob characters that is
+   * a regular file names itself, without a query: a fleet's checks ask this of one file each time.
+   */
+  async files(location: string): Promise<string[]> {
+    if (!/[*?[{]/.test(location) && (await stat(location).then((s) => s.isFile(), () => false))) return [location];
+    const rows = await this.rows('SELECT file FROM glob($1) ORDER BY file', [location], location);
+    return rows.map((r) => String(r.file));
   }
 
   private async withConnection<T>(use: (connection: DuckDBConnection) => Promise<T>): Promise<T> {
@@ -91,9 +111,8 @@ export class DataEngine {
   }
 
   private async csvDialect(location: string): Promise<CsvDialect | null> {
-    const [first] = await this.rows('SELECT file FROM glob($1) ORDER BY file LIMIT 1', [location], location);
-    if (!first) return null;
-    const file = String(first.file);
+    const file = (await this.files(location))[0];
+    if (file === undefined) return null;
     const st = await stat(file, { bigint: true });
     const signature = `${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
     const known = this.dialects.get(location);

@@ -8,6 +8,9 @@ import { duplicateColumns, readCsvHeader, parquetTopLevelNames } from './header.
 import { isInside, realPath } from '../config/paths.js';
 import { datasetKey, sameStamp, type StatCache } from './stat-cache.js';
 
+/** Schemas up to this many columns are kept in the stat cache with their dataset (a wider one is read again on a hit). */
+const CACHED_SCHEMA_COLUMNS = 2000;
+
 export interface ColumnSchema {
   name: string;
   type: string;
@@ -27,8 +30,7 @@ export interface DataFingerprint {
  * one of them: a link inside a data root that points outside it is refused, not read.
  */
 export async function datasetFiles(engine: DataEngine, location: string, roots?: readonly string[]): Promise<string[]> {
-  const rows = await engine.rows('SELECT file FROM glob($1) ORDER BY file', [location], location);
-  const files = rows.map((r) => String(r.file));
+  const files = await engine.files(location);
   if (files.length === 0) throw new RetrainError(FailureType.DataSource, `${location}: no such file`, { file: location });
   if (roots) {
     const realRoots = roots.map(realPath);
@@ -73,7 +75,7 @@ export async function fingerprint(
   const rows = Number(count?.n ?? 0);
   if (cache && perFile) {
     // Kept only when every file was stable while it was hashed (else perFile is null).
-    await cache.putDataset(datasetKey(format, perFile), { sha256, rows });
+    await cache.putDataset(datasetKey(format, perFile), { sha256, rows, ...(schema.length <= CACHED_SCHEMA_COLUMNS ? { schema, schemaBy: engine.version } : {}) });
     await cache.flush();
   }
   return { sha256, files: files.length, bytes, rows, schema };
@@ -96,7 +98,8 @@ async function fromStatCache(engine: DataEngine, files: string[], location: stri
   const key = known.length && known.every(Boolean) ? datasetKey(format, stamps.map((s, i) => ({ path: s!.path, sha256: known[i]! }))) : undefined;
   const entry = key ? await cache.dataset(key) : undefined;
   if (!entry) return { hit: null, known };
-  const schema = await describe(engine, location, format);
+  // The same bytes have the same schema, as long as the same DuckDB reads them.
+  const schema = entry.schema && entry.schemaBy === engine.version ? entry.schema : await describe(engine, location, format);
   return { hit: { sha256: entry.sha256, files: files.length, bytes: stamps.reduce((n, s) => n + Number(s!.size), 0), rows: entry.rows, schema }, known };
 }
 

@@ -35,12 +35,18 @@ interface FileEntry extends FileStamp {
   used: number;
 }
 
-interface DatasetEntry {
+interface DatasetEntry extends DatasetFacts {
   t: 'd';
   key: string;
+  used: number;
+}
+
+/** What the cache keeps of a dataset: its hash and row count, and the schema DuckDB (version `schemaBy`) read. */
+export interface DatasetFacts {
   sha256: string;
   rows: number;
-  used: number;
+  schema?: { name: string; type: string }[];
+  schemaBy?: string;
 }
 
 type Entry = FileEntry | DatasetEntry;
@@ -58,11 +64,17 @@ const HEADER = { format: 'temporal-retrain stat cache', version: 1 };
 const SHA = /^[0-9a-f]{64}$/;
 const DIGITS = /^\d+$/;
 
+/** A dataset entry's schema, when it has one: column names and types as DuckDB gave them, and which DuckDB. */
+function validSchema(x: Record<string, unknown>): boolean {
+  if (x.schema === undefined) return x.schemaBy === undefined;
+  return typeof x.schemaBy === 'string' && Array.isArray(x.schema) && x.schema.every((c: unknown) => !!c && typeof c === 'object' && typeof (c as Record<string, unknown>).name === 'string' && typeof (c as Record<string, unknown>).type === 'string');
+}
+
 function validEntry(e: unknown): e is Entry {
   if (!e || typeof e !== 'object') return false;
   const x = e as Record<string, unknown>;
   if (typeof x.sha256 !== 'string' || !SHA.test(x.sha256) || typeof x.used !== 'number' || !Number.isFinite(x.used)) return false;
-  if (x.t === 'd') return typeof x.key === 'string' && SHA.test(x.key) && typeof x.rows === 'number' && Number.isSafeInteger(x.rows) && x.rows >= 0;
+  if (x.t === 'd') return typeof x.key === 'string' && SHA.test(x.key) && typeof x.rows === 'number' && Number.isSafeInteger(x.rows) && x.rows >= 0 && validSchema(x);
   if (x.t !== 'f' || typeof x.path !== 'string' || !path.isAbsolute(x.path)) return false;
   return ['dev', 'ino', 'size', 'mtimeNs', 'ctimeNs', 'hashedAtNs'].every((k) => typeof x[k] === 'string' && DIGITS.test(x[k] as string));
 }
@@ -198,19 +210,19 @@ export class StatCache {
     return true;
   }
 
-  async dataset(key: string): Promise<{ sha256: string; rows: number } | undefined> {
+  async dataset(key: string): Promise<DatasetFacts | undefined> {
     await this.load();
     const e = this.entries.get(setKey(key));
     if (e?.t === 'd') {
       e.used = this.tick();
       this.stats.datasetHits++;
-      return { sha256: e.sha256, rows: e.rows };
+      return { sha256: e.sha256, rows: e.rows, ...(e.schema ? { schema: e.schema, schemaBy: e.schemaBy ?? '' } : {}) };
     }
     this.stats.datasetMisses++;
     return undefined;
   }
 
-  async putDataset(key: string, value: { sha256: string; rows: number }): Promise<void> {
+  async putDataset(key: string, value: DatasetFacts): Promise<void> {
     await this.load();
     this.entries.set(setKey(key), { t: 'd', key, ...value, used: this.tick() });
     this.dirty = true;

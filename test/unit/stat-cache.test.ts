@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { linkSync, realpathSync, mkdirSync, mkdtempSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { linkSync, realpathSync, mkdirSync, symlinkSync, mkdtempSync, readFileSync, renameSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -43,6 +43,55 @@ describe('stat cache for fingerprints', () => {
     const fresh = settledCache(root);
     assert.deepEqual(await fingerprint(engine, file, 'auto', undefined, { cache: fresh }), first);
     assert.equal(fresh.stats.datasetHits, 1);
+  });
+
+  it('keeps the schema with the dataset: a hit reads no schema again, unless another DuckDB version wrote it; a malformed one is dropped', async () => {
+    const root = dir();
+    const file = path.join(root, 'a.csv');
+    writeFileSync(file, body(1));
+    const first = await fingerprint(engine, file, 'auto', undefined, { cache: settledCache(root) });
+    assert.deepEqual(first.schema.map((c) => c.name), ['id', 'x']);
+    const cacheFile = path.join(root, 'state', 'cache', 'fingerprints.jsonl');
+    const lines = readFileSync(cacheFile, 'utf8').trim().split('\n');
+    /** The cache file as written, with `change` applied to its dataset entry. */
+    const rewrite = (change: (e: Record<string, unknown>) => void) => {
+      const edited = lines.map((line, i) => {
+        if (i === 0) return line;
+        const e = JSON.parse(line) as Record<string, unknown>;
+        if (e.t === 'd') change(e);
+        return JSON.stringify(e);
+      });
+      writeFileSync(cacheFile, `${edited.join('\n')}\n`);
+    };
+    // A planted schema comes back: proof that the hit did not ask DuckDB.
+    rewrite((e) => (e.schema = [{ name: 'planted', type: 'VARCHAR' }]));
+    assert.deepEqual((await fingerprint(engine, file, 'auto', undefined, { cache: settledCache(root) })).schema, [{ name: 'planted', type: 'VARCHAR' }]);
+    // Written by another DuckDB: read again.
+    rewrite((e) => ((e.schema = [{ name: 'planted', type: 'VARCHAR' }]), (e.schemaBy = 'v0.0.0-other')));
+    const other = settledCache(root);
+    const again = await fingerprint(engine, file, 'auto', undefined, { cache: other });
+    assert.deepEqual(again.schema, first.schema);
+    assert.equal(other.stats.datasetHits, 1, 'still a hit for the hash and rows');
+    // Not a schema at all: the entry is ignored and the file hashed again.
+    rewrite((e) => (e.schema = 'DROP TABLE x'));
+    const broken = settledCache(root);
+    assert.deepEqual(await fingerprint(engine, file, 'auto', undefined, { cache: broken }), first);
+    assert.equal(broken.stats.datasetHits, 0);
+  });
+
+  it('names a plain file without a glob query, and still refuses a link out of the data roots', async () => {
+    const root = dir();
+    const inside = path.join(root, 'data');
+    mkdirSync(inside);
+    const outside = path.join(dir(), 'secret.csv');
+    writeFileSync(outside, body(2));
+    const link = path.join(inside, 'd.csv');
+    symlinkSync(outside, link);
+    assert.deepEqual(await engine.files(link), [link]);
+    await assert.rejects(fingerprint(engine, link, 'auto', [inside], { cache: settledCache(root) }), /outside the data roots/);
+    // A folder or a glob still goes through DuckDB's glob, sorted.
+    writeFileSync(path.join(inside, 'b.csv'), body(3));
+    assert.deepEqual(await engine.files(path.join(inside, '*.csv')), [path.join(inside, 'b.csv'), link]);
   });
 
   it('re-hashes a file modified within the same second, same size, different content (coarse timestamps)', async () => {
