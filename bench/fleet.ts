@@ -286,7 +286,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
       );
     }
     const prestartSeconds = (performance.now() - t0) / 1000;
-    say(`  ours: ${n} schedules through scheduledTrigger → controller → pipeline …`);
+    say(`  ours: ${n} schedules through scheduledTrigger (quick check, else controller → pipeline) …`);
     const setupSeconds = await createSchedules(env.client, n, (i) => {
       const m = modelName(i);
       const { options } = desiredSchedule(m, config.models[m]!.schedule as NonNullable<ModelConfig['schedule']>, taskQueue);
