@@ -9,6 +9,7 @@ import { createFleetSteps } from './fleet-steps.js';
 import { createNotifySteps } from './notify-steps.js';
 import { createProductionSteps } from './production-steps.js';
 import { createBacktestSteps } from './backtest-steps.js';
+import { createQuickSteps } from './quick-steps.js';
 
 /**
  * Wraps each activity so a RetrainError leaves it as a typed non-retryable ApplicationFailure, and
@@ -29,7 +30,7 @@ function typedFailures<T extends Record<string, (...args: never[]) => Promise<un
 }
 
 export function createActivities(deps: ActivityDeps) {
-  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createControllerSteps(), ...createFleetSteps(), ...createNotifySteps(), ...createProductionSteps(deps), ...createBacktestSteps(deps) });
+  return typedFailures({ ...createPipelineSteps(deps), ...createAuditSteps(deps), ...createTriggerSteps(), ...createControllerSteps(), ...createFleetSteps(), ...createNotifySteps(), ...createProductionSteps(deps), ...createBacktestSteps(deps), ...createQuickSteps(deps) });
 }
 
 export type Activities = ReturnType<typeof createActivities>;

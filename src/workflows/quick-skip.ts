@@ -1,10 +1,9 @@
 import { isCancellation, log, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { Activities } from '../activities/index.js';
-import type { RunRecord } from '../audit/audit-log.js';
-import { decideRetrain, EMPTY_MEMORY, unchangedSinceProduction, type PolicyMemory, type TriggerDecision } from '../policy/trigger-policy.js';
+import { skipRecord } from '../audit/skip-record.js';
+import { decideRetrain, type PolicyMemory, type TriggerDecision } from '../policy/trigger-policy.js';
 import { PROFILES } from './activity-options.js';
-import type { CoalescedTriggers, PipelineResult, TriggerRequest } from './types.js';
-import { quickCheckId } from './workflow-ids.js';
+import type { CoalescedTriggers, TriggerRequest } from './types.js';
 
 // Local activities: a skipped check of a fleet then costs one workflow task and no pipeline run
 // (BENCHMARKS.md, fleet). Both are short: the check reads only cached fingerprints.
@@ -14,6 +13,12 @@ const { quickCheck } = proxyLocalActivities<Activities>({
   summary: 'quick check: the cheap trigger rules on known fingerprints',
 });
 const { recordRun } = proxyLocalActivities<Activities>({ ...PROFILES.auditRecord, summary: 'write the audit record of the skipped check' });
+// A few quick tries: when they fail the tick hands its trigger to the controller, which checks (and records) again.
+const { skipIfUnchanged } = proxyLocalActivities<Activities>({
+  startToCloseTimeout: '1m',
+  retry: { maximumAttempts: 3 },
+  summary: 'quick check: skip and record when data, params and inputs are unchanged',
+});
 
 type Quick = Extract<Awaited<ReturnType<typeof quickCheck>>, { decided: true }>;
 
@@ -37,35 +42,16 @@ async function cheapEvidence(model: string, reasons: string[], memory: PolicyMem
 }
 
 /** Writes the skip's audit record, as a pipeline writes its own; a record not written is logged, as there. */
-async function recordSkip(model: string, quick: Quick, decision: TriggerDecision, triggers: TriggerRequest[], coalesced: CoalescedTriggers, startedAt: Date, decidedIn: NonNullable<RunRecord['decidedIn']>): Promise<QuickSkip> {
-  const checkId = quickCheckId(model, startedAt);
+async function recordSkip(model: string, quick: Quick, decision: TriggerDecision, triggers: TriggerRequest[], coalesced: CoalescedTriggers, startedAt: Date): Promise<QuickSkip> {
   const info = workflowInfo();
-  const reason = `skipped: ${decision.reason}`;
-  const result: PipelineResult = { model, triggers: [...new Set(triggers.map((t) => t.reason))], decision, dataFingerprint: quick.check.fingerprint, outcome: 'skipped', reason };
+  const record = skipRecord({ model, quick, decision, triggers, coalesced, startedAt, finishedAt: new Date(), decidedIn: 'controller', by: { workflowId: info.workflowId, temporalRunId: info.runId } });
   try {
-    await recordRun({
-      model,
-      workflowId: checkId,
-      temporalRunId: info.runId,
-      parentWorkflowId: info.workflowId,
-      decidedIn,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      triggers,
-      coalesced,
-      force: false,
-      decision,
-      check: quick.check,
-      result,
-      codeVersion: null,
-      configFile: quick.configFile,
-      dataLocation: quick.dataLocation,
-    });
+    await recordRun(record);
   } catch (err) {
     if (isCancellation(err)) throw err;
-    log.error('audit record not written', { model, checkId, error: String(err) });
+    log.error('audit record not written', { model, checkId: record.workflowId, error: String(err) });
   }
-  return { checkId, decision, reason };
+  return { checkId: record.workflowId, decision, reason: record.result.reason };
 }
 
 /**
@@ -79,23 +65,27 @@ export async function quickSkip(model: string, batch: TriggerRequest[], coalesce
   const quick = await cheapEvidence(model, [...new Set(batch.map((t) => t.reason))], memory);
   if (!quick) return null;
   const decision = decideRetrain(quick.policy, quick.check, quick.context, memory);
-  return decision.retrain ? null : recordSkip(model, quick, decision, batch, coalesced, startedAt, 'controller');
+  return decision.retrain ? null : recordSkip(model, quick, decision, batch, coalesced, startedAt);
 }
 
 /**
  * A schedule's tick, before it hands its trigger to the controller: data, params and inputs that
  * are what production was trained on are skipped whatever the controller remembers (a skip on
- * unchanged data reads no policy memory, see unchangedSinceProduction), so the tick records the
- * skip itself and the controller is not woken. Anything else (changed or unhashed data, a policy
- * that does not skip unchanged data) is null: the trigger goes to the controller as before.
+ * unchanged data reads no policy memory, see unchangedSinceProduction), so the tick's one local
+ * activity (skipIfUnchanged: the quick check, the policy, the audit record) records the skip and
+ * the controller is not woken. One activity, not two: a fleet's checks are mostly this, and each
+ * local activity costs the tick a sandbox activation. Anything else (changed or unhashed data, a
+ * policy that does not skip unchanged data, a failed check) is null: the trigger goes on to the
+ * controller as before.
  */
 export async function tickSkip(model: string, trigger: TriggerRequest): Promise<QuickSkip | null> {
-  const startedAt = new Date();
-  const quick = await cheapEvidence(model, [trigger.reason], EMPTY_MEMORY);
-  if (!quick || !unchangedSinceProduction(quick.policy, quick.check)) return null;
-  // The policy decides, as everywhere; on unchanged data it skips, and the memory it is given does not count.
-  const decision = decideRetrain(quick.policy, quick.check, quick.context, EMPTY_MEMORY);
-  if (decision.retrain) return null;
-  const received = { ...trigger, receivedAt: startedAt.toISOString() };
-  return recordSkip(model, quick, decision, [received], { total: 1, byReason: { [trigger.reason]: 1 } }, startedAt, 'schedule');
+  const info = workflowInfo();
+  try {
+    const answer = await skipIfUnchanged({ model, trigger: { ...trigger, receivedAt: new Date().toISOString() }, startedAt: new Date().toISOString(), by: { workflowId: info.workflowId, temporalRunId: info.runId } });
+    return answer.skipped;
+  } catch (err) {
+    if (isCancellation(err)) throw err;
+    log.warn('quick check failed; the trigger goes on to the controller', { model, error: String(err) });
+    return null;
+  }
 }

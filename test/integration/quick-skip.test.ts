@@ -1,11 +1,13 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync } from 'node:fs';
+import { appendFileSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/deps.js';
-import { listRunRecords, recordWorkflow } from '../../src/audit/audit-log.js';
+import { listRunRecords, recordWorkflow, runRecordFile } from '../../src/audit/audit-log.js';
+import { createQuickSteps } from '../../src/activities/quick-steps.js';
+import { quickCheckId } from '../../src/workflows/workflow-ids.js';
 import { GRANULARITY_NS } from '../../src/data/stat-cache.js';
 import { controllerId, controllerStatus, sendTrigger } from '../../src/client/controller.js';
 import { requestRun } from '../../src/client/pipeline-run.js';
@@ -67,6 +69,12 @@ describe("quick checks before a pipeline: the tick's and the controller's (real 
       assert.deepEqual(recordWorkflow(r), { workflowId: h.workflowId, temporalRunId: (await h.describe()).runId }, 'its Web UI link is the tick run');
       const quiet = await controllerStatus(client, p.model);
       assert.equal(quiet!.counters.received, 1, 'the controller heard only the first tick');
+      // A retried attempt of the tick's activity (it wrote, then timed out) rewrites the same record, never a second one.
+      const again = { model: p.model, trigger: { reason: 'schedule' as const, source: 'test' }, startedAt: new Date().toISOString(), by: { workflowId: 'retried-tick', temporalRunId: 'r' } };
+      const steps = createQuickSteps(defaultDeps(p.configFile));
+      assert.equal((await steps.skipIfUnchanged(again)).skipped?.checkId, (await steps.skipIfUnchanged(again)).skipped?.checkId);
+      assert.equal((await listRunRecords(stateDir, p.model)).length, 3);
+      rmSync(runRecordFile(stateDir, { model: p.model, startedAt: again.startedAt, workflowId: quickCheckId(p.model, new Date(again.startedAt)) }));
 
       // A signal without a waiter on unchanged data: the controller's quick check skips it, no pipeline.
       await sendTrigger(client, { model: p.model, taskQueue, trigger: { reason: 'new_data', source: 'test' } });
