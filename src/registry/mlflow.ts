@@ -83,6 +83,13 @@ export class MlflowRegistry implements Registry {
     return (text ? JSON.parse(text) : {}) as T;
   }
 
+  /** The run already has every one of these params, with these values (MLflow params never change once logged). */
+  private async runHasParams(mlflowRunId: string, params: { key: string; value: string }[]): Promise<boolean> {
+    const got = await this.call<{ run?: { data?: { params?: { key: string; value: string }[] } } }>('GET', 'runs/get', { run_id: mlflowRunId });
+    const have = new Map((got.run?.data?.params ?? []).map((p) => [p.key, p.value]));
+    return params.every((p) => have.get(p.key) === p.value);
+  }
+
   private headers(extra: Record<string, string> = {}): Record<string, string> {
     return { ...extra, ...(this.opts.token ? { authorization: `Bearer ${this.opts.token}` } : {}) };
   }
@@ -188,12 +195,16 @@ export class MlflowRegistry implements Registry {
     const sha256 = ref.sha256;
     // The version's run must be the one holding the files (two racing attempts may each have created a run).
     const run = { mlflowRunId: /\/([^/]+)\/artifacts\/model$/.exec(ref.uri)?.[1] ?? (await this.mlflowRun(input.model, input.recordId)).mlflowRunId };
-    await this.call('POST', 'runs/log-batch', {
-      run_id: run.mlflowRunId,
-      params: Object.entries(input.params).slice(0, 100).map(([key, v]) => ({ key, value: clip(typeof v === 'string' ? v : JSON.stringify(v), 6000) })),
-      metrics: Object.entries(input.metrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step: 0 })),
-      tags: [{ key: TAG.workflowId, value: input.workflowId }],
-    });
+    const params = Object.entries(input.params).slice(0, 100).map(([key, v]) => ({ key, value: clip(typeof v === 'string' ? v : JSON.stringify(v), 6000) }));
+    const rest = { metrics: Object.entries(input.metrics).map(([key, value]) => ({ key, value, timestamp: Date.now(), step: 0 })), tags: [{ key: TAG.workflowId, value: input.workflowId }] };
+    try {
+      await this.call('POST', 'runs/log-batch', { run_id: run.mlflowRunId, params, ...rest });
+    } catch (err) {
+      // Two racing attempts log the same params to the same run, and MLflow's SQL store fails the second insert
+      // (a UNIQUE constraint). When the run holds exactly these values, that is this attempt's write already done.
+      if (!(err instanceof MlflowError) || !(await this.runHasParams(run.mlflowRunId, params))) throw err;
+      await this.call('POST', 'runs/log-batch', { run_id: run.mlflowRunId, ...rest });
+    }
     await this.call('POST', 'runs/update', { run_id: run.mlflowRunId, status: 'FINISHED', end_time: Date.now() });
     const fp = JSON.stringify(input.dataFingerprint);
     const tags: Record<string, string> = {
