@@ -284,6 +284,9 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   // New controllers remember the runs that trained (for trigger.budget) and carry them across
   // continue-as-new in state.memory; recorded histories replay without it.
   const budgets = patched('controller-budget-window');
+  // A batch nobody waits on is checked by the controller first (quick-skip.ts). Asked here, before any
+  // local activity: a patch first asked after one resolved does not replay reliably.
+  const quickFirst = patched('controller-quick-skip');
   const remember = (outcome: PipelineOutcome, breaches: number | null, trainingMs: number | undefined) => {
     state.memory = nextMemory(state.memory, outcome, breaches, new Date(), budgets ? trainingMs : undefined);
   };
@@ -602,7 +605,7 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       // A batch nobody waits on (schedule ticks, fire-and-forget signals) that the cheap evidence
       // skips is decided here, with no pipeline run (quick-skip.ts). Waiters await a pipeline's
       // result, so their batches always start one. Histories recorded before replay without it.
-      if (!force && waiters.length === 0 && patched('controller-quick-skip')) {
+      if (!force && waiters.length === 0 && quickFirst) {
         const skip = await quickSkip(model, batch, coalesced, state.memory, startedAt);
         if (skip) {
           state.counters.quickSkips!++;

@@ -3,7 +3,6 @@ import {
   log,
   patched,
   proxyActivities,
-  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -61,13 +60,6 @@ const { resolveRestore, markRolledBack } = proxyActivities<Activities>(profile('
 const { planRun } = proxyActivities<Activities>(profile('readConfig', 'read the model config'));
 
 const { recordRun } = proxyActivities<Activities>(profile('auditRecord', 'write the audit record'));
-
-// Reading the cached config and writing the audit record take milliseconds: as local activities they
-// cost no activity task and no workflow task of their own (two of a run's round trips; BENCHMARKS.md).
-const local = {
-  planRun: proxyLocalActivities<Activities>(profile('readConfig', 'read the model config')).planRun,
-  recordRun: proxyLocalActivities<Activities>(profile('auditRecord', 'write the audit record')).recordRun,
-};
 
 function steps(plan: ModelPlan, pipelineId: string) {
   const proxy = (step: StepName, summary: string) => proxyActivities<Activities>(stepOptions(plan, step, summary));
@@ -189,10 +181,10 @@ function evidenceFor(check: CheckResult): CheckResult {
 }
 
 /** The audit record (and the run page's pointer to its HTML report); a record not written is logged, never fails the run. */
-async function recordTheRun(input: RetrainPipelineInput, facts: RunFacts, result: PipelineResult, locally: boolean): Promise<void> {
+async function recordTheRun(input: RetrainPipelineInput, facts: RunFacts, result: PipelineResult): Promise<void> {
   const info = workflowInfo();
   try {
-    const recordFile = await (locally ? local.recordRun : recordRun)({
+    const recordFile = await recordRun({
       model: input.model,
       workflowId: info.workflowId,
       temporalRunId: info.runId,
@@ -327,8 +319,6 @@ async function registerCandidate(run: Run, trained: Trained, byReference: boolea
 export async function retrainPipeline(input: RetrainPipelineInput): Promise<PipelineResult> {
   // The pipeline id is this workflow's id: it names the run's folder and keys its registry writes.
   const pipelineId = workflowInfo().workflowId;
-  // Histories recorded before replay the activity-task path of planRun and recordRun.
-  const locally = patched('pipeline-local-bookkeeping');
   const triggers = [...new Set(input.triggers.map((t) => t.reason))];
   const facts: RunFacts = { step: 'plan', fingerprint: null, check: null, decision: null, configFile: null, dataLocation: null, trainStartMs: null, trainEndMs: null };
   setHandler(pipelineStepQuery, () => facts.step);
@@ -353,7 +343,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
     notifications.announceOutcome(result);
     await notifications.settle();
-    await recordTheRun(input, facts, result, locally);
+    await recordTheRun(input, facts, result);
     // A controller that continued-as-new (or replaced a terminated one) no longer awaits this run as
     // its child: tell it by workflow id. Histories from before this replay without the signal.
     const info = workflowInfo();
@@ -364,7 +354,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   };
 
   try {
-    const plan = await (locally ? local.planRun : planRun)({ model: input.model });
+    const plan = await planRun({ model: input.model });
     notifications.setTargets(plan.notify);
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;

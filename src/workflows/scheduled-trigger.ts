@@ -20,14 +20,17 @@ export async function scheduledTrigger(input: { model: string }): Promise<{ cont
   const slot = nominal ? new Date(nominal as string).toISOString() : info.startTime.toISOString();
   // Keyed on the nominal slot: a retried delivery or a re-run backfill of the same slot counts once.
   const trigger = { reason: 'schedule' as const, source: scheduleId, details: { scheduledAt: slot }, idempotencyKey: `schedule:${scheduleId}:${slot}` };
+  // Both markers before any local activity: a patch first asked after one resolved does not replay
+  // reliably (a kill -9 mid-run showed it). Recorded histories replay without the skip, or the old delivery.
+  const skipFirst = patched('tick-unchanged-skip');
+  const localDelivery = patched('tick-local-delivery');
   // Most ticks of a fleet find nothing changed: the tick records that skip itself and the
-  // controller is not woken (quick-skip.ts). Recorded histories replay without it.
-  if (patched('tick-unchanged-skip')) {
+  // controller is not woken (quick-skip.ts).
+  if (skipFirst) {
     const skip = await tickSkip(input.model, trigger);
     if (skip) return { controllerId: controllerWorkflowId(input.model), skipped: { checkId: skip.checkId, reason: skip.reason } };
   }
-  // Recorded histories replay the activity-task path.
-  const deliver = patched('tick-local-delivery') ? deliverLocally : deliverTrigger;
+  const deliver = localDelivery ? deliverLocally : deliverTrigger;
   const { controllerId } = await deliver({ model: input.model, trigger });
   return { controllerId };
 }
