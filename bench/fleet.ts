@@ -52,6 +52,8 @@ export interface FleetRun {
   disk?: { filesPerCheck: number; bytesPerCheck: number };
   /** History sizes sampled after the window (ours only): what a check leaves on the server before retention. */
   storage?: { pipelineBytes: number | null; pipelineEvents: number | null; tickBytes: number; tickEvents: number; controllerBytesPerCheck: number; controllerEventsPerCheck: number; sampled: number };
+  /** RETRAIN_MAX_CACHED_WORKFLOWS the worker ran with (ours only); absent: the SDK's default sticky cache. */
+  maxCachedWorkflows?: number;
   /** With BENCH_CPU_PROF: the worker's CPU per check by where it went (ms), from its V8 profiles. */
   profile?: { mainMsPerCheck: number; workflowMsPerCheck: number; byFunction: Record<string, number> };
 }
@@ -269,6 +271,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
       RETRAIN_TASK_QUEUE: taskQueue,
       RETRAIN_WORKFLOW_BUNDLE: bundleFile,
       RETRAIN_LOG_LEVEL: 'ERROR',
+      ...(process.env.RETRAIN_MAX_CACHED_WORKFLOWS ? { RETRAIN_MAX_CACHED_WORKFLOWS: process.env.RETRAIN_MAX_CACHED_WORKFLOWS } : {}),
     },
   });
   const config = loadConfig(configFile);
@@ -313,6 +316,7 @@ async function benchOurs(env: TemporalEnv, n: number, intervalSeconds: number, w
       }
     }
     const run = { ...runOf(w, delays, outcomes, setupSeconds), prestartSeconds, decidedIn: { schedule: delays.length ? quick.schedule / delays.length : 0, controller: delays.length ? quick.controller / delays.length : 0 } };
+    if (process.env.RETRAIN_MAX_CACHED_WORKFLOWS) run.maxCachedWorkflows = Number(process.env.RETRAIN_MAX_CACHED_WORKFLOWS);
     run.storage = await sampleStorage(env.client, sampled, taskQueue);
     run.disk = { filesPerCheck: Number((w.disk.files / run.checks).toFixed(2)), bytesPerCheck: Math.round(w.disk.bytes / run.checks) };
     if (process.env.BENCH_CPU_PROF) {

@@ -12,6 +12,7 @@ import { installRuntime } from './temporal/runtime.js';
 import { stopOnSignals } from './process-signals.js';
 import { FROM_SOURCE, PACKAGE_ROOT } from './install-paths.js';
 import { redact } from './redact.js';
+import { ConfigError } from './errors.js';
 
 export const WORKFLOWS_PATH = fileURLToPath(new URL(`./workflows/index.${FROM_SOURCE ? 'ts' : 'js'}`, import.meta.url));
 /** Built by `npm run build` (and so by `npm pack`): the installed package's workers start without webpack. */
@@ -32,6 +33,23 @@ export interface CreateWorkerOptions {
   taskQueue?: string;
   deps: ActivityDeps;
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /** Workflows kept in memory between tasks (the sticky cache); the SDK's default sizes it by the heap. */
+  maxCachedWorkflows?: number;
+}
+
+/**
+ * RETRAIN_MAX_CACHED_WORKFLOWS: a fleet's worker holds thousands of idle controllers, each a few hundred KiB in the
+ * sticky cache; a bound keeps the heap (and its garbage collection) small, at the cost of a replay when an evicted
+ * controller wakes. Unset: the SDK's default.
+ */
+export function maxCachedWorkflowsFromEnv(env = process.env): number | undefined {
+  const raw = env.RETRAIN_MAX_CACHED_WORKFLOWS;
+  if (raw === undefined || raw === '') return undefined;
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new ConfigError(`RETRAIN_MAX_CACHED_WORKFLOWS=${JSON.stringify(raw.slice(0, 40))}: expected a whole number of workflows, at least 1`);
+  }
+  return n;
 }
 
 /** Workflows and activities on one task queue; `workflowBundle` lets tests bundle once. */
@@ -41,6 +59,7 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
     namespace: opts.namespace,
     taskQueue: opts.taskQueue ?? taskQueue(),
     activities: createActivities(opts.deps),
+    ...(opts.maxCachedWorkflows ? { maxCachedWorkflows: opts.maxCachedWorkflows } : {}),
     ...(opts.workflowBundle ? { workflowBundle: opts.workflowBundle } : { workflowsPath: WORKFLOWS_PATH }),
   });
 }
@@ -48,6 +67,7 @@ export function createWorker(opts: CreateWorkerOptions): Promise<Worker> {
 /** `tsx src/worker.ts`: connects to TEMPORAL_ADDRESS or the running embedded server; stops on SIGINT/SIGTERM. */
 export async function runWorker(): Promise<void> {
   installRuntime();
+  const maxCachedWorkflows = maxCachedWorkflowsFromEnv(); // a typo fails before connecting
   const configFile = configPathFromEnv();
   const config = loadConfig(configFile);
   const target = await resolveTemporal({ stateDir: config.stateDir, start: false });
@@ -60,7 +80,7 @@ export async function runWorker(): Promise<void> {
     throw err;
   }
   const workflowBundle = workflowCode();
-  const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile), ...(workflowBundle ? { workflowBundle } : {}) });
+  const worker = await createWorker({ connection, namespace: target.namespace, deps: defaultDeps(configFile), ...(workflowBundle ? { workflowBundle } : {}), ...(maxCachedWorkflows ? { maxCachedWorkflows } : {}) });
   process.stderr.write(`worker polling task queue "${taskQueue()}" on ${target.address} (config ${configFile})\n`);
   stopOnSignals(() => worker.shutdown());
   await worker.run();
