@@ -5,7 +5,7 @@
  *   npm run bench -- --rows 10000000      (default 1,000,000 to keep a run short)
  */
 import { createHash } from 'node:crypto';
-import { createReadStream, existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { execa } from 'execa';
@@ -21,6 +21,11 @@ export interface DriftBenchResult {
   fingerprint: { mibPerSec: number; rawSha256MibPerSec: number };
   /** The sort floor (bench/drift-floor.ts): only reading and sorting the numeric columns' values, in seconds. */
   floor?: { duckdbSort: number; typedArraySort: number; peakMiB: number };
+  /**
+   * Ours with the reference's sorted columns kept between checks (sorted-cache.ts): the first check after a
+   * promotion sorts and writes them, every later one reads them back and sorts the current side only.
+   */
+  cached?: { first: Timing; later: Timing; cacheMiB: number };
   /** The 1-minute load average when ours ran: on a busy machine every figure is slower, the ratios less so. */
   load?: number;
 }
@@ -63,8 +68,8 @@ async function dataPair(rows: number): Promise<{ ref: string; cur: string }> {
 }
 
 /** Ours runs in a child process so its peak memory is measured on its own. */
-async function runOurs(ref: string, cur: string): Promise<Timing & { driftedShare: number; columns: ColumnScores }> {
-  const child = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-run.ts'), ref, cur]);
+async function runOurs(ref: string, cur: string, cacheDir?: string): Promise<Timing & { driftedShare: number; columns: ColumnScores }> {
+  const child = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-run.ts'), ref, cur, ...(cacheDir ? [cacheDir] : [])]);
   return JSON.parse(child.stdout) as Timing & { driftedShare: number; columns: ColumnScores };
 }
 
@@ -72,6 +77,12 @@ export async function benchDrift(rows: number): Promise<DriftBenchResult> {
   const { ref, cur } = await dataPair(rows);
   const load = os.loadavg()[0]!;
   const timing = await runOurs(ref, cur);
+  const cacheDir = mkdtempSync(path.join(os.tmpdir(), 'retrain-sorted-'));
+  const first = await runOurs(ref, cur, cacheDir);
+  const later = await runOurs(ref, cur, cacheDir);
+  const cacheMiB = readdirSync(cacheDir).reduce((a, f) => a + statSync(path.join(cacheDir, f)).size, 0) / 2 ** 20;
+  rmSync(cacheDir, { recursive: true, force: true });
+  if (later.driftedShare !== timing.driftedShare || JSON.stringify(later.columns) !== JSON.stringify(timing.columns)) throw new Error('the drift report from the sorted-reference cache differs from the one without it');
   const floorRun = await execa(process.execPath, ['--import', 'tsx', path.join(import.meta.dirname, 'drift-floor.ts'), ref, cur]);
   const floor = JSON.parse(floorRun.stdout) as NonNullable<DriftBenchResult['floor']>;
 
@@ -99,6 +110,7 @@ export async function benchDrift(rows: number): Promise<DriftBenchResult> {
     ours: { seconds: timing.seconds, peakMiB: timing.peakMiB },
     baseline,
     fingerprint: { mibPerSec: mib / ours, rawSha256MibPerSec: mib / raw },
+    cached: { first: { seconds: first.seconds, peakMiB: first.peakMiB }, later: { seconds: later.seconds, peakMiB: later.peakMiB }, cacheMiB },
     floor: { duckdbSort: floor.duckdbSort, typedArraySort: floor.typedArraySort, peakMiB: floor.peakMiB },
     load,
   };

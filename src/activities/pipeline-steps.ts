@@ -8,6 +8,7 @@ import { cachedFingerprint, describe, fingerprint, type DataFingerprint } from '
 import type { DataEngine } from '../data/engine.js';
 import { classesIn, compareSchemas, validateDataset, type ValidationReport } from '../data/validate.js';
 import { detectDrift } from '../data/drift/detect.js';
+import { sortedCacheFor } from '../data/drift/sorted-cache.js';
 import { detectSegmentDrift, segmentEvidence } from '../data/drift/segments.js';
 import { missingSegments } from '../data/drift/segment-coverage.js';
 import { rowIdentifierColumns } from '../data/drift/id-columns.js';
@@ -90,6 +91,8 @@ function progress(): ((bytes: number) => void) | undefined {
 export function createPipelineSteps(deps: ActivityDeps) {
   const registryFor = (plan: ModelPlan) => registryOfPlan(deps, plan);
   const cacheFor = (plan: ModelPlan) => (deps.statCache ?? statCacheFor)(plan.stateDir);
+  /** The reference kept sorted between exact checks (drift.sortedReferenceMiB of disk; 0: none). */
+  const referenceCache = (plan: ModelPlan) => (plan.drift.sortedReferenceMiB > 0 ? { referenceCache: sortedCacheFor(plan.stateDir, plan.drift.sortedReferenceMiB * 2 ** 20) } : {});
 
   async function productionModel(plan: ModelPlan): Promise<ProductionModel | null> {
     const registry = registryFor(plan);
@@ -263,7 +266,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
           segmentDrift = { ...segmentEvidence(report, t.segmentDrift), reportFile };
         }
         if (want('drift')) {
-          const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude, skip });
+          const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude, skip, ...referenceCache(plan) });
           const reportFile = path.join(checkDir, 'drift.json');
           await writeFile(reportFile, JSON.stringify(report, null, 2));
           drift = {

@@ -138,6 +138,13 @@ export const driftSchema = z
     datasetShare: ratio.default(0.5).describe('dataset drift when this share of columns drifted'),
     smallReferenceRows: z.number().int().positive().default(1000),
     exact: z.boolean().default(false).describe('never sample: sort every value, however large the data'),
+    sortedReferenceMiB: z
+      .number()
+      .int()
+      .min(0)
+      .max(1_048_576)
+      .default(4096)
+      .describe('disk (MiB) for the reference side kept sorted between exact drift checks (state folder); 0: sort it every time'),
     valueBudget: z
       .number()
       .int()

@@ -8,10 +8,11 @@ import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { batchedCategoryCounts, categoryCounts, type CategoryCounts, type TooManyCategories } from './categorical.js';
 import { categoricalHistogram, numericHistogram, type DriftHistogram } from './histogram.js';
-import { columnsPerSort, numericStats, rowCount, scanOf, sortedBatch, statsFromSorted, type NumericStats, type Scan, type Side } from './numeric.js';
+import { columnsPerSort, numericStats, rowCount, scanOf, sideFacts, sortedBatch, statsFromSorted, type NumericStats, type Scan, type Side, type SortedSide } from './numeric.js';
 import { DRIFT_VALUE_BUDGET, sampleSize, type Sampled } from './budget.js';
 import { parquetSampleScan, sampleTable } from './sample.js';
 import { chi2Sf, normTwoSided } from './special.js';
+import { MIN_CACHED_VALUES, type SideKey, type SortedColumnCache } from './sorted-cache.js';
 
 export type DriftTest = 'ks' | 'wasserstein' | 'psi' | 'jensenshannon' | 'chisquare' | 'ztest' | 'linf';
 
@@ -83,6 +84,8 @@ export interface DriftOptions extends Partial<DriftConfig> {
   skip?: Record<string, string>;
   /** Test and threshold for every column without its own override. */
   allColumns?: { test?: DriftTest; threshold?: number };
+  /** Where the reference side's sorted columns are kept between reports (a large, unsampled reference only). */
+  referenceCache?: SortedColumnCache;
 }
 
 /** A side as the numeric batches read it: its file, or a sample table of it (dropped when done). */
@@ -190,23 +193,35 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
   const sampled: SampledSides = { ...(refScan.sampled ? { reference: refScan.sampled } : {}), ...(curScan.sampled ? { current: curScan.sampled } : {}) };
   const per = Math.min(columnsPerSort(refScan.scan.rows), columnsPerSort(curScan.scan.rows));
   const stats = new Map<string, NumericStats>();
-  try {
-    for (let i = 0; i < numeric.length; i += per) {
-      const batch = names.slice(i, i + per);
-      try {
-        // Both sides at once: their reads interleave and their sorts run on two threads (sort-thread.ts). A wide batch
-        // reads one side after the other: each read holds a Parquet column reader per column (10,000 columns: 1.5 GB
-        // peak RSS at once, against 1.1 GB one side at a time), and its few rows sort in no time.
-        const [a, b] =
-          batch.length <= WIDE_BATCH_COLUMNS
-            ? await Promise.all([sortedBatch(engine, batch, refScan.scan), sortedBatch(engine, batch, curScan.scan)])
-            : [await sortedBatch(engine, batch, refScan.scan), await sortedBatch(engine, batch, curScan.scan)];
-        batch.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
-      } catch (err) {
-        // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.
-        if (!isConversionError(err)) throw err;
-      }
+  // An exact read of a large reference can come sorted from the cache, and go there after its first sort.
+  const cache = opts.referenceCache && !refScan.sampled && ref.rows >= MIN_CACHED_VALUES && names.length ? opts.referenceCache : undefined;
+  const refKey = cache ? await cache.sideKey(await engine.files(ref.location), engine.version) : null;
+  const refSorted = (batch: string[]) => (cache && refKey ? cachedSorted(engine, batch, refScan.scan, cache, refKey) : sortedBatch(engine, batch, refScan.scan));
+  const runBatch = async (i: number) => {
+    const batch = names.slice(i, i + per);
+    try {
+      // Both sides at once: their reads interleave and their sorts run on two threads (sort-thread.ts). A wide batch
+      // reads one side after the other: each read holds a Parquet column reader per column (10,000 columns: 1.5 GB
+      // peak RSS at once, against 1.1 GB one side at a time), and its few rows sort in no time.
+      const [a, b] =
+        batch.length <= WIDE_BATCH_COLUMNS
+          ? await Promise.all([refSorted(batch), sortedBatch(engine, batch, curScan.scan)])
+          : [await refSorted(batch), await sortedBatch(engine, batch, curScan.scan)];
+      batch.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
+    } catch (err) {
+      // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.
+      if (!isConversionError(err)) throw err;
     }
+  };
+  try {
+    const starts = Array.from({ length: Math.ceil(numeric.length / per) }, (_, k) => k * per);
+    // With the whole reference cached a batch sorts one side only: two batches at once keep both cores busy.
+    const lanes = cache && refKey && (await cache.hasAll(refKey, names)) ? 2 : 1;
+    let next = 0;
+    const lane = async () => {
+      while (next < starts.length) await runBatch(starts[next++]!);
+    };
+    await Promise.all(Array.from({ length: lanes }, lane));
   } finally {
     await refScan.drop?.();
     await curScan.drop?.();
@@ -263,6 +278,21 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
     datasetDrift: counted.length > 0 && driftedShare >= datasetShareThreshold,
     ...(Object.keys(sampled).length ? { sampled: { ...sampled, valueBudget } } : {}),
   };
+}
+
+/** A batch of the reference's sorted columns: cached ones read back, the others sorted (one scan) and kept. */
+async function cachedSorted(engine: DataEngine, batch: string[], scan: Scan, cache: SortedColumnCache, key: SideKey): Promise<SortedSide[]> {
+  const got = await Promise.all(batch.map((c) => cache.get(key, c)));
+  const missing = batch.filter((_, k) => !got[k]);
+  if (missing.length) {
+    const sorted = await sortedBatch(engine, missing, scan);
+    for (const [k, c] of missing.entries()) {
+      const side = { ...sorted[k]!, ...sideFacts(sorted[k]!.values) };
+      got[batch.indexOf(c)] = side;
+      await cache.put(key, c, side);
+    }
+  }
+  return got as SortedSide[];
 }
 
 /** One line for people: which side was sampled, and how to get exact numbers instead. */

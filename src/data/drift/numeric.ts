@@ -73,13 +73,13 @@ export function statsFromSorted(a: SortedSide, b: SortedSide, integer: boolean):
   const { ks, wasserstein, distinct } = compareSorted(a.values, b.values);
   const nRef = a.values.length;
   const nCur = b.values.length;
-  const { refBins, curBins, edges, values } = nRef && nCur ? evidentlyBins(a.values, b.values, integer) : { refBins: [], curBins: [] };
+  const { refBins, curBins, edges, values } = nRef && nCur ? evidentlyBins(a.values, b.values, integer, a.distinct) : { refBins: [], curBins: [] };
   return {
     nRef,
     nCur,
     distinct,
     nonFinite: a.nonFinite + b.nonFinite,
-    refStd: populationStd(a.values),
+    refStd: a.std ?? populationStd(a.values),
     ksStatistic: ks,
     ...ksPValue(nRef, nCur, ks),
     wasserstein,
@@ -93,6 +93,14 @@ export function statsFromSorted(a: SortedSide, b: SortedSide, integer: boolean):
 export interface SortedSide {
   values: Float64Array;
   nonFinite: number;
+  /** Of the values, when already known (a reference read back from sorted-cache.ts): population std and distinct count. */
+  std?: number;
+  distinct?: number;
+}
+
+/** The facts of a sorted side that do not depend on the other side, computed once to be kept with it. */
+export function sideFacts(values: Float64Array): { std: number; distinct: number } {
+  return { std: populationStd(values), distinct: countDistinct(values) };
 }
 
 /** Values per batched sort: 8M doubles are 64 MiB in JS, and DuckDB's sort of them stays well inside its memory limit. */
@@ -166,8 +174,8 @@ export function finitePart(all: Float64Array): SortedSide {
  * equal-width bins over both sides, as many as numpy's Sturges rule gives for the combined size;
  * otherwise one bin per distinct value.
  */
-export function evidentlyBins(a: Float64Array, b: Float64Array, integer: boolean): { refBins: number[]; curBins: number[]; edges?: number[]; values?: number[] } {
-  if (countDistinct(a) <= 20) return countsPerValue(a, b);
+export function evidentlyBins(a: Float64Array, b: Float64Array, integer: boolean, distinctInA = countDistinct(a)): { refBins: number[]; curBins: number[]; edges?: number[]; values?: number[] } {
+  if (distinctInA <= 20) return countsPerValue(a, b);
   const lo = Math.min(a[0]!, b[0]!);
   const hi = Math.max(a[a.length - 1]!, b[b.length - 1]!);
   let width = (hi - lo) / (Math.log2(a.length + b.length) + 1);
