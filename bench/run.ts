@@ -190,7 +190,7 @@ for (const d of Object.values(results.drift ?? {}).sort((a, b) => a.rows - b.row
       ? [
           `Sort floor, same files, same process kind: the 12 numeric columns of both sides read and sorted, nothing else, took`,
           `${d.floor.duckdbSort.toFixed(2)} s with DuckDB's ORDER BY and ${d.floor.typedArraySort.toFixed(2)} s read unsorted and sorted by Float64Array.prototype.sort;`,
-          `the whole report took ${(d.ours.seconds / Math.min(d.floor.duckdbSort, d.floor.typedArraySort)).toFixed(2)}× the faster of the two${d.load !== undefined ? ` (1-minute load average ${d.load.toFixed(1)} on ${os.cpus().length} cores)` : ''}.`,
+          `the whole report took ${(d.ours.seconds / Math.min(d.floor.duckdbSort, d.floor.typedArraySort)).toFixed(2)}× the faster of the two${d.cached ? ` (with the reference kept sorted, ${(d.cached.later.seconds / Math.min(d.floor.duckdbSort, d.floor.typedArraySort)).toFixed(2)}×)` : ''}${d.load !== undefined ? ` (1-minute load average ${d.load.toFixed(1)} on ${os.cpus().length} cores)` : ''}.`,
           '',
         ]
       : []),
