@@ -35,8 +35,8 @@ export interface TemporalEnv {
 const node = process.execPath;
 
 /** A project whose models train and evaluate with no-op commands on a 20-row dataset. */
-function noopProject(models: string[]): string {
-  const { dir, model: base } = noopProjectDir('retrain-bench-');
+function noopProject(models: string[], commands: 'node' | 'sh' = 'node'): string {
+  const { dir, model: base } = noopProjectDir('retrain-bench-', commands);
   const quick = { retry: { maximumAttempts: 3, initialInterval: '100ms' } };
   const model = { ...base, steps: Object.fromEntries(['check', 'validate', 'train', 'evaluate', 'register', 'promote'].map((s) => [s, { timeout: '1m', ...quick }])) };
   const file = path.join(dir, 'retrain.config.yaml');
@@ -133,7 +133,10 @@ async function waitForNewRun(client: Client, model: string, runs: number): Promi
 
 export interface OverheadResult {
   runs: number;
+  /** With Node.js no-op commands (two Node.js starts a run). */
   ours: { runsPerSec: number; seconds: number };
+  /** With shell no-op commands: the process starts cost what a shell's do (absent in runs before). */
+  oursShell?: { runsPerSec: number; seconds: number };
   bare: { runsPerSec: number; seconds: number };
   /** Per-step medians from the runs' histories (step-times.ts). */
   steps?: { ours: StepTime[]; bare: StepTime[] };
@@ -141,19 +144,24 @@ export interface OverheadResult {
 
 export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle: { code: string }): Promise<OverheadResult> {
   const models = Array.from({ length: n }, (_, i) => `ov-${i}`);
-  const config = noopProject(models);
-  const tq = `bench-ov-${Date.now()}`;
-  const worker = await createWorker({ connection: env.connection, namespace: 'default', taskQueue: tq, deps: defaultDeps(config), workflowBundle: bundle });
-  let ours = 0;
-  const oursIds = models.map((_, i) => `bench-ov/${Date.now()}-${i}`);
+  const oursRun = async (commands: 'node' | 'sh') => {
+    const config = noopProject(models, commands);
+    const tq = `bench-ov-${commands}-${Date.now()}`;
+    const worker = await createWorker({ connection: env.connection, namespace: 'default', taskQueue: tq, deps: defaultDeps(config), workflowBundle: bundle });
+    const ids = models.map((_, i) => `bench-ov-${commands}/${Date.now()}-${i}`);
+    let seconds = 0;
+    await worker.runUntil(async () => {
+      const t = performance.now();
+      const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: ids[i]!, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
+      seconds = (performance.now() - t) / 1000;
+      const bad = results.filter((r) => r.outcome !== 'promoted');
+      if (bad.length) throw new Error(`pipeline overhead runs did not promote: ${bad[0]!.reason}`);
+    });
+    return { seconds, ids };
+  };
+  const shell = await oursRun('sh');
+  const ours = await oursRun('node');
   const bareIds = models.map((_, i) => `bench-bare/${Date.now()}-${i}`);
-  await worker.runUntil(async () => {
-    const t = performance.now();
-    const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: oursIds[i]!, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
-    ours = (performance.now() - t) / 1000;
-    const bad = results.filter((r) => r.outcome !== 'promoted');
-    if (bad.length) throw new Error(`pipeline overhead runs did not promote: ${bad[0]!.reason}`);
-  });
   const bareTq = `bench-bare-${Date.now()}`;
   const bareBundle = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'bare-workflow.ts'), logger: undefined as never });
   const bare = await Worker.create({ connection: env.connection, namespace: 'default', taskQueue: bareTq, workflowBundle: bareBundle, activities: { step: async (name: string) => name } });
@@ -163,8 +171,14 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
     await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: bareTq, workflowId: bareIds[i]! })));
     bareSeconds = (performance.now() - t) / 1000;
   });
-  const steps = { ours: await stepTimes(env.client, oursIds), bare: await stepTimes(env.client, bareIds) };
-  return { runs: n, ours: { runsPerSec: n / ours, seconds: ours }, bare: { runsPerSec: n / bareSeconds, seconds: bareSeconds }, steps };
+  const steps = { ours: await stepTimes(env.client, ours.ids), bare: await stepTimes(env.client, bareIds) };
+  return {
+    runs: n,
+    ours: { runsPerSec: n / ours.seconds, seconds: ours.seconds },
+    oursShell: { runsPerSec: n / shell.seconds, seconds: shell.seconds },
+    bare: { runsPerSec: n / bareSeconds, seconds: bareSeconds },
+    steps,
+  };
 }
 
 export interface ScaleResult {

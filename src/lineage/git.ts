@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { execa } from 'execa';
 
@@ -11,8 +12,38 @@ export interface GitState {
 // git runs with a bare environment: no worker secrets reach it, and no user config changes its output.
 export const gitEnv = () => ({ PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/', LANG: 'C', GIT_OPTIONAL_LOCKS: '0' });
 
+/**
+ * Whether `dir` or a folder above it has a `.git` (a folder, or a worktree's file): git looks for nothing else in the
+ * bare environment it runs with here (no GIT_DIR). Without one there is no repository, and no process to start: a
+ * worker spawning git for each of many concurrent runs stalls its event loop on every fork.
+ */
+function insideGitWorkTree(dir: string): boolean {
+  let d = path.resolve(dir);
+  if (!existsSync(d)) return false;
+  for (;;) {
+    if (existsSync(path.join(d, '.git'))) return true;
+    const up = path.dirname(d);
+    if (up === d) return false;
+    d = up;
+  }
+}
+
+/** Reads of a folder still in flight: concurrent runs share one answer, at most one git call older than their own call. */
+const inFlight = new Map<string, Promise<GitState | null>>();
+
 /** The git repository holding `dir`, or null when it is not in one (or git is not installed). */
-export async function gitState(dir: string): Promise<GitState | null> {
+export function gitState(dir: string): Promise<GitState | null> {
+  const key = path.resolve(dir);
+  let p = inFlight.get(key);
+  if (!p) {
+    p = readGitState(key).finally(() => inFlight.delete(key));
+    inFlight.set(key, p);
+  }
+  return p;
+}
+
+async function readGitState(dir: string): Promise<GitState | null> {
+  if (!insideGitWorkTree(dir)) return null;
   const git = (...args: string[]) => execa('git', ['-C', dir, ...args], { env: gitEnv(), extendEnv: false, reject: false, timeout: 10_000, stdin: 'ignore' });
   const top = await git('rev-parse', '--show-toplevel', 'HEAD').catch(() => null);
   if (!top || top.exitCode !== 0) return null;

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, realpathSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -28,6 +28,22 @@ describe('code version from git, read per run', () => {
     assert.notEqual(second, first);
     assert.equal((await codeVersion([repo], {})).label, second, 'a later commit is seen by the next run, without a restart');
     assert.equal((await codeVersion([repo], { RETRAIN_CODE_VERSION: 'build-42' })).label, 'build-42');
+  });
+
+  it('finds a linked worktree (a .git file), and concurrent reads of one folder share one answer', async () => {
+    const repo = mkdtempSync(path.join(tmpdir(), 'retrain-git-'));
+    await git(repo, 'init', '-q');
+    writeFileSync(path.join(repo, 'train.py'), 'print(1)\n');
+    await git(repo, 'add', '.');
+    await git(repo, 'commit', '-qm', 'one');
+    const head = (await git(repo, 'rev-parse', 'HEAD')).stdout;
+    const tree = path.join(mkdtempSync(path.join(tmpdir(), 'retrain-wt-')), 'wt');
+    await git(repo, 'worktree', 'add', '-q', tree);
+    const [a, b] = await Promise.all([gitState(path.join(tree)), gitState(tree)]);
+    assert.equal(a, b, 'one read for both callers');
+    assert.deepEqual(a, { repo: realpathSync(tree), commit: head, dirty: false });
+    const later = await gitState(tree);
+    assert.notEqual(later, a, 'a call after the first finished reads again');
   });
 
   it('is null outside a repository', async () => {
