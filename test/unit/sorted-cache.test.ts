@@ -133,4 +133,14 @@ describe('the reference side sorted once, kept between drift reports', () => {
     await detectDrift(engine, side(r2), side(cur), { exact: true, referenceCache: cache });
     assert.ok(cache.stats.hits - hitsBefore >= 2);
   });
+
+  it('a reference larger than the whole bound is not cached at all (it would evict itself on every check)', async () => {
+    const ref = await parquet('big.parquet', 0, 21);
+    const cur = await parquet('big-cur.parquet', 0, 22);
+    const one = 48 + 8 * ROWS;
+    const cache = new SortedColumnCache(path.join(dir, 'c7'), 2 * one, later); // one column fits, three do not
+    await detectDrift(engine, side(ref), side(cur), { exact: true, referenceCache: cache });
+    await detectDrift(engine, side(ref), side(cur), { exact: true, referenceCache: cache });
+    assert.deepEqual(cache.stats, { hits: 0, misses: 0, writes: 0, evicted: 0 });
+  });
 });

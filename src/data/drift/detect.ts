@@ -111,6 +111,9 @@ async function numericScan(engine: DataEngine, side: Side & { rows: number }, co
   }
 }
 
+/** Above this many rows a side, batches with a cached reference still go one at a time (two would hold ~1 GB at 20M). */
+const LANES_MAX_ROWS = 20_000_000;
+
 /** Numeric batches wider than this read their two sides one after the other. */
 const WIDE_BATCH_COLUMNS = 64;
 
@@ -194,7 +197,7 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
   const per = Math.min(columnsPerSort(refScan.scan.rows), columnsPerSort(curScan.scan.rows));
   const stats = new Map<string, NumericStats>();
   // An exact read of a large reference can come sorted from the cache, and go there after its first sort.
-  const cache = opts.referenceCache && !refScan.sampled && ref.rows >= MIN_CACHED_VALUES && names.length ? opts.referenceCache : undefined;
+  const cache = opts.referenceCache && !refScan.sampled && ref.rows >= MIN_CACHED_VALUES && names.length && opts.referenceCache.fits(ref.rows, names.length) ? opts.referenceCache : undefined;
   const refKey = cache ? await cache.sideKey(await engine.files(ref.location), engine.version) : null;
   const refSorted = (batch: string[]) => (cache && refKey ? cachedSorted(engine, batch, refScan.scan, cache, refKey) : sortedBatch(engine, batch, refScan.scan));
   const runBatch = async (i: number) => {
@@ -216,7 +219,8 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
   try {
     const starts = Array.from({ length: Math.ceil(numeric.length / per) }, (_, k) => k * per);
     // With the whole reference cached a batch sorts one side only: two batches at once keep both cores busy.
-    const lanes = cache && refKey && (await cache.hasAll(refKey, names)) ? 2 : 1;
+    // Each lane holds a column of both sides and a sort's scratch (24 bytes a row): two only up to LANES_MAX_ROWS.
+    const lanes = cache && refKey && ref.rows <= LANES_MAX_ROWS && cur.rows <= LANES_MAX_ROWS && (await cache.hasAll(refKey, names)) ? 2 : 1;
     let next = 0;
     const lane = async () => {
       while (next < starts.length) await runBatch(starts[next++]!);

@@ -34,7 +34,7 @@ export class SortedColumnCache {
   readonly stats = { hits: 0, misses: 0, writes: 0, evicted: 0 };
   constructor(
     readonly dir: string,
-    private readonly maxBytes = DEFAULT_MAX_BYTES,
+    readonly maxBytes = DEFAULT_MAX_BYTES,
     private readonly nowNs: () => bigint = () => BigInt(Date.now()) * 1_000_000n,
   ) {}
 
@@ -59,6 +59,11 @@ export class SortedColumnCache {
 
   private file(side: SideKey, column: string): string {
     return path.join(this.dir, `${createHash('sha256').update(`${side.key}\0${column}`).digest('hex')}.f64`);
+  }
+
+  /** Whether a side of `rows` rows and `columns` numeric columns fits whole: one that does not would evict itself on every check. */
+  fits(rows: number, columns: number): boolean {
+    return columns * (HEADER_BYTES + 8 * rows) <= this.maxBytes;
   }
 
   /** Whether every column has a cache file (not yet checked: `get` does that). */
