@@ -101,7 +101,10 @@ export function createAuditSteps(deps: ActivityDeps) {
         await tagVersionOutcome({ uri: registryUri, ...(token ? { token } : {}) }, record.model, result.version, result.outcome);
       }
       const target = trackingTarget(config, record.model);
-      if (!target) return report(file, full, config);
+      // A check decided without a pipeline (a schedule's tick, a controller) is most of what a fleet records: its HTML
+      // page would double the state folder's files per check, so it is written on demand (`retrain report <id>`, which
+      // `retrain explain` names).
+      if (!target) return record.decidedIn ? file : report(file, full, config);
       let tracked: RunRecord;
       try {
         const mlflowRunId = await trackDecision(target, full, model, runDir(config.stateDir, record.model, record.workflowId));
@@ -110,7 +113,8 @@ export function createAuditSteps(deps: ActivityDeps) {
         log.warn('MLflow tracking run not written', { workflowId: record.workflowId, error: (err as Error).message });
         tracked = { ...full, tracking: { error: (err as Error).message.slice(0, 500) } };
       }
-      return report(await writeRunRecord(config.stateDir, tracked), tracked, config);
+      const trackedFile = await writeRunRecord(config.stateDir, tracked);
+      return record.decidedIn ? trackedFile : report(trackedFile, tracked, config);
     },
   };
 }

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
 import type { Client } from '@temporalio/client';
 import { defaultDeps } from '../../src/activities/deps.js';
-import { listRunRecords, recordWorkflow, runRecordFile } from '../../src/audit/audit-log.js';
+import { listRunRecords, recordWorkflow, reportFileOf, runRecordFile } from '../../src/audit/audit-log.js';
+import { buildRunReport } from '../../src/report/write-report.js';
 import { createQuickSteps } from '../../src/activities/quick-steps.js';
 import { quickCheckId } from '../../src/workflows/workflow-ids.js';
 import { GRANULARITY_NS } from '../../src/data/stat-cache.js';
@@ -66,6 +67,12 @@ describe("quick checks before a pipeline: the tick's and the controller's (real 
       assert.equal(r.check!.dataUnchanged, true);
       assert.equal(r.triggers[0]!.reason, 'schedule');
       assert.deepEqual(recordWorkflow(r), { workflowId: h.workflowId, temporalRunId: (await h.describe()).runId }, 'its Web UI link is the tick run');
+      // One file per check: the skip's HTML page is written on demand, and renders from the record alone.
+      const recordFile = runRecordFile(stateDir, r);
+      assert.ok(existsSync(recordFile));
+      assert.equal(existsSync(reportFileOf(recordFile)), false, 'no HTML page written for a quick skip');
+      assert.match(await buildRunReport(r, {}), /data and params unchanged since production v1/);
+      assert.ok(existsSync(reportFileOf(runRecordFile(stateDir, records[0]!))), "a pipeline run's page is written as before");
       const quiet = await controllerStatus(client, p.model);
       assert.equal(quiet!.counters.received, 1, 'the controller heard only the first tick');
       // A retried attempt of the tick's activity (it wrote, then timed out) rewrites the same record, never a second one.
