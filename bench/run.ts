@@ -359,7 +359,7 @@ for (const f of fleets) {
     lines.push(
       'What one check leaves behind:' +
         (st ? ` on the server, ${st.pipelineBytes === null ? 'no pipeline history' : `a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events)`}, a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${Number.isFinite(st.controllerBytesPerCheck) ? `${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history` : 'no controller history (no sampled controller was woken)'} (${st.sampled} models sampled);` : '') +
-        (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} files and ${kib(o.disk.bytesPerCheck)} KiB (audit record and run report).` : ''),
+        (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} files and ${kib(o.disk.bytesPerCheck)} KiB (${o.disk.filesPerCheck < 1.5 ? "the audit record; a quick skip's HTML page is written on demand" : 'audit record and run report'}).` : ''),
       '',
     );
   }
