@@ -8,13 +8,19 @@ import { codeVersion, gitState } from '../../src/lineage/git.js';
 
 const git = (cwd: string, ...args: string[]) => execa('git', ['-c', 'user.email=t@example.com', '-c', 'user.name=t', ...args], { cwd });
 
+/** A fresh repository with train.py committed. */
+async function repoWithOneCommit(): Promise<string> {
+  const repo = mkdtempSync(path.join(tmpdir(), 'retrain-git-'));
+  await git(repo, 'init', '-q');
+  writeFileSync(path.join(repo, 'train.py'), 'print(1)\n');
+  await git(repo, 'add', '.');
+  await git(repo, 'commit', '-qm', 'one');
+  return repo;
+}
+
 describe('code version from git, read per run', () => {
   it('follows new commits, marks a dirty tree, ignores untracked files, and lets RETRAIN_CODE_VERSION override', async () => {
-    const repo = mkdtempSync(path.join(tmpdir(), 'retrain-git-'));
-    await git(repo, 'init', '-q');
-    writeFileSync(path.join(repo, 'train.py'), 'print(1)\n');
-    await git(repo, 'add', '.');
-    await git(repo, 'commit', '-qm', 'one');
+    const repo = await repoWithOneCommit();
     const first = (await git(repo, 'rev-parse', 'HEAD')).stdout;
     mkdirSync(path.join(repo, 'model'));
     assert.deepEqual(await codeVersion([repo, path.join(repo, 'model')], {}), { label: first, repos: [{ repo, commit: first, dirty: false }] });
@@ -31,11 +37,7 @@ describe('code version from git, read per run', () => {
   });
 
   it('finds a linked worktree (a .git file), and concurrent reads of one folder share one answer', async () => {
-    const repo = mkdtempSync(path.join(tmpdir(), 'retrain-git-'));
-    await git(repo, 'init', '-q');
-    writeFileSync(path.join(repo, 'train.py'), 'print(1)\n');
-    await git(repo, 'add', '.');
-    await git(repo, 'commit', '-qm', 'one');
+    const repo = await repoWithOneCommit();
     const head = (await git(repo, 'rev-parse', 'HEAD')).stdout;
     const tree = path.join(mkdtempSync(path.join(tmpdir(), 'retrain-wt-')), 'wt');
     await git(repo, 'worktree', 'add', '-q', tree);
