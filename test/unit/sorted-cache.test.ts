@@ -134,6 +134,18 @@ describe('the reference side sorted once, kept between drift reports', () => {
     assert.ok(cache.stats.hits - hitsBefore >= 2);
   });
 
+  it('a cache folder that cannot be written (here: under a regular file) costs nothing but the cache', async () => {
+    const ref = await parquet('ro.parquet', 0, 31);
+    const cur = await parquet('ro-cur.parquet', 2, 32);
+    const plain = await detectDrift(engine, side(ref), side(cur), { exact: true });
+    const blocker = path.join(dir, 'not-a-folder');
+    writeFileSync(blocker, 'x');
+    const cache = new SortedColumnCache(path.join(blocker, 'cache'), undefined, later); // mkdir fails: ENOTDIR
+    const report = await detectDrift(engine, side(ref), side(cur), { exact: true, referenceCache: cache });
+    assert.deepEqual(report, plain);
+    assert.equal(cache.stats.writes, 0);
+  });
+
   it('a reference larger than the whole bound is not cached at all (it would evict itself on every check)', async () => {
     const ref = await parquet('big.parquet', 0, 21);
     const cur = await parquet('big-cur.parquet', 0, 22);

@@ -107,7 +107,7 @@ export class SortedColumnCache {
       header.writeDoubleLE(sorted.values.length, 8);
       header.writeDoubleLE(sorted.nonFinite, 16);
       header.writeDoubleLE(sum(sorted.values), 24);
-      const facts = { std: sorted.std ?? NaN, distinct: sorted.distinct ?? NaN, ...(sorted.std === undefined || sorted.distinct === undefined ? sideFacts(sorted.values) : {}) };
+      const facts = sorted.std !== undefined && sorted.distinct !== undefined ? { std: sorted.std, distinct: sorted.distinct } : sideFacts(sorted.values);
       header.writeDoubleLE(facts.std, 32);
       header.writeDoubleLE(facts.distinct, 40);
       await writeFile(tmp, [header, new Uint8Array(sorted.values.buffer, sorted.values.byteOffset, sorted.values.byteLength)]);
