@@ -42,12 +42,14 @@ function summary(title: string, r: FloodReport): { text: string; problems: strin
     ...(m.received !== m.sent ? [`${m.model}: ${m.received} of ${m.sent} received`] : []),
     ...(m.duplicates !== m.duplicatesSent ? [`${m.model}: ${m.duplicates} duplicates counted, ${m.duplicatesSent} sent`] : []),
     ...(m.auditCoalesced !== m.sent - m.duplicatesSent ? [`${m.model}: audit trail holds ${m.auditCoalesced} of ${m.sent - m.duplicatesSent}`] : []),
-    ...(m.runs > 2 ? [`${m.model}: ${m.runs} runs`] : []),
+    ...(m.runs + m.quickSkips > 2 ? [`${m.model}: ${m.runs} runs and ${m.quickSkips} quick skips`] : []),
+    ...(m.auditRecords !== m.runs + m.quickSkips ? [`${m.model}: ${m.auditRecords} audit records for ${m.runs + m.quickSkips} batches`] : []),
   ]);
   const runs = r.perModel.map((m) => m.runs);
+  const skips = r.perModel.reduce((n, m) => n + m.quickSkips, 0);
   const hist = Math.max(...r.perModel.map((m) => m.historyLength));
   const can = r.perModel.reduce((n, m) => n + m.continuedAsNew, 0);
-  const text = `${title}: ${signals} signals sent in ${r.sendSeconds.toFixed(1)} s (${(signals / r.sendSeconds).toFixed(0)}/s); settled ${r.settleSeconds.toFixed(1)} s later; runs per model ${Math.min(...runs)}–${Math.max(...runs)}; continue-as-new ${can}×; longest controller history now ${hist} events; ${problems.length ? `${problems.length} PROBLEM(S)` : 'every trigger accounted for'}`;
+  const text = `${title}: ${signals} signals sent in ${r.sendSeconds.toFixed(1)} s (${(signals / r.sendSeconds).toFixed(0)}/s); settled ${r.settleSeconds.toFixed(1)} s later; runs per model ${Math.min(...runs)}–${Math.max(...runs)}, quick skips ${skips}; continue-as-new ${can}×; longest controller history now ${hist} events; ${problems.length ? `${problems.length} PROBLEM(S)` : 'every trigger accounted for'}`;
   return { text, problems };
 }
 

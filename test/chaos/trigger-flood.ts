@@ -35,7 +35,10 @@ export interface FloodReport {
     duplicatesSent: number;
     received: number;
     duplicates: number;
+    /** Pipeline runs started for the model's batches. */
     runs: number;
+    /** Batches the controller skipped itself (data unchanged), with an audit record and no pipeline. */
+    quickSkips: number;
     coalescedInRuns: number;
     auditRecords: number;
     auditCoalesced: number;
@@ -102,6 +105,7 @@ export async function floodTriggers(opts: FloodOptions): Promise<FloodReport> {
       received: s.counters.received,
       duplicates: s.counters.duplicates,
       runs: s.counters.runs,
+      quickSkips: s.counters.quickSkips ?? 0,
       coalescedInRuns: s.recent.reduce((n, r) => n + r.triggers.total, 0),
       auditRecords: records.length,
       auditCoalesced: records.reduce((n, r) => n + r.coalesced.total, 0),
