@@ -225,7 +225,9 @@ async function drained(streams: (Readable | null | undefined)[], ms: number): Pr
 }
 
 /** Flushes and closes the log; the last buffered write may be the one that meets a full disk. */
-async function closeLog(log: WriteStream, file: string): Promise<void> {
+export async function closeLog(log: WriteStream, file: string): Promise<void> {
+  // A failed write destroys the stream at once but emits 'error' a tick later: read the failure from the stream.
+  if (log.errored) throw writeError(file, "writing the command's output", log.errored);
   if (log.destroyed) return;
   log.end();
   try {

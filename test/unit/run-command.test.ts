@@ -1,11 +1,11 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { runStepCommand } from '../../src/activities/command-step.js';
 import { FailureType } from '../../src/errors.js';
-import { PARAMS_INLINE_LIMIT, runCommand, type CommandSpec } from '../../src/runner/run-command.js';
+import { closeLog, PARAMS_INLINE_LIMIT, runCommand, type CommandSpec } from '../../src/runner/run-command.js';
 import { StderrTail } from '../../src/runner/stderr-tail.js';
 import { createPipelineSteps } from '../../src/activities/pipeline-steps.js';
 import { defaultDeps } from '../../src/activities/deps.js';
@@ -92,6 +92,20 @@ describe('a log that cannot be written (disk full)', () => {
     const quiet = fullDiskRunDir('train');
     await assert.rejects(runCommand({ spec: spec(fixtureCommand('fail.mjs')), vars: {}, runDir: quiet, logName: 'train' }), /train\.log.*ENOSPC/);
     assert.deepEqual(uncaught, []);
+  });
+
+  // The quiet case above once resolved under load: the failed write had destroyed the log, and its 'error' event
+  // had not fired yet when the log was closed. Here that moment is taken on purpose.
+  it('closing a log whose write failed a moment ago rejects, before its error event has fired', async () => {
+    const log = createWriteStream('/dev/full', { flags: 'a' });
+    const errorEvents: string[] = [];
+    log.on('error', (e: NodeJS.ErrnoException) => errorEvents.push(e.code ?? ''));
+    await new Promise((resolve) => log.once('open', resolve));
+    log.write('RuntimeError: CUDA out of memory (fixture)\n');
+    while (!log.destroyed) await new Promise((resolve) => setImmediate(resolve));
+    const closing = closeLog(log, '/tmp/run/train.log');
+    assert.deepEqual(errorEvents, [], 'the error event is still to come');
+    await assert.rejects(closing, /train\.log: writing the command's output failed: ENOSPC/);
   });
 });
 
