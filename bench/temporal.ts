@@ -21,6 +21,8 @@ import { controllerId, sendTrigger } from '../src/client/controller.js';
 import { retrainController, retrainPipeline } from '../src/workflows/index.js';
 import { statusQuery } from '../src/workflows/messages.js';
 import { createWorker, WORKFLOWS_PATH } from '../src/worker.js';
+import { connectClient, connectNative } from '../src/temporal/connection.js';
+import { startDevServer } from '../src/temporal/dev-server.js';
 import { noopProjectDir } from './noop-project.js';
 import { cpuSeconds, rssMiB } from './proc.js';
 import { stepTimes, type StepTime } from './step-times.js';
@@ -227,4 +229,60 @@ export async function workflowBundle(): Promise<{ code: string; file: string }> 
   const file = path.join(mkdtempSync(path.join(tmpdir(), 'retrain-bundle-')), 'bundle.js');
   writeFileSync(file, code);
   return { code, file };
+}
+
+export interface HandoffResult {
+  runs: number;
+  /** The same bare six-activity workflow, one run at a time, on a dev server with the shipped dynamic config … */
+  ours: HandoffRun;
+  /** … and on one with the server's default task-queue read rates (20 a second per shard). */
+  defaults: HandoffRun;
+}
+interface HandoffRun {
+  p50Ms: number;
+  workflowTaskQueueMs: number;
+  /** The server's CPU while idle after the runs (share of one core over IDLE_SECONDS): what the higher rates cost at rest. */
+  idleCpuShare: number;
+}
+const IDLE_SECONDS = 30;
+
+/** The server's default task-queue read rates, which src/cluster/dynamicconfig.yaml raises. */
+const DEFAULT_READ_RATES = { 'history.transferProcessorMaxPollRPS': 20, 'history.timerProcessorMaxPollRPS': 20, 'history.visibilityProcessorMaxPollRPS': 20 };
+
+/** Sequential bare runs on two fresh dev servers, the shipped dynamic config and the defaults: what each handoff waits. */
+export async function benchTaskHandoff(n: number, progress: (line: string) => void): Promise<HandoffResult> {
+  const bareBundle = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'bare-workflow.ts'), logger: undefined as never });
+  const one = async (dynamicConfig: Record<string, unknown>) => {
+    const server = await startDevServer({ headless: true, port: 0, progress, dynamicConfig });
+    const target = { address: server.address, namespace: 'default', uiUrl: undefined } as Parameters<typeof connectClient>[0];
+    const [client, connection] = [await connectClient(target), await connectNative(target)];
+    try {
+      const taskQueue = `bench-handoff-${Date.now()}`;
+      const worker = await Worker.create({ connection, namespace: 'default', taskQueue, workflowBundle: bareBundle, activities: { step: async (name: string) => name } });
+      const ids: string[] = [];
+      const ms: number[] = [];
+      await worker.runUntil(async () => {
+        for (let i = 0; i < n + 3; i++) {
+          const workflowId = `bench-handoff/${Date.now()}-${i}`;
+          const t = performance.now();
+          await client.workflow.execute('barePipeline', { taskQueue, workflowId });
+          // The first runs warm the worker up.
+          if (i >= 3) {
+            ids.push(workflowId);
+            ms.push(performance.now() - t);
+          }
+        }
+      });
+      const wft = (await stepTimes(client, ids)).find((s) => s.step === 'workflow task');
+      const cpu0 = cpuSeconds(server.pid);
+      await sleep(IDLE_SECONDS * 1000);
+      const idleCpuShare = (cpuSeconds(server.pid) - cpu0) / IDLE_SECONDS;
+      return { p50Ms: Math.round(pct(ms, 0.5)), workflowTaskQueueMs: wft?.queueMs ?? NaN, idleCpuShare };
+    } finally {
+      await client.connection.close();
+      await connection.close();
+      await server.stop();
+    }
+  };
+  return { runs: n, ours: await one({}), defaults: await one(DEFAULT_READ_RATES) };
 }

@@ -3,7 +3,7 @@
  * bundles the workflows once into dist/workflow-bundle.js, so an installed worker starts without
  * webpack and users never run TypeScript at run time.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
@@ -14,6 +14,8 @@ const dist = path.join(PACKAGE_ROOT, 'dist');
 rmSync(dist, { recursive: true, force: true });
 say('tsc -p tsconfig.build.json …');
 await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
+// Data files the compiled code reads next to itself.
+copyFileSync(path.join(PACKAGE_ROOT, 'src/cluster/dynamicconfig.yaml'), path.join(dist, 'src/cluster/dynamicconfig.yaml'));
 say('bundling workflows …');
 // From the compiled JavaScript: the bundle is exactly the code the package ships.
 const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dist, 'src/workflows/index.js'), logger: undefined as never });

@@ -1,8 +1,10 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Connection } from '@temporalio/client';
 import { execa, type ResultPromise } from 'execa';
+import { parse } from 'yaml';
+import { DYNAMIC_CONFIG_FILE } from '../cluster/topology.js';
 import { ensureTemporalCli } from './cli-binary.js';
 import { freePort } from './ports.js';
 import { searchAttributeFlags } from './search-attributes.js';
@@ -15,6 +17,8 @@ export interface DevServerOptions {
   headless?: boolean;
   namespace?: string;
   progress?: (line: string) => void;
+  /** Values that replace the shared dynamic config file's (the handoff bench measures the server's defaults). */
+  dynamicConfig?: Record<string, unknown>;
 }
 
 export interface DevServer {
@@ -25,6 +29,19 @@ export interface DevServer {
   /** Settles when the server process ends, for whatever reason. */
   exited: Promise<void>;
   stop(): Promise<void>;
+}
+
+/**
+ * `--dynamic-config-value` flags for every key of the cluster's dynamic config file, so both servers
+ * run with the same settings (among them the task-queue read rates: BENCHMARKS.md, "Task handoff").
+ */
+export function devServerDynamicConfigFlags(overrides: Record<string, unknown> = {}, file = DYNAMIC_CONFIG_FILE): string[] {
+  const doc = parse(readFileSync(file, 'utf8')) as Record<string, { value: unknown }[]>;
+  const values = Object.entries(doc).map(([key, entries]): [string, unknown] => {
+    if (entries.length !== 1) throw new Error(`${file}: ${key}: the dev server takes one value per key, without constraints`);
+    return [key, entries[0]!.value];
+  });
+  return Object.entries({ ...Object.fromEntries(values), ...overrides }).flatMap(([key, value]) => ['--dynamic-config-value', `${key}=${JSON.stringify(value)}`]);
 }
 
 /** Starts `temporal server start-dev` with the project's search attributes and waits until it answers. */
@@ -42,6 +59,7 @@ export async function startDevServer(opts: DevServerOptions = {}): Promise<DevSe
   }
   args.push(...searchAttributeFlags(), '--log-level', 'error');
   args.push('--dynamic-config-value', 'frontend.enableExecuteMultiOperation=true');
+  args.push(...devServerDynamicConfigFlags(opts.dynamicConfig));
   const child = execa(bin, args, { stdio: ['ignore', 'ignore', 'pipe'], reject: false, cleanup: true });
   let stderr = '';
   child.stderr?.on('data', (d: Buffer) => {
