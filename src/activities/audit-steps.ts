@@ -1,6 +1,7 @@
 import path from 'node:path';
 import { Context, log } from '@temporalio/activity';
-import { writeRunRecord, type RunRecord } from '../audit/audit-log.js';
+import { pruneQuickSkips, writeRunRecord, type RunRecord } from '../audit/audit-log.js';
+import { parseDurationMs } from '../duration.js';
 import type { LoadedConfig } from '../config/load.js';
 import { codeVersion } from '../lineage/git.js';
 import { dvcLineage, type DvcLineage } from '../lineage/dvc.js';
@@ -73,6 +74,28 @@ async function report(file: string, record: RunRecord, config: LoadedConfig): Pr
   return file;
 }
 
+/** When this process last pruned each model's quick skips: at most once an hour each, so a fleet's checks stay cheap. */
+const lastPruned = new Map<string, number>();
+const PRUNE_EVERY_MS = 3_600_000;
+
+/**
+ * audit.keepQuickSkips: a fleet records one skip per model and check (3.6 KiB; 10,000 models checked hourly write
+ * 240,000 files a day), so the records of checks decided without a pipeline go after a while. Housekeeping only:
+ * a failure is logged and the check's own record stands.
+ */
+async function pruneOldQuickSkips(stateDir: string, model: string, keep: string, now = Date.now()): Promise<void> {
+  if (keep === 'forever') return;
+  const key = `${stateDir}\0${model}`;
+  if (now - (lastPruned.get(key) ?? -Infinity) < PRUNE_EVERY_MS) return;
+  lastPruned.set(key, now);
+  try {
+    const removed = await pruneQuickSkips(stateDir, model, new Date(now - parseDurationMs(keep)));
+    if (removed) log.info('old quick-skip records pruned (audit.keepQuickSkips)', { model, removed, keep });
+  } catch (err) {
+    log.warn('old quick-skip records not pruned', { model, error: (err as Error).message });
+  }
+}
+
 export function createAuditSteps(deps: ActivityDeps) {
   return {
     /**
@@ -94,6 +117,7 @@ export function createAuditSteps(deps: ActivityDeps) {
       const notRead = skipped ? { notRead: [{ what: 'code version' as const, why }, { what: 'evidence from history' as const, why }] } : {};
       const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...notRead, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}), ...(evidence ? { evidence } : {}) };
       const file = await writeRunRecord(config.stateDir, full);
+      if (record.decidedIn) await pruneOldQuickSkips(config.stateDir, record.model, config.audit.keepQuickSkips);
       const result = record.result;
       const registryUri = config.registry.mlflow.trackingUri ?? process.env.MLFLOW_TRACKING_URI;
       if (config.registry.backend === 'mlflow' && registryUri && 'version' in result) {

@@ -1,6 +1,6 @@
 import type { DvcLineage } from '../lineage/dvc.js';
 import type { TrainLineage } from '../lineage/train-lineage.js';
-import { mkdir, readdir } from 'node:fs/promises';
+import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import type { TriggerDecision } from '../policy/trigger-policy.js';
 import type { GitState } from '../lineage/git.js';
@@ -72,6 +72,28 @@ export async function writeRunRecord(stateDir: string, record: RunRecord): Promi
   const file = runRecordFile(stateDir, record);
   await writeJsonAtomic(file, record);
   return file;
+}
+
+/** A check decided without a pipeline: its id is `retrain-check/<model>/<time>` (quickCheckId), as its file name says. */
+const QUICK_SKIP_FILE = /^(.+?)__retrain-check_.*\.(json|html)$/;
+
+/**
+ * Deletes the records (and on-demand pages) of one model's checks skipped without a pipeline run that started before
+ * `before`. Decided from the file names alone, which start with the check's start time, so a fleet's folders are not
+ * read record by record. A pipeline run's record never matches. Returns how many files went.
+ */
+export async function pruneQuickSkips(stateDir: string, model: string, before: Date): Promise<number> {
+  const dir = modelDir(stateDir, model);
+  const cutoff = safe(before.toISOString());
+  let removed = 0;
+  for (const f of await readdir(dir).catch(() => [] as string[])) {
+    const startedAt = QUICK_SKIP_FILE.exec(f)?.[1];
+    // Same ISO format on both sides, so the names compare as the times do.
+    if (startedAt === undefined || startedAt >= cutoff) continue;
+    await rm(path.join(dir, f), { force: true });
+    removed++;
+  }
+  return removed;
 }
 
 export interface RecordFilter {

@@ -5,7 +5,7 @@ import { parseDocument } from 'yaml';
 import { ConfigError } from '../errors.js';
 import { applyEnvOverridesTracked, overrideVariables, type AppliedOverride } from './env-overrides.js';
 import { describeIssues } from './issue-text.js';
-import { configSchema, type ModelConfig, type RegistryConfig, type TrackingConfig, type FleetConfig } from './model-schema.js';
+import { configSchema, type ModelConfig, type RegistryConfig, type TrackingConfig, type FleetConfig, type AuditConfig } from './model-schema.js';
 
 export const DEFAULT_CONFIG_FILE = 'retrain.config.yaml';
 
@@ -16,6 +16,7 @@ export interface LoadedConfig {
   dataRoots: string[];
   registry: RegistryConfig;
   tracking: TrackingConfig;
+  audit: AuditConfig;
   fleet?: FleetConfig;
   models: Record<string, ModelConfig>;
 }
@@ -163,6 +164,7 @@ export function parseConfig(raw: unknown, file: string, applied: AppliedOverride
     dataRoots: cfg.dataRoots.map((r) => path.resolve(dir, r)),
     registry: cfg.registry,
     tracking: cfg.tracking,
+    audit: cfg.audit,
     ...(cfg.fleet ? { fleet: cfg.fleet } : {}),
     models: cfg.models,
   };

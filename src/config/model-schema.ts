@@ -162,6 +162,15 @@ export const configSchema = z.strictObject({
         .describe('one MLflow run per pipeline decision'),
     })
     .prefault({}),
+  audit: z
+    .strictObject({
+      keepQuickSkips: z
+        .string()
+        .regex(/^(\d+(\.\d+)?(ms|s|m|h|d)|forever)$/, 'expected a duration such as 30d or 12h, or forever')
+        .default('90d')
+        .describe("how long the records of checks skipped without a pipeline run (schedule ticks, the controller's quick check) are kept; pipeline runs' records are always kept"),
+    })
+    .prefault({}),
   fleet: z
     .strictObject({
       maxConcurrentTrainings: z.number().int().min(1).max(1000).describe('at most this many train steps at once across all models (e.g. the GPUs)'),
@@ -182,3 +191,4 @@ export type DriftConfig = ModelConfig['drift'];
 export type RegistryConfig = z.output<typeof registrySchema>;
 export type TrackingConfig = RetrainConfigParsed['tracking'];
 export type FleetConfig = NonNullable<RetrainConfigParsed['fleet']>;
+export type AuditConfig = RetrainConfigParsed['audit'];

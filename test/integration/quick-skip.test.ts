@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { appendFileSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { setTimeout as sleep } from 'node:timers/promises';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -137,6 +138,36 @@ describe("quick checks before a pipeline: the tick's and the controller's (real 
       assert.match(run.reason, /no rule fired/);
       const records = await listRunRecords(path.join(p.dir, '.retrain'), p.model);
       assert.ok(records[1]!.check!.drift, 'the pipeline computed the drift the rule reads');
+    });
+  });
+
+  // How retention could lie: delete a pipeline run's record (the "why did it retrain" answer), delete a recent skip,
+  // or leave an old skip's on-demand page behind.
+  it("audit.keepQuickSkips: a quick skip's write prunes the model's older quick skips, never a pipeline run's record", async () => {
+    const p = await project('quick-e');
+    const config = parse(readFileSync(p.configFile, 'utf8')) as Record<string, unknown>;
+    writeFileSync(p.configFile, stringify({ ...config, audit: { keepQuickSkips: '1d' } }));
+    const stateDir = path.join(p.dir, '.retrain');
+    await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
+      await tick(client, taskQueue, p.model, 1);
+      await settled(client, p.model, 1);
+      const [run] = await listRunRecords(stateDir, p.model);
+      // Planted: a pipeline run and a quick skip (with its page) from 40 days ago, and a quick skip from an hour ago.
+      const at = (ms: number) => new Date(Date.now() - ms).toISOString();
+      const oldRun = { ...run!, startedAt: at(40 * 86_400_000), workflowId: `retrain/${p.model}/${at(40 * 86_400_000)}` };
+      const oldSkip = { ...run!, startedAt: at(40 * 86_400_000), workflowId: quickCheckId(p.model, new Date(at(40 * 86_400_000))), decidedIn: 'schedule' as const };
+      const recentSkip = { ...run!, startedAt: at(3_600_000), workflowId: quickCheckId(p.model, new Date(at(3_600_000))), decidedIn: 'schedule' as const };
+      for (const r of [oldRun, oldSkip, recentSkip]) writeFileSync(runRecordFile(stateDir, r), JSON.stringify(r));
+      writeFileSync(reportFileOf(runRecordFile(stateDir, oldSkip)), '<html></html>');
+
+      await tick(client, taskQueue, p.model, 2);
+      const ids = (await listRunRecords(stateDir, p.model)).map((r) => r.workflowId);
+      assert.ok(ids.includes(oldRun.workflowId), "a pipeline run's record is kept, however old");
+      assert.ok(ids.includes(run!.workflowId));
+      assert.ok(ids.includes(recentSkip.workflowId), 'a skip younger than keepQuickSkips is kept');
+      assert.equal(ids.includes(oldSkip.workflowId), false, 'the 40-day-old quick skip is gone');
+      assert.equal(existsSync(reportFileOf(runRecordFile(stateDir, oldSkip))), false, 'and its page with it');
+      assert.equal(ids.filter((id) => id.startsWith('retrain-check/')).length, 2, "the recent skip and the tick's own");
     });
   });
 
