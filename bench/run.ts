@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { benchDrift, benchEvidently, benchValidation, type DriftBenchResult, type EvidentlyBenchResult, type ValidationBenchResult } from './drift.js';
 import { benchEstimate, type EstimateBenchResult } from './estimate.js';
-import { benchControllerScale, benchPipelineOverhead, benchTaskHandoff, benchTriggerLatency, workflowBundle, type HandoffResult, type LatencyResult, type OverheadResult, type ScaleResult } from './temporal.js';
+import { benchControllerScale, benchPipelineOverhead, benchTaskHandoff, benchTriggerLatency, DEFAULT_READ_RATES, workflowBundle, type HandoffResult, type LatencyResult, type OverheadResult, type ScaleResult } from './temporal.js';
 import { benchSkipCheck, type SkipBenchResult } from './skip-check.js';
 import { benchFleet, type FleetBenchResult, type FleetRun } from './fleet.js';
 import { lineChartSvg } from './svg-chart.js';
@@ -117,7 +117,8 @@ if (wanted.has('handoff')) {
 }
 if (['latency', 'overhead', 'scale', 'fleet'].some((b) => wanted.has(b))) {
   installRuntime('ERROR');
-  const server = await startDevServer({ headless: true, port: 0, progress: say });
+  // BENCH_SERVER_DEFAULT_READ_RATES=1: the server with its own task-queue read rates, to measure what raising them costs.
+  const server = await startDevServer({ headless: true, port: 0, progress: say, ...(process.env.BENCH_SERVER_DEFAULT_READ_RATES ? { dynamicConfig: DEFAULT_READ_RATES } : {}) });
   const target = { address: server.address, namespace: 'default', uiUrl: undefined } as Parameters<typeof connectClient>[0];
   const env = { client: await connectClient(target), connection: await connectNative(target), address: server.address, serverPid: server.pid };
   const bundle = await workflowBundle();
@@ -386,7 +387,7 @@ for (const f of fleets) {
     lines.push(
       'What one check leaves behind:' +
         (st ? ` on the server, ${st.pipelineBytes === null ? 'no pipeline history' : `a pipeline history of ${kib(st.pipelineBytes)} KiB (${st.pipelineEvents} events)`}, a schedule tick of ${kib(st.tickBytes)} KiB (${st.tickEvents} events) and ${Number.isFinite(st.controllerBytesPerCheck) ? `${kib(st.controllerBytesPerCheck)} KiB (${st.controllerEventsPerCheck} events) more controller history` : 'no controller history (no sampled controller was woken)'} (${st.sampled} models sampled);` : '') +
-        (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} files and ${kib(o.disk.bytesPerCheck)} KiB (${o.disk.filesPerCheck < 1.5 ? "the audit record; a quick skip's HTML page is written on demand" : 'audit record and run report'}).` : ''),
+        (o.disk ? ` in the state folder, ${o.disk.filesPerCheck} file${o.disk.filesPerCheck === 1 ? "" : "s"} and ${kib(o.disk.bytesPerCheck)} KiB (${o.disk.filesPerCheck < 1.5 ? "the audit record; a quick skip's HTML page is written on demand" : 'audit record and run report'}).` : ''),
       '',
     );
   }

@@ -249,7 +249,7 @@ interface HandoffRun {
 const IDLE_SECONDS = 30;
 
 /** The server's default task-queue read rates, which src/cluster/dynamicconfig.yaml raises. */
-const DEFAULT_READ_RATES = { 'history.transferProcessorMaxPollRPS': 20, 'history.timerProcessorMaxPollRPS': 20, 'history.visibilityProcessorMaxPollRPS': 20 };
+export const DEFAULT_READ_RATES = { 'history.transferProcessorMaxPollRPS': 20, 'history.timerProcessorMaxPollRPS': 20, 'history.visibilityProcessorMaxPollRPS': 20 };
 
 /** Sequential bare runs on two fresh dev servers, the shipped dynamic config and the defaults: what each handoff waits. */
 export async function benchTaskHandoff(n: number, progress: (line: string) => void): Promise<HandoffResult> {

@@ -21,6 +21,7 @@ describe('the npm package, installed from its tarball in a new folder', () => {
     const listed = (JSON.parse(packed.stdout) as { files: { path: string }[] }[])[0]!.files.map((f) => f.path);
     assert.ok(listed.includes('dist/workflow-bundle.js'), 'the prebuilt workflow bundle ships');
     assert.ok(listed.includes('dist/src/client/index.d.ts'), 'type declarations ship');
+    assert.ok(listed.includes('dist/src/cluster/dynamicconfig.yaml'), 'the servers\' dynamic config ships (the dev server and `retrain cluster up` read it)');
     assert.ok(!listed.some((f) => f.startsWith('src/') || f.startsWith('test/') || f.endsWith('.ts') && !f.endsWith('.d.ts')), `only what runs ships: ${listed.filter((f) => f.startsWith('src/') || f.startsWith('test/')).join(', ')}`);
 
     const project = path.join(work, 'my-models');
