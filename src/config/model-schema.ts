@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { TRIGGER_REASONS } from '../policy/trigger-reasons.js';
 import { cronProblem } from './cron.js';
+import { parseDurationMs } from '../duration.js';
 import { METRICS as ESTIMATE_METRICS } from '../data/estimate/realized.js';
 import {
   commandSchema,
@@ -166,7 +167,9 @@ export const configSchema = z.strictObject({
     .strictObject({
       keepQuickSkips: z
         .string()
-        .regex(/^(\d+(\.\d+)?(ms|s|m|h|d)|forever)$/, 'expected a duration such as 30d or 12h, or forever')
+        .refine((v) => v === 'forever' || duration.safeParse(v).success, 'expected a duration such as 30d or 12h, or forever')
+        // Pruning runs when a skip is recorded: a shorter keep would delete the record just written.
+        .refine((v) => v === 'forever' || !duration.safeParse(v).success || parseDurationMs(v) >= 3_600_000, 'at least 1h (or forever)')
         .default('90d')
         .describe("how long the records of checks skipped without a pipeline run (schedule ticks, the controller's quick check) are kept; pipeline runs' records are always kept"),
     })

@@ -33,6 +33,15 @@ describe('config errors a person can act on', () => {
     assert.doesNotMatch(msg, /Invalid key in record/);
   });
 
+  it('audit.keepQuickSkips: a duration of at least 1h or forever, named with the value when not; 90d by default', () => {
+    const at = (v: unknown) => messageOf(edited((c) => Object.assign(c, { audit: { keepQuickSkips: v } })));
+    assert.match(at('sometimes'), /audit\.keepQuickSkips: expected a duration such as 30d or 12h, or forever \(got "sometimes"\)/);
+    assert.match(at('5x'), /audit\.keepQuickSkips: expected a duration/);
+    assert.match(at('10m'), /audit\.keepQuickSkips: at least 1h \(or forever\) \(got "10m"\)/);
+    assert.equal(loadConfig(edited((c) => Object.assign(c, { audit: { keepQuickSkips: 'forever' } })), {}).audit.keepQuickSkips, 'forever');
+    assert.equal(loadConfig(edited(() => {}), {}).audit.keepQuickSkips, '90d');
+  });
+
   it('a misspelt key suggests the nearest valid one and lists the valid keys', () => {
     const msg = messageOf(edited((c) => { c.models.churn!.promtion = c.models.churn!.promotion; delete c.models.churn!.promotion; }));
     assert.match(msg, /models\.churn: unknown key "promtion" \(did you mean "promotion"\?\); valid keys here: .*promotion/);
