@@ -200,12 +200,12 @@ export class DataEngine {
    * `capacity` each), streamed chunk by chunk from DuckDB's vectors: one scan for many columns, no row
    * objects, no sort in DuckDB. (Each vector's data arrives as a copy, so a row sample is filtered in SQL.)
    */
-  async doubleColumns(sql: string, params: DuckDBValue[], capacity: number, location = ''): Promise<Float64Array[]> {
+  async doubleColumns(sql: string, params: DuckDBValue[], capacity: number, location = '', alloc: (length: number) => Float64Array = (n) => new Float64Array(n)): Promise<Float64Array[]> {
     try {
       return await this.withConnection(async (c) => {
         const result = await c.stream(sql, params);
         for (let k = 0; k < result.columnCount; k++) if (result.columnTypeId(k) !== DuckDBTypeId.DOUBLE) throw new Error('expected DOUBLE columns');
-        const out = Array.from({ length: result.columnCount }, () => new Float64Array(capacity));
+        const out = Array.from({ length: result.columnCount }, () => alloc(capacity));
         const filled = new Array<number>(out.length).fill(0);
         for (let chunk = await result.fetchChunk(); chunk && chunk.rowCount > 0; chunk = await result.fetchChunk()) {
           const raw = chunk.chunk;

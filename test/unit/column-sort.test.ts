@@ -5,7 +5,9 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { sortedColumns } from '../../src/data/drift/numeric.js';
 import { radixSortDoubles } from '../../src/data/drift/radix-sort.js';
-import { PARALLEL_MIN_VALUES, sortDoubles } from '../../src/data/drift/sort-thread.js';
+import { giveBuffer, MIN_POOLED_BYTES, takeBuffer, takeDoubles, withColumnBuffers } from '../../src/data/drift/column-buffers.js';
+import { compareSortedSides, PARALLEL_MIN_VALUES, sortDoubles } from '../../src/data/drift/drift-threads.js';
+import { sortedComparison } from '../../src/data/drift/sorted-stats.js';
 import { DataEngine } from '../../src/data/engine.js';
 
 /** A seeded generator (mulberry32): the same cases on every run. */
@@ -38,6 +40,10 @@ describe('radix sort of doubles (issue 18, item 4)', () => {
       ['specials mixed in', (i) => (i % 5 === 0 ? special[Math.floor(rnd() * special.length)]! : rnd() - 0.5)],
       ['all equal', () => 3.25],
       ['integers', () => Math.floor(rnd() * 1e9) * (rnd() < 0.5 ? -1 : 1)],
+      // One digit differs (the only pass both makes and undoes the keys), then two, on both signs.
+      ['low 16 bits only', () => 1 + Math.floor(rnd() * 65536) * 2 ** -52],
+      ['low 16 bits only, negative', () => -1 - Math.floor(rnd() * 65536) * 2 ** -52],
+      ['low 32 bits only', () => 1 + Math.floor(rnd() * 2 ** 32) * 2 ** -52],
     ];
     for (const [name, gen] of cases) {
       for (const n of [0, 1, 2, 255, 256, 257, 5_000, 100_003]) {
@@ -60,8 +66,8 @@ describe('radix sort of doubles (issue 18, item 4)', () => {
   });
 });
 
-describe('two large sorts at once: one on the sort thread, one here', () => {
-  it('both come back sorted, as the typed-array sort orders them, with their own offsets; the test process then exits', async () => {
+describe('large sorts and comparisons on the drift threads', () => {
+  it('two sorts at once come back sorted, as the typed-array sort orders them, with their own offsets; the test process then exits', async () => {
     const rnd = random(3);
     const n = PARALLEL_MIN_VALUES + 17;
     const make = () => {
@@ -75,6 +81,40 @@ describe('two large sorts at once: one on the sort thread, one here', () => {
     assertSameOrder(sa, copyA, 'first');
     assertSameOrder(sb, copyB, 'second');
     assertSameOrder(await sortDoubles(Float64Array.from(copyA)), copyA, 'again, once the thread is idle');
+  });
+
+  it('more comparisons than threads at once: each waits for a thread and equals the same comparison worked here', async () => {
+    const rnd = random(5);
+    const column = (n: number, shift: number, integer: boolean) =>
+      radixSortDoubles(Float64Array.from({ length: n }, () => (integer ? Math.floor(rnd() * 50) : rnd() + rnd()) + shift));
+    const cases = [
+      { a: column(600_000, 0, false), b: column(700_000, 0.01, false), integer: false },
+      { a: column(900_000, 0, true), b: column(500_000, 1, true), integer: true },
+      { a: column(550_000, 0, false), b: column(650_000, 0.5, false), integer: false },
+    ];
+    const expected = cases.map((c) => sortedComparison(c.a, c.b, c.integer));
+    const got = await Promise.all(cases.map((c) => compareSortedSides(Float64Array.from(c.a), Float64Array.from(c.b), c.integer)));
+    assert.deepEqual(got, expected);
+  });
+});
+
+describe('column buffers reused within a report (column-buffers.ts)', () => {
+  it('a buffer given back while a report runs is the next one taken; outside a report nothing is kept', async () => {
+    const bytes = MIN_POOLED_BYTES + 100;
+    const outside = takeBuffer(bytes);
+    giveBuffer(outside);
+    assert.notEqual(takeBuffer(bytes), outside, 'no report: the buffer was dropped');
+    await withColumnBuffers(async () => {
+      const a = takeBuffer(bytes);
+      assert.ok(a.byteLength >= bytes);
+      giveBuffer(a);
+      giveBuffer(a); // twice: still one entry
+      assert.equal(takeBuffer(bytes - 50), a, 'reused, and a smaller request fits it');
+      assert.notEqual(takeBuffer(bytes), a, 'taken: not handed out twice');
+      giveBuffer(new ArrayBuffer(1000)); // small ones are never kept
+      assert.equal(takeBuffer(10).byteLength, 10);
+      assert.equal(takeDoubles(5).length, 5);
+    });
   });
 });
 

@@ -101,6 +101,27 @@ describe('the reference side sorted once, kept between drift reports', () => {
     assert.equal(cacheFiles(cache).length, 3, 'rewritten from a fresh sort');
   });
 
+  it('a cache file holding a NaN or an infinity, with a header sum to match, is a miss (the sum alone would pass the NaN)', async () => {
+    const ref = await parquet('ref4b.parquet', 0, 3);
+    const cur = await parquet('cur4b.parquet', 1, 4);
+    const plain = await detectDrift(engine, side(ref), side(cur), { exact: true });
+    const cache = new SortedColumnCache(path.join(dir, 'c4b'), undefined, later);
+    await detectDrift(engine, side(ref), side(cur), { exact: true, referenceCache: cache });
+    const files = cacheFiles(cache).map((f) => path.join(cache.dir, f));
+    const [a, b] = files;
+    const withNaN = readFileSync(a!);
+    withNaN.writeDoubleLE(NaN, 48 + 8 * 1000);
+    withNaN.writeDoubleLE(NaN, 24); // Object.is(NaN, NaN): the recorded sum agrees
+    writeFileSync(a!, withNaN);
+    const withInfinity = readFileSync(b!);
+    withInfinity.writeDoubleLE(Infinity, withInfinity.length - 8); // the last value: still in order
+    withInfinity.writeDoubleLE(Infinity, 24);
+    writeFileSync(b!, withInfinity);
+    const again = await detectDrift(engine, side(ref), side(cur), { exact: true, referenceCache: cache });
+    assert.equal(cache.stats.hits, files.length - 2, 'neither file was taken as data; the other columns were');
+    assert.deepEqual(strip(again), strip(plain));
+  });
+
   it('two names of one file (a symbolic link) share entries; a sampled reference is not cached', async () => {
     const ref = await parquet('ref5.parquet', 0, 1);
     const cur = await parquet('cur5.parquet', 0, 2);

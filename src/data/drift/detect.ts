@@ -8,7 +8,8 @@ import { describe } from '../fingerprint.js';
 import { filledShares, jensenShannon, linf, psi, shares } from './binned.js';
 import { batchedCategoryCounts, categoryCounts, type CategoryCounts, type TooManyCategories } from './categorical.js';
 import { categoricalHistogram, numericHistogram, type DriftHistogram } from './histogram.js';
-import { columnsPerSort, numericStats, rowCount, scanOf, sideFacts, sortedBatch, statsFromSorted, type NumericStats, type Scan, type Side, type SortedSide } from './numeric.js';
+import { withColumnBuffers } from './column-buffers.js';
+import { columnsPerSort, numericStats, rowCount, scanOf, sideFacts, sortedBatch, statsOfSorted, type NumericStats, type Scan, type Side, type SortedSide } from './numeric.js';
 import { DRIFT_VALUE_BUDGET, sampleSize, type Sampled } from './budget.js';
 import { parquetSampleScan, sampleTable } from './sample.js';
 import { chi2Sf, normTwoSided } from './special.js';
@@ -111,7 +112,13 @@ async function numericScan(engine: DataEngine, side: Side & { rows: number }, co
   }
 }
 
-/** Above this many rows a side, batches with a cached reference still go one at a time (two would hold ~1 GB at 20M). */
+/**
+ * Batches at once with the whole reference cached: three keep both drift threads busy (one lane reads while two
+ * sort or compare; two lanes left the threads idle between columns: 11.8 s against 10.2 s at 10M × 20, 730 MiB
+ * peak against 720). Each lane holds up to a column of both sides and a sort's scratch, 24 bytes a row, so
+ * above LANES_MAX_ROWS rows a side (about 1.3 GB at 20M) batches go one at a time.
+ */
+const CACHED_LANES = 3;
 const LANES_MAX_ROWS = 20_000_000;
 
 /** Numeric batches wider than this read their two sides one after the other. */
@@ -128,7 +135,7 @@ export async function detectDrift(engine: DataEngine, refSide: Side, curSide: Si
   try {
     const ref = await columnarSide(engine, refSide, path.join(tmp, 'reference.parquet'));
     const cur = await columnarSide(engine, curSide, path.join(tmp, 'current.parquet'));
-    const report = await detectDriftOn(engine, ref, cur, opts);
+    const report = await withColumnBuffers(() => detectDriftOn(engine, ref, cur, opts));
     return { ...report, reference: refSide.location, current: curSide.location };
   } finally {
     await rm(tmp, { recursive: true, force: true });
@@ -200,27 +207,44 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
   const cache = opts.referenceCache && !refScan.sampled && ref.rows >= MIN_CACHED_VALUES && names.length && opts.referenceCache.fits(ref.rows, names.length) ? opts.referenceCache : undefined;
   const refKey = cache ? await cache.sideKey(await engine.files(ref.location), engine.version) : null;
   const refSorted = (batch: string[]) => (cache && refKey ? cachedSorted(engine, batch, refScan.scan, cache, refKey) : sortedBatch(engine, batch, refScan.scan));
+  let lanes = 1;
   const runBatch = async (i: number) => {
     const batch = names.slice(i, i + per);
     try {
-      // Both sides at once: their reads interleave and their sorts run on two threads (sort-thread.ts). A wide batch
+      // Both sides at once: their reads interleave and their sorts run on two threads (drift-threads.ts). A wide batch
       // reads one side after the other: each read holds a Parquet column reader per column (10,000 columns: 1.5 GB
-      // peak RSS at once, against 1.1 GB one side at a time), and its few rows sort in no time.
+      // peak RSS at once, against 1.1 GB one side at a time), and its few rows sort in no time. With the reference
+      // cached (lanes), the current side is read and sorted first and the reference read back only then, so a lane
+      // that waits for a thread holds one side's values, not two.
       const [a, b] =
-        batch.length <= WIDE_BATCH_COLUMNS
-          ? await Promise.all([refSorted(batch), sortedBatch(engine, batch, curScan.scan)])
-          : [await refSorted(batch), await sortedBatch(engine, batch, curScan.scan)];
-      batch.forEach((name, k) => stats.set(name, statsFromSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer')));
+        lanes > 1
+          ? await sortedBatch(engine, batch, curScan.scan).then(async (cur): Promise<[SortedSide[], SortedSide[]]> => [await refSorted(batch), cur])
+          : batch.length <= WIDE_BATCH_COLUMNS
+            ? await Promise.all([refSorted(batch), sortedBatch(engine, batch, curScan.scan)])
+            : [await refSorted(batch), await sortedBatch(engine, batch, curScan.scan)];
+      for (const [k, name] of batch.entries()) stats.set(name, await statsOfSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer'));
     } catch (err) {
       // A value that does not fit its column's type fails the whole batch; the columns then go one by one below.
       if (!isConversionError(err)) throw err;
     }
   };
+  // Text (and other non-numeric) columns: exact counts, many columns per scan of each side. Counted while the
+  // numeric columns sort: DuckDB's threads take the cores the drift threads leave idle (the last sorts of a report).
+  const textCounts = batchedCategoryCounts(engine, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), ref, cur, MAX_CATEGORIES, {
+    ...(refScan.at ? { ref: refScan.at, refRows: refScan.scan.rows } : {}),
+    ...(curScan.at ? { cur: curScan.at, curRows: curScan.scan.rows } : {}),
+  }).catch((err: unknown) => {
+    // As for the numeric batches: the columns then go one by one, which isolates the one that does not fit.
+    if (!isConversionError(err)) throw err;
+    return new Map<string, CategoryCounts | TooManyCategories>();
+  });
+  void textCounts.catch(() => undefined); // handled now: a failure waits for the numeric columns, then is thrown below
   try {
     const starts = Array.from({ length: Math.ceil(numeric.length / per) }, (_, k) => k * per);
-    // With the whole reference cached a batch sorts one side only: two batches at once keep both cores busy.
-    // Each lane holds a column of both sides and a sort's scratch (24 bytes a row): two only up to LANES_MAX_ROWS.
-    const lanes = cache && refKey && ref.rows <= LANES_MAX_ROWS && cur.rows <= LANES_MAX_ROWS && (await cache.hasAll(refKey, names)) ? 2 : 1;
+    // With the whole reference cached a batch sorts one side only: three batches at once keep both drift threads
+    // busy, one reading while two sort and compare. A lane holds up to a column of both sides and a sort's scratch
+    // (24 bytes a row): several only up to LANES_MAX_ROWS.
+    lanes = cache && refKey && ref.rows <= LANES_MAX_ROWS && cur.rows <= LANES_MAX_ROWS && (await cache.hasAll(refKey, names)) ? CACHED_LANES : 1;
     let next = 0;
     const lane = async () => {
       while (next < starts.length) await runBatch(starts[next++]!);
@@ -229,18 +253,10 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
   } finally {
     await refScan.drop?.();
     await curScan.drop?.();
+    // Settled before the report returns or fails, so no query outlives it (its own error is awaited below).
+    await textCounts.catch(() => undefined);
   }
-  // Text (and other non-numeric) columns: exact counts, many columns per scan of each side.
-  let counts = new Map<string, CategoryCounts | TooManyCategories>();
-  try {
-    counts = await batchedCategoryCounts(engine, tested.filter((t) => !isNumeric(t.type)).map((t) => t.name), ref, cur, MAX_CATEGORIES, {
-      ...(refScan.at ? { ref: refScan.at, refRows: refScan.scan.rows } : {}),
-      ...(curScan.at ? { cur: curScan.at, curRows: curScan.scan.rows } : {}),
-    });
-  } catch (err) {
-    // As for the numeric batches: the columns then go one by one, which isolates the one that does not fit.
-    if (!isConversionError(err)) throw err;
-  }
+  const counts = await textCounts;
   // Numeric columns with a handful of values are compared as categories, exactly and over every row: counted in
   // batches too (one query per column re-reads a wide file's footer each time: 1,000 such columns took 108 s).
   const fewValues = tested.filter((t) => isNumeric(t.type) && (stats.get(t.name)?.distinct ?? Infinity) <= 5).map((t) => t.name);

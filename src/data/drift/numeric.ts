@@ -1,9 +1,13 @@
 import type { DuckDBValue } from '@duckdb/node-api';
 import { ident, type DataEngine, type DataFormat } from '../engine.js';
 import { EXACT_KS_MAX_N, ksExactPValue } from './ks-exact.js';
+import { takeDoubles } from './column-buffers.js';
+import { compareSortedSides, PARALLEL_MIN_VALUES, sortDoubles } from './drift-threads.js';
 import { radixSortDoubles } from './radix-sort.js';
-import { PARALLEL_MIN_VALUES, sortDoubles } from './sort-thread.js';
+import { countDistinct, populationStd, sortedComparison, type SortedComparison } from './sorted-stats.js';
 import { kolmogorov } from './special.js';
+
+export { compareSorted, evidentlyBins, histogram } from './sorted-stats.js';
 
 export interface Side {
   location: string;
@@ -63,30 +67,39 @@ function ksPValue(nRef: number, nCur: number, ks: number): { ksPValue: number; k
 export async function numericStats(engine: DataEngine, column: string, refSide: Side, curSide: Side, integer: boolean): Promise<NumericStats> {
   const ref = { ...refSide, rows: await rowCount(engine, refSide) };
   const cur = { ...curSide, rows: await rowCount(engine, curSide) };
-  // Both sides at once: their sorts run on two threads (sort-thread.ts); each holds only its own column.
+  // Both sides at once: their sorts run on the drift threads (drift-threads.ts); each holds only its own column.
   const [a, b] = await Promise.all([sortedFinite(engine, column, ref), sortedFinite(engine, column, cur)]);
-  return statsFromSorted(a, b, integer);
+  return statsOfSorted(a, b, integer);
 }
 
-/** The statistics of numericStats from both sides' sorted finite values. */
+/** The statistics of numericStats from both sides' sorted finite values, worked here (small sides). */
 export function statsFromSorted(a: SortedSide, b: SortedSide, integer: boolean): NumericStats {
-  const { ks, wasserstein, distinct } = compareSorted(a.values, b.values);
-  const nRef = a.values.length;
-  const nCur = b.values.length;
-  const { refBins, curBins, edges, values } = nRef && nCur ? evidentlyBins(a.values, b.values, integer, a.distinct) : { refBins: [], curBins: [] };
+  return withPValue(a.values.length, b.values.length, a.nonFinite + b.nonFinite, sortedComparison(a.values, b.values, integer, a.distinct, a.std));
+}
+
+/**
+ * statsFromSorted, on a drift thread when the sides are large, so the main thread reads the next column
+ * meanwhile. The sides' arrays move to the thread: neither may be read afterwards.
+ */
+export async function statsOfSorted(a: SortedSide, b: SortedSide, integer: boolean): Promise<NumericStats> {
+  const [nRef, nCur] = [a.values.length, b.values.length]; // read before the arrays move
+  return withPValue(nRef, nCur, a.nonFinite + b.nonFinite, await compareSortedSides(a.values, b.values, integer, a.distinct, a.std));
+}
+
+function withPValue(nRef: number, nCur: number, nonFinite: number, c: SortedComparison): NumericStats {
   return {
     nRef,
     nCur,
-    distinct,
-    nonFinite: a.nonFinite + b.nonFinite,
-    refStd: a.std ?? populationStd(a.values),
-    ksStatistic: ks,
-    ...ksPValue(nRef, nCur, ks),
-    wasserstein,
-    refBins,
-    curBins,
-    ...(edges ? { binEdges: edges } : {}),
-    ...(values ? { binValues: values } : {}),
+    distinct: c.distinct,
+    nonFinite,
+    refStd: c.refStd,
+    ksStatistic: c.ks,
+    ...ksPValue(nRef, nCur, c.ks),
+    wasserstein: c.wasserstein,
+    refBins: c.refBins,
+    curBins: c.curBins,
+    ...(c.edges ? { binEdges: c.edges } : {}),
+    ...(c.values ? { binValues: c.values } : {}),
   };
 }
 
@@ -145,7 +158,7 @@ export async function scanOf(engine: DataEngine, side: Side & { rows: number }):
 export async function sortedColumns(engine: DataEngine, columns: string[], scan: Scan): Promise<SortedSide[]> {
   if (columns.length === 0) return [];
   const { from, params, label } = scan;
-  const arrays = await engine.doubleColumns(`SELECT ${columns.map((c) => `${ident(c)}::DOUBLE`).join(', ')} FROM ${from}`, params, scan.rows, label);
+  const arrays = await engine.doubleColumns(`SELECT ${columns.map((c) => `${ident(c)}::DOUBLE`).join(', ')} FROM ${from}`, params, scan.rows, label, takeDoubles);
   let scratch: Float64Array | undefined;
   const sorted: SortedSide[] = [];
   for (const values of arrays) {
@@ -169,107 +182,3 @@ export function finitePart(all: Float64Array): SortedSide {
   return { values: all.subarray(start, end), nonFinite: all.length - (end - start) };
 }
 
-/**
- * Evidently's get_binned_data for a numeric column: with more than 20 distinct reference values,
- * equal-width bins over both sides, as many as numpy's Sturges rule gives for the combined size;
- * otherwise one bin per distinct value.
- */
-export function evidentlyBins(a: Float64Array, b: Float64Array, integer: boolean, distinctInA = countDistinct(a)): { refBins: number[]; curBins: number[]; edges?: number[]; values?: number[] } {
-  if (distinctInA <= 20) return countsPerValue(a, b);
-  const lo = Math.min(a[0]!, b[0]!);
-  const hi = Math.max(a[a.length - 1]!, b[b.length - 1]!);
-  let width = (hi - lo) / (Math.log2(a.length + b.length) + 1);
-  if (integer && width < 1) width = 1; // numpy never makes an integer bin narrower than 1
-  const bins = Math.ceil((hi - lo) / width);
-  const edges = Array.from({ length: bins + 1 }, (_, k) => (k === bins ? hi : lo + (k * (hi - lo)) / bins));
-  return { refBins: histogram(a, lo, hi, bins), curBins: histogram(b, lo, hi, bins), edges };
-}
-
-/** Counts of every distinct value over both sides, in ascending order. */
-function countsPerValue(a: Float64Array, b: Float64Array): { refBins: number[]; curBins: number[]; values: number[] } {
-  const refBins: number[] = [];
-  const curBins: number[] = [];
-  const values: number[] = [];
-  let i = 0;
-  let j = 0;
-  while (i < a.length || j < b.length) {
-    const v = j === b.length || (i < a.length && a[i]! <= b[j]!) ? a[i]! : b[j]!;
-    const [i0, j0] = [i, j];
-    while (i < a.length && a[i] === v) i++;
-    while (j < b.length && b[j] === v) j++;
-    refBins.push(i - i0);
-    curBins.push(j - j0);
-    values.push(v);
-  }
-  return { refBins, curBins, values };
-}
-
-/**
- * The largest CDF gap (KS) and the area between the CDFs (Wasserstein-1), stepping over distinct values.
- * The same walk as countsPerValue, written out: this loop is the hot one, and a shared walk with a
- * callback measured 30% slower over the whole drift report.
- */
-export function compareSorted(a: Float64Array, b: Float64Array): { ks: number; wasserstein: number; distinct: number } {
-  const n = a.length;
-  const m = b.length;
-  if (!n || !m) return { ks: 0, wasserstein: 0, distinct: countDistinct(n ? a : b) };
-  let i = 0;
-  let j = 0;
-  let ks = 0;
-  let wasserstein = 0;
-  let distinct = 0;
-  let gap = 0;
-  let v = Math.min(a[0]!, b[0]!);
-  for (;;) {
-    while (i < n && a[i] === v) i++;
-    while (j < m && b[j] === v) j++;
-    distinct++;
-    // The CDFs are step functions: between v and the next value their gap stays at this level.
-    gap = Math.abs(i / n - j / m);
-    if (gap > ks) ks = gap;
-    if (i === n && j === m) break;
-    const next = i === n ? b[j]! : j === m ? a[i]! : Math.min(a[i]!, b[j]!);
-    wasserstein += gap * (next - v);
-    v = next;
-  }
-  return { ks, wasserstein, distinct };
-}
-
-function countDistinct(sorted: Float64Array): number {
-  let d = 0;
-  for (let k = 0; k < sorted.length; k++) if (k === 0 || sorted[k] !== sorted[k - 1]) d++;
-  return d;
-}
-
-function populationStd(x: Float64Array): number {
-  if (!x.length) return 0;
-  let sum = 0;
-  for (let k = 0; k < x.length; k++) sum += x[k]!;
-  const mean = sum / x.length;
-  let sq = 0;
-  for (let k = 0; k < x.length; k++) sq += (x[k]! - mean) ** 2;
-  return Math.sqrt(sq / x.length);
-}
-
-/**
- * Counts of sorted values in `bins` equal-width bins from `lo` to `hi`, as numpy.histogram counts
- * them: a value falls in the last bin whose left edge (numpy.linspace's) it reaches, and the last bin
- * also holds `hi`. Sorted values need one binary search per edge, not a pass over every value.
- */
-export function histogram(sorted: Float64Array, lo: number, hi: number, bins: number): number[] {
-  const step = (hi - lo) / bins;
-  const starts = Array.from({ length: bins }, (_, k) => (k === 0 ? 0 : firstAtLeast(sorted, k * step + lo)));
-  return starts.map((start, k) => (k === bins - 1 ? sorted.length : starts[k + 1]!) - start);
-}
-
-/** Index of the first value >= x in ascending values (their length when none is). */
-function firstAtLeast(sorted: Float64Array, x: number): number {
-  let lo = 0;
-  let hi = sorted.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >>> 1;
-    if (sorted[mid]! < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}

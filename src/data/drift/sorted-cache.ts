@@ -1,8 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { mkdir, readdir, readFile, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
+import { mkdir, open, readdir, rename, rm, stat, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { realPath } from '../../config/paths.js';
 import { GRANULARITY_NS } from '../stat-cache.js';
+import { giveBuffer, MIN_POOLED_BYTES, takeBuffer } from './column-buffers.js';
 import { sideFacts, type SortedSide } from './numeric.js';
 
 /**
@@ -77,13 +78,14 @@ export class SortedColumnCache {
     const file = this.file(side, column);
     let buf: Buffer;
     try {
-      buf = await readFile(file);
+      buf = await readWhole(file);
     } catch {
       this.stats.misses++;
       return null;
     }
     const parsed = parse(buf);
     if (!parsed) {
+      giveBuffer(buf.buffer);
       this.stats.misses++;
       await rm(file, { force: true });
       return null;
@@ -140,6 +142,25 @@ export class SortedColumnCache {
   }
 }
 
+/** A file's bytes, read into a reused column buffer when large (column-buffers.ts); a file that changes size while read is an error. */
+async function readWhole(file: string): Promise<Buffer> {
+  const fh = await open(file, 'r');
+  try {
+    const { size } = await fh.stat();
+    if (size < MIN_POOLED_BYTES) return await fh.readFile();
+    const buf = Buffer.from(takeBuffer(size), 0, size);
+    let at = 0;
+    while (at < size) {
+      const { bytesRead } = await fh.read(buf, at, size - at, at);
+      if (bytesRead === 0) throw new Error(`${file} shrank while read`);
+      at += bytesRead;
+    }
+    return buf;
+  } finally {
+    await fh.close();
+  }
+}
+
 function sum(values: Float64Array): number {
   let s = 0;
   for (let i = 0; i < values.length; i++) s += values[i]!;
@@ -159,12 +180,16 @@ function parse(buf: Buffer): SortedSide | null {
   const start = buf.byteOffset + HEADER_BYTES;
   // A large file's buffer is its own allocation (aligned); a pooled small one may not be, and is copied.
   const values = start % 8 === 0 ? new Float64Array(buf.buffer, start, n) : new Float64Array(buf.buffer.slice(start, start + n * 8));
+  // Ascending (a NaN fails the comparison) and finite (then only the ends can be infinite), with the recorded sum.
   let s = 0;
+  let prev = -Infinity;
   for (let i = 0; i < n; i++) {
     const v = values[i]!;
-    if (!Number.isFinite(v) || (i > 0 && v < values[i - 1]!)) return null;
+    if (!(v >= prev)) return null;
+    prev = v;
     s += v;
   }
+  if (n > 0 && (values[0] === -Infinity || values[n - 1] === Infinity)) return null;
   if (!Object.is(s, expectedSum)) return null;
   return { values, nonFinite, std, distinct };
 }
