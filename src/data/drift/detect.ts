@@ -220,7 +220,7 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
         lanes > 1
           ? await sortedBatch(engine, batch, curScan.scan).then(async (cur): Promise<[SortedSide[], SortedSide[]]> => [await refSorted(batch), cur])
           : batch.length <= WIDE_BATCH_COLUMNS
-            ? await Promise.all([refSorted(batch), sortedBatch(engine, batch, curScan.scan)])
+            ? await bothSettled(refSorted(batch), sortedBatch(engine, batch, curScan.scan))
             : [await refSorted(batch), await sortedBatch(engine, batch, curScan.scan)];
       for (const [k, name] of batch.entries()) stats.set(name, await statsOfSorted(a[k]!, b[k]!, numeric[i + k]!.type === 'integer'));
     } catch (err) {
@@ -246,10 +246,18 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
     // (24 bytes a row): several only up to LANES_MAX_ROWS.
     lanes = cache && refKey && ref.rows <= LANES_MAX_ROWS && cur.rows <= LANES_MAX_ROWS && (await cache.hasAll(refKey, names)) ? CACHED_LANES : 1;
     let next = 0;
+    let failed = false;
+    // A lane that fails stops the others at their next batch, and the report fails once all have stopped: no read
+    // or sort of this report outlives it (its scans are dropped and its temporary files deleted below).
     const lane = async () => {
-      while (next < starts.length) await runBatch(starts[next++]!);
+      while (!failed && next < starts.length) await runBatch(starts[next++]!).catch((err: unknown) => {
+        failed = true;
+        throw err;
+      });
     };
-    await Promise.all(Array.from({ length: lanes }, lane));
+    const settled = await Promise.allSettled(Array.from({ length: lanes }, lane));
+    const failure = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failure) throw failure.reason;
   } finally {
     await refScan.drop?.();
     await curScan.drop?.();
@@ -298,6 +306,14 @@ async function detectDriftOn(engine: DataEngine, refSide: Side, curSide: Side, o
     datasetDrift: counted.length > 0 && driftedShare >= datasetShareThreshold,
     ...(Object.keys(sampled).length ? { sampled: { ...sampled, valueBudget } } : {}),
   };
+}
+
+/** Both promises' values, as Promise.all gives them, but only once both have settled (the first failure is thrown then). */
+async function bothSettled<A, B>(a: Promise<A>, b: Promise<B>): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
 }
 
 /** A batch of the reference's sorted columns: cached ones read back, the others sorted (one scan) and kept. */

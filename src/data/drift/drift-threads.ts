@@ -1,7 +1,7 @@
 import os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import { giveBuffer, takeDoubles } from './column-buffers.js';
-import { LITTLE_ENDIAN, radixSortDoubles } from './radix-sort.js';
+import { LITTLE_ENDIAN, RADIX, radixSortDoubles } from './radix-sort.js';
 import { compareSorted, countDistinct, countsPerValue, evidentlyBins, firstAtLeast, histogram, populationStd, sortedComparison, type SortedComparison } from './sorted-stats.js';
 
 /**
@@ -35,7 +35,7 @@ interface Job {
 interface Reply {
   id: number;
   result?: SortedComparison | null;
-  error?: string;
+  error?: { name: string; message: string; stack: string };
   a: ArrayBuffer;
   b?: ArrayBuffer;
 }
@@ -59,7 +59,7 @@ function source(): string {
     'const { parentPort } = require("node:worker_threads");',
     'const __name = (f) => f;', // a bundler's keep-names helper, should the functions' text call it
     `const LITTLE_ENDIAN = ${String(LITTLE_ENDIAN)};`,
-    `const RADIX = 65536;`,
+    `const RADIX = ${String(RADIX)};`,
     ...declared.map(String),
     `const sortValues = ${radixSortDoubles.name};`,
     `const compareSides = ${sortedComparison.name};`,
@@ -70,7 +70,7 @@ function source(): string {
     '    const a = new Float64Array(job.a.buffer, job.a.byteOffset, job.a.length);',
     '    if (job.kind === "sort") { sortValues(a, new Float64Array(job.b.buffer, job.b.byteOffset, job.b.length)); reply.result = null; }',
     '    else reply.result = compareSides(a, new Float64Array(job.b.buffer, job.b.byteOffset, job.b.length), job.integer, job.distinctInA, job.stdA);',
-    '  } catch (err) { reply.error = String(err && err.message || err); }',
+    '  } catch (err) { reply.error = { name: String(err && err.name || "Error"), message: String(err && err.message || err), stack: String(err && err.stack || "") }; }',
     '  parentPort.postMessage(reply, buffers);',
     '});',
   ].join('\n');
@@ -98,6 +98,8 @@ function startThread(): Thread | null {
       });
     };
     worker.on('error', fail);
+    // A reply that cannot be read would leave its job waiting forever, and every job queued behind it.
+    worker.on('messageerror', fail);
     worker.on('exit', (code) => fail(new Error(`a drift thread exited (code ${code})`)));
     worker.unref(); // set after the listeners, which ref it; a job refs it while it runs
     return t;
@@ -127,6 +129,8 @@ function threads(): Promise<Thread[]> {
     const started = Array.from({ length: THREADS }, startThread).filter((t): t is Thread => t !== null);
     const passed = await Promise.all(started.map(selfTest));
     started.filter((_, k) => !passed[k]).forEach((t) => void t.worker.terminate());
+    // Said once: without the threads every report still comes out right, on the calling thread and slower.
+    if (started.length < THREADS || passed.includes(false)) process.emitWarning(`drift threads: ${passed.filter(Boolean).length} of ${THREADS} started and passed their self-test; the rest of the work runs on the calling thread`, 'DriftThreadsWarning');
     return started.filter((_, k) => passed[k]);
   })();
   return pool;
@@ -169,7 +173,11 @@ function send(t: Thread, job: { kind: Job['kind']; a: Float64Array; b?: Float64A
       reject(Object.assign(err as Error, { notSent: true }));
     }
   }).then((reply) => {
-    if (reply.error !== undefined) throw new Error(reply.error);
+    if (reply.error !== undefined) {
+      // The thread's error as it was (a RangeError stays one), with the thread's stack.
+      const err = reply.error.name === 'RangeError' ? new RangeError(reply.error.message) : new Error(reply.error.message);
+      throw Object.assign(err, { name: reply.error.name, stack: reply.error.stack || err.stack });
+    }
     const a = new Float64Array(reply.a, msg.a.byteOffset, msg.a.length);
     const b = msg.b ? new Float64Array(reply.b ?? reply.a, msg.b.byteOffset, msg.b.length) : undefined;
     return { a, ...(b ? { b } : {}), result: reply.result ?? null };

@@ -77,6 +77,6 @@ export function radixSortDoubles(values: Float64Array, scratch?: Float64Array): 
   return values;
 }
 
-const RADIX = 65536;
+export const RADIX = 65536;
 
 export const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
