@@ -8,7 +8,7 @@ import { categoryCounts } from '../../src/data/drift/categorical.js';
 import { categoricalStats, detectDrift, numericColumnStats } from '../../src/data/drift/detect.js';
 import { chi2Sf, gammaincc, kolmogorov } from '../../src/data/drift/special.js';
 import { ksExactPValue } from '../../src/data/drift/ks-exact.js';
-import { compareSorted, evidentlyBins, histogram } from '../../src/data/drift/numeric.js';
+import { compareSorted, evidentlyBins, histogram } from '../../src/data/drift/sorted-stats.js';
 import { filledShares } from '../../src/data/drift/binned.js';
 
 const FIXTURES = path.resolve(import.meta.dirname, '../fixtures/drift');

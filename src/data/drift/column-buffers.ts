@@ -27,7 +27,7 @@ export function takeDoubles(length: number): Float64Array {
 
 /** Gives a buffer back; nobody may read it afterwards. Kept only while a report runs, and only large ones. */
 export function giveBuffer(buffer: ArrayBufferLike | undefined): void {
-  if (!buffer || reports === 0 || !(buffer instanceof ArrayBuffer) || buffer.byteLength < MIN_POOLED_BYTES || buffer.byteLength === 0 || free.includes(buffer)) return;
+  if (!buffer || reports === 0 || !(buffer instanceof ArrayBuffer) || buffer.byteLength < MIN_POOLED_BYTES || free.includes(buffer)) return;
   free.push(buffer);
   if (free.length > MAX_FREE) free.sort((a, b) => b.byteLength - a.byteLength).pop();
 }

@@ -7,8 +7,6 @@ import { radixSortDoubles } from './radix-sort.js';
 import { countDistinct, populationStd, sortedComparison, type SortedComparison } from './sorted-stats.js';
 import { kolmogorov } from './special.js';
 
-export { compareSorted, evidentlyBins, histogram } from './sorted-stats.js';
-
 export interface Side {
   location: string;
   format: DataFormat;
