@@ -77,14 +77,19 @@ async function expectedClasses(engine: DataEngine, plan: ModelPlan, productionSh
   return [...new Set([...allowed, ...seen])];
 }
 
-/** Heartbeats while a long copy runs, when inside an activity. */
-function progress(): ((bytes: number) => void) | undefined {
+/** The activity's context, or undefined when called outside one (tests, the CLI). */
+function activityContext(): Context | undefined {
   try {
-    const ctx = Context.current();
-    return (bytes) => ctx.heartbeat({ step: 'snapshot', bytes });
+    return Context.current();
   } catch {
     return undefined;
   }
+}
+
+/** Heartbeats while a long copy runs, when inside an activity. */
+function progress(): ((bytes: number) => void) | undefined {
+  const ctx = activityContext();
+  return ctx ? (bytes) => ctx.heartbeat({ step: 'snapshot', bytes }) : undefined;
 }
 
 /** The six pipeline steps (plus config planning); each is one activity. */
@@ -232,6 +237,57 @@ export function createPipelineSteps(deps: ActivityDeps) {
     return { cheap, reference, want, notComputed, predictionColumn, t, production };
   }
 
+  /** The snapshot step's work (snapshotData, snapshotAndValidate). */
+  async function takeSnapshot(configured: ModelPlan, pipelineId: string): Promise<DataSnapshot> {
+    const plan = planWithRefreshedData(configured);
+    const engine = await deps.engine();
+    const onProgress = progress();
+    const cache = cacheFor(plan);
+    const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: pipelineId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}), ...(cache ? { cache } : {}) });
+    // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted.
+    try {
+      const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
+      referenced.add(snap.fingerprint.sha256);
+      await pruneSnapshots(snapshotsDir(plan), referenced, UNREFERENCED_SNAPSHOT_MS);
+    } catch (err) {
+      log.warn('old data snapshots not pruned', { model: plan.name, error: (err as Error).message });
+    }
+    return snap;
+  }
+
+  /** The validate step's work on the snapshot (or, for histories from before snapshots, the source). */
+  async function validateOn(input: ValidateInput): Promise<ValidationReport> {
+    const engine = await deps.engine();
+    const location = input.data?.location ?? input.plan.data.current;
+    const production = await productionModel(input.plan).catch(() => null);
+    const current = await describe(engine, location, input.plan.data.format);
+    const report = await validateDataset(engine, location, input.plan, new Date(), await expectedClasses(engine, input.plan, production?.dataSha256), current);
+    // Schema drift against what production was trained on: caught here, before it trains a broken model.
+    const trained = production ? (await registryFor(input.plan).getVersion(input.plan.name, production.version))?.dataFingerprint.schema : undefined;
+    if (trained?.length) {
+      report.violations.push(...compareSchemas(current, trained, input.plan.validation.newColumns ?? 'warn'));
+      report.passed = !report.violations.some((v) => v.severity === 'error');
+    }
+    // drift.segments: a segment of the reference (data.reference, else production's training data) that is
+    // missing from today's data, e.g. a region that stopped sending data.
+    const segmentRef = input.plan.data.reference ?? (production ? snapshotFile(input.plan, production.dataSha256) : undefined);
+    if (segmentsOf(input.plan).length && segmentRef && existsSync(segmentRef.replace(/[*?[{].*$/, ''))) {
+      const refSide = { location: segmentRef, format: input.plan.data.reference ? input.plan.data.format : 'parquet' } as const;
+      report.violations.push(...(await missingSegments(engine, refSide, { location, format: input.plan.data.format }, segmentsOf(input.plan))));
+      report.passed = !report.violations.some((v) => v.severity === 'error');
+    }
+    const errors = report.violations.filter((v) => v.severity === 'error');
+    if (errors.length > 0) {
+      const lines = errors.map((v) => `  ${v.column ?? '(dataset)'}: ${v.rule}: expected ${v.expected}, observed ${v.observed}`);
+      throw new RetrainError(
+        FailureType.DataValidation,
+        `${input.plan.data.current}${input.data ? ` (snapshot ${input.data.sha256.slice(0, 12)})` : ''}: ${errors.length} validation error(s)\n${lines.join('\n')}`,
+        { report },
+      );
+    }
+    return report;
+  }
+
   return {
     async planRun(input: { model: string }): Promise<ModelPlan> {
       return planModel(deps.config(), input.model);
@@ -350,52 +406,22 @@ export function createPipelineSteps(deps: ActivityDeps) {
      * Once a retrain is decided: one immutable copy of the data, hashed from the bytes copied.
      * Validate, train, lineage and the version's fingerprint all use it, never the mutable source.
      */
-    async snapshotData(input: { plan: ModelPlan; pipelineId: string }): Promise<DataSnapshot> {
-      const plan = planWithRefreshedData(input.plan);
-      const engine = await deps.engine();
-      const onProgress = progress();
-      const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: input.pipelineId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}) });
-      // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted.
-      try {
-        const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
-        referenced.add(snap.fingerprint.sha256);
-        await pruneSnapshots(snapshotsDir(plan), referenced, UNREFERENCED_SNAPSHOT_MS);
-      } catch (err) {
-        log.warn('old data snapshots not pruned', { model: plan.name, error: (err as Error).message });
-      }
-      return snap;
-    },
+    snapshotData: (input: { plan: ModelPlan; pipelineId: string }): Promise<DataSnapshot> => takeSnapshot(input.plan, input.pipelineId),
 
-    async validateData(input: ValidateInput): Promise<ValidationReport> {
-      const engine = await deps.engine();
-      const location = input.data?.location ?? input.plan.data.current;
-      const production = await productionModel(input.plan).catch(() => null);
-      const report = await validateDataset(engine, location, input.plan, new Date(), await expectedClasses(engine, input.plan, production?.dataSha256));
-      // Schema drift against what production was trained on: caught here, before it trains a broken model.
-      const trained = production ? (await registryFor(input.plan).getVersion(input.plan.name, production.version))?.dataFingerprint.schema : undefined;
-      if (trained?.length) {
-        const current = await describe(engine, location, input.plan.data.format);
-        report.violations.push(...compareSchemas(current, trained, input.plan.validation.newColumns ?? 'warn'));
-        report.passed = !report.violations.some((v) => v.severity === 'error');
-      }
-      // drift.segments: a segment of the reference (data.reference, else production's training data) that is
-      // missing from today's data, e.g. a region that stopped sending data.
-      const segmentRef = input.plan.data.reference ?? (production ? snapshotFile(input.plan, production.dataSha256) : undefined);
-      if (segmentsOf(input.plan).length && segmentRef && existsSync(segmentRef.replace(/[*?[{].*$/, ''))) {
-        const refSide = { location: segmentRef, format: input.plan.data.reference ? input.plan.data.format : 'parquet' } as const;
-        report.violations.push(...(await missingSegments(engine, refSide, { location, format: input.plan.data.format }, segmentsOf(input.plan))));
-        report.passed = !report.violations.some((v) => v.severity === 'error');
-      }
-      const errors = report.violations.filter((v) => v.severity === 'error');
-      if (errors.length > 0) {
-        const lines = errors.map((v) => `  ${v.column ?? '(dataset)'}: ${v.rule}: expected ${v.expected}, observed ${v.observed}`);
-        throw new RetrainError(
-          FailureType.DataValidation,
-          `${input.plan.data.current}${input.data ? ` (snapshot ${input.data.sha256.slice(0, 12)})` : ''}: ${errors.length} validation error(s)\n${lines.join('\n')}`,
-          { report },
-        );
-      }
-      return report;
+    validateData: (input: ValidateInput): Promise<ValidationReport> => validateOn(input),
+
+    /**
+     * The validate step in one activity: the snapshot, then its validation. A retry reuses the snapshot
+     * an earlier attempt took (its heartbeat details name it) while its folder is still there, so a
+     * retried validation does not copy the data again.
+     */
+    async snapshotAndValidate(input: { plan: ModelPlan; pipelineId: string }): Promise<{ snapshot: DataSnapshot; report: ValidationReport }> {
+      const ctx = activityContext();
+      const earlier = ctx?.info.heartbeatDetails as { snapshot?: DataSnapshot } | undefined;
+      const snapshot = earlier?.snapshot && existsSync(earlier.snapshot.location.replace(/[*?[{].*$/, '')) ? earlier.snapshot : await takeSnapshot(input.plan, input.pipelineId);
+      ctx?.heartbeat({ step: 'validate', snapshot });
+      const report = await validateOn({ plan: input.plan, data: { location: snapshot.location, sha256: snapshot.fingerprint.sha256 } });
+      return { snapshot, report };
     },
 
     async trainCandidate(input: TrainInput): Promise<TrainResult> {

@@ -8,7 +8,8 @@ import { FailureType, RetrainError } from '../errors.js';
 import { listFiles } from '../registry/hash-dir.js';
 import { withOwnTemp } from '../registry/temp-files.js';
 import { readerFor, type DataEngine, type DataFormat } from './engine.js';
-import { datasetFiles, describe, type DataFingerprint } from './fingerprint.js';
+import { cachedFingerprint, datasetFiles, describe, type ColumnSchema, type DataFingerprint } from './fingerprint.js';
+import type { StatCache } from './stat-cache.js';
 
 /** One immutable copy of a run's data; every step after the decision to retrain reads this, never the source. */
 export interface DataSnapshot {
@@ -48,11 +49,13 @@ async function manifest(dir: string): Promise<string> {
  */
 export async function snapshotData(
   engine: DataEngine,
-  opts: { source: string; format: DataFormat; root: string; owner: string; dataRoots?: readonly string[]; onProgress?: (bytes: number) => void },
+  opts: { source: string; format: DataFormat; root: string; owner: string; dataRoots?: readonly string[]; onProgress?: (bytes: number) => void; cache?: StatCache },
 ): Promise<DataSnapshot> {
   const { source, root } = opts;
   // Every file a glob expands to is checked against the data roots after resolving links.
   const files = await datasetFiles(engine, source, opts.dataRoots);
+  const vouched = () => (opts.cache ? cachedFingerprint(engine, source, opts.format, opts.dataRoots, opts.cache).catch(() => null) : Promise.resolve(null));
+  const before = await vouched();
   const { base, rest } = splitSource(source);
   return withOwnTemp(path.join(root, 'incoming'), opts.owner, async (tmp) => {
     await mkdir(tmp, { recursive: true });
@@ -81,15 +84,33 @@ export async function snapshotData(
     const sha256 = hash.digest('hex');
     const dir = await place(tmp, root, sha256);
     const location = path.join(dir.path, rest);
-    const [schema, [count]] = await Promise.all([
-      describe(engine, location, opts.format),
-      engine.rows(`SELECT count(*)::BIGINT AS n FROM ${readerFor(location, opts.format)}`, [location], source),
-    ]);
-    const rows = Number(count?.n ?? 0);
+    const { rows, schema } = await rowsAndSchema(engine, location, opts.format, source, sha256, before, before?.sha256 === sha256 ? await vouched() : null);
     // The check saw rows; if the source was emptied since, the snapshot says so instead of training on nothing.
     if (rows === 0) throw new RetrainError(FailureType.DataSource, `${source}: no data rows when the run took its snapshot (sha256 ${sha256})`, { file: source });
     return { source, location, fingerprint: { sha256, files: files.length, bytes, rows, schema }, reused: dir.reused };
   });
+}
+
+/**
+ * The copy's row count and schema. The stat cache vouched for the source's files before the copy and
+ * again after it, with the sha256 of the bytes copied: the copy is the state the cache counted and
+ * described (same bytes, same reader), so its answer stands in for a full scan of the copy.
+ */
+async function rowsAndSchema(
+  engine: DataEngine,
+  location: string,
+  format: DataFormat,
+  source: string,
+  sha256: string,
+  before: DataFingerprint | null,
+  after: DataFingerprint | null,
+): Promise<{ rows: number; schema: ColumnSchema[] }> {
+  if (before && after && before.sha256 === sha256 && after.sha256 === sha256) return { rows: after.rows, schema: after.schema };
+  const [schema, [count]] = await Promise.all([
+    describe(engine, location, format),
+    engine.rows(`SELECT count(*)::BIGINT AS n FROM ${readerFor(location, format)}`, [location], source),
+  ]);
+  return { rows: Number(count?.n ?? 0), schema };
 }
 
 /** Renames the finished copy to its content address, or reuses an equal copy already there. */

@@ -5,7 +5,7 @@ import { parseDurationMs } from '../duration.js';
 import { logicalType, satisfies, isNumeric } from './column-types.js';
 import type { DuckDBValue } from '@duckdb/node-api';
 import { CSV_SAMPLE_ROWS, ident, readerFor, type DataEngine, type DataFormat } from './engine.js';
-import { describe } from './fingerprint.js';
+import { describe, type ColumnSchema } from './fingerprint.js';
 
 export interface Violation {
   rule: string;
@@ -161,11 +161,12 @@ async function typeFailures(engine: DataEngine, location: string, format: DataFo
  * that disappeared entirely has share 0 and is a classBalance violation, which grouping the current data alone
  * cannot see.
  */
-export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date(), expectedClasses: readonly string[] = []): Promise<ValidationReport> {
+/** `described`: the data's schema when the caller has just read it (describe()), so it is not read twice. */
+export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date(), expectedClasses: readonly string[] = [], described?: ColumnSchema[]): Promise<ValidationReport> {
   const rules = model.validation;
   const from = await engine.reader(location, model.data.format);
   const q = (sql: string, params: unknown[] = []) => engine.rows(sql, [location, ...(params as never[])], location);
-  const schema = new Map((await describe(engine, location, model.data.format)).map((c) => [c.name, c.type]));
+  const schema = new Map((described ?? (await describe(engine, location, model.data.format))).map((c) => [c.name, c.type]));
   const [countRow] = await q(`SELECT count(*)::BIGINT AS n FROM ${from}`);
   const rows = Number(countRow?.n ?? 0);
   const out: Violation[] = [];

@@ -252,6 +252,9 @@ export function segmentDriftRule(rule: NonNullable<TriggerPolicyConfig['segmentD
   };
 }
 
+/** Why a forced run retrains: what its announcement says before the check's record has the rest (a budget overridden). */
+export const forcedRetrainReason = (reasons: readonly string[]): string => `forced retrain (${reasons.join(', ')})`;
+
 /**
  * Retrain or skip, and why. Order: force, unchanged data, first model, explicit requests,
  * then the evidence rules with their memory (consecutive breaches, then cooldown).
@@ -319,7 +322,7 @@ function decideFrom(policy: TriggerPolicyConfig, e: Evidence, ctx: TriggerContex
   const fired = rules.filter((r) => r.fired);
   const decide = (retrain: boolean, reason: string, breaches = memory.breaches): TriggerDecision => ({ retrain, reason, rules, breaches });
 
-  if (ctx.force) return decide(true, `forced retrain (${ctx.reasons.join(', ')})`, 0);
+  if (ctx.force) return decide(true, forcedRetrainReason(ctx.reasons), 0);
   if (unchangedSinceProduction(policy, e)) {
     return decide(false, `data and params unchanged since production v${e.production!.version} was trained`);
   }

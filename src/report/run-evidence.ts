@@ -18,6 +18,9 @@ export interface RunEvidence {
 const decode = (p: Payload | null | undefined): unknown => (p ? defaultPayloadConverter.fromPayload(p) : undefined);
 const isObject = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null && !Array.isArray(x);
 
+/** The activities the validate step ran as: one since one-step validation, validateData in histories before. */
+const VALIDATE_STEPS = new Set(['validateData', 'snapshotAndValidate']);
+
 /** The evidence in one pipeline history; steps that never ran (or older histories) leave their field out. */
 export function evidenceFromHistory(history: History): RunEvidence {
   const scheduled = new Map<string, string>();
@@ -31,6 +34,7 @@ export function evidenceFromHistory(history: History): RunEvidence {
       const value = decode(done.result?.payloads?.[0]);
       if (!isObject(value)) continue;
       if (name === 'validateData' && Array.isArray(value.violations)) out.validation = value as unknown as ValidationReport;
+      if (name === 'snapshotAndValidate' && isObject(value.report) && Array.isArray(value.report.violations)) out.validation = value.report as unknown as ValidationReport;
       if (name === 'trainCandidate' && typeof value.durationMs === 'number') out.trainDurationMs = value.durationMs;
       if (name === 'evaluateModels') {
         if (isObject(value.comparison)) out.comparison = value.comparison as unknown as PairedComparison;
@@ -38,7 +42,7 @@ export function evidenceFromHistory(history: History): RunEvidence {
       }
     }
     const failed = e.activityTaskFailedEventAttributes;
-    if (failed && scheduled.get(String(failed.scheduledEventId)) === 'validateData') {
+    if (failed && VALIDATE_STEPS.has(scheduled.get(String(failed.scheduledEventId)) ?? '')) {
       // A failed validation carries its whole report (every violation with samples) as the failure's details.
       const details = decode(failed.failure?.applicationFailureInfo?.details?.payloads?.[0]);
       if (isObject(details) && isObject(details.report) && Array.isArray(details.report.violations)) out.validation = details.report as unknown as ValidationReport;

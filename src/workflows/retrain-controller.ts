@@ -580,7 +580,10 @@ export async function retrainController(input: ControllerInput): Promise<void> {
       await condition(() => pendingCount() > 0 || historyFull());
       if (historyFull()) await rollOver();
 
-      const timing = await triggerTiming(model);
+      // A forced (or "now") batch waits for no quiet period, so it need not read the timing first; histories
+      // recorded before read it for every batch.
+      const waitsNot = (forcePending() || nowPending()) && patched('controller-forced-skips-timing');
+      const timing = waitsNot ? { quietMs: 0, maxWaitMs: 0 } : await triggerTiming(model);
       phase = 'waiting';
       // Quiet period after the last trigger, but never more than maxWait after the first; force (and now) skip it.
       const firstArrival = Math.min(...state.pending.map((t) => Date.parse(t.receivedAt!)));

@@ -3,6 +3,7 @@ import {
   log,
   patched,
   proxyActivities,
+  proxyLocalActivities,
   setCurrentDetails,
   setHandler,
   sleep,
@@ -14,10 +15,11 @@ import type { Activities } from '../activities/index.js';
 import type { ModelPlan } from '../config/plan.js';
 import type { StepName } from '../config/model-schema.js';
 import type { CheckResult, SnapshotRef } from '../activities/types.js';
+import type { DataSnapshot } from '../data/content-snapshot.js';
 import { decidePromotion } from '../policy/promotion-policy.js';
 import { watchVerdict } from '../policy/watch-policy.js';
 import { failureLine, failureOf } from '../failure-result.js';
-import { decideRetrain, EMPTY_MEMORY, type TriggerDecision } from '../policy/trigger-policy.js';
+import { decideRetrain, EMPTY_MEMORY, forcedRetrainReason, type TriggerDecision } from '../policy/trigger-policy.js';
 import {
   RetrainCandidateVersion,
   RetrainDataFingerprint,
@@ -58,6 +60,9 @@ const { promoteVersion: restoreProduction } = proxyActivities<Activities>(profil
 const { resolveRestore, markRolledBack } = proxyActivities<Activities>(profile('mustLand', 'watch window: where production goes back to'));
 
 const { planRun } = proxyActivities<Activities>(profile('readConfig', 'read the model config'));
+// Reading the config is a fraction of a millisecond of work: as a local activity it runs inside the run's first
+// workflow task instead of costing a task round trip (same timeout and retries; a marker in the Web UI's history).
+const { planRun: planRunHere } = proxyLocalActivities<Activities>(profile('readConfig', 'read the model config'));
 
 const { recordRun } = proxyActivities<Activities>(profile('auditRecord', 'write the audit record'));
 
@@ -67,6 +72,7 @@ function steps(plan: ModelPlan, pipelineId: string) {
     check: proxy('check', `check ${plan.name}: fingerprint data, compare with production`).checkData,
     snapshot: proxy('validate', `snapshot ${plan.name} data: one immutable, content-addressed copy`).snapshotData,
     validate: proxy('validate', `validate ${plan.name} data`).validateData,
+    snapshotAndValidate: proxy('validate', `snapshot ${plan.name} data (one immutable, content-addressed copy) and validate it`).snapshotAndValidate,
     train: proxy('train', `train ${plan.name} candidate (${pipelineId})`).trainCandidate,
     evaluate: proxy('evaluate', `evaluate ${plan.name}: candidate vs production`).evaluateModels,
     register: proxy('register', `register ${plan.name} candidate`).registerCandidate,
@@ -83,6 +89,8 @@ type Steps = ReturnType<typeof steps>;
 interface RunFacts {
   step: PipelineStep;
   fingerprint: PipelineResult['dataFingerprint'];
+  /** The snapshot's fingerprint once taken: what the run trains on, so what it reports and registers. */
+  snapshot?: NonNullable<PipelineResult['dataFingerprint']>;
   check: CheckResult | null;
   decision: TriggerDecision | null;
   configFile: string | null;
@@ -245,15 +253,68 @@ async function checkAndDecide(run: Run): Promise<TriggerDecision> {
 async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
   const { plan, act, pipelineId, facts } = run;
   let data: SnapshotRef | undefined;
-  if (patched('data-snapshot')) {
-    const snap = await act.snapshot({ plan, pipelineId });
-    data = { location: snap.location, sha256: snap.fingerprint.sha256 };
+  const taken = (snap: DataSnapshot) => {
+    facts.snapshot = snap.fingerprint;
     facts.fingerprint = snap.fingerprint;
     upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
+    return { location: snap.location, sha256: snap.fingerprint.sha256 };
+  };
+  // One activity since one-step validation (a task round trip less); histories from before replay the two.
+  if (patched('one-step-validation')) {
+    const { snapshot } = await act.snapshotAndValidate({ plan, pipelineId });
+    return { data: taken(snapshot) };
   }
+  if (patched('data-snapshot')) data = taken(await act.snapshot({ plan, pipelineId }));
   const onData = data ? { data } : {};
   await act.validate({ plan, ...onData });
   return onData;
+}
+
+/** A promise's outcome as a value, so two steps run side by side can both be waited for. */
+function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false; error: unknown }> {
+  return p.then(
+    (value) => ({ ok: true as const, value }),
+    (error: unknown) => ({ ok: false as const, error }),
+  );
+}
+
+/**
+ * A forced run retrains whatever the check finds (the trigger policy decides force first), so its check only
+ * gathers evidence for the record and the production version evaluation compares against: it runs beside
+ * training instead of before the snapshot, and evaluation waits for both. A failed check fails the run at
+ * check, as before (the candidate is not evaluated or registered); a failed validation still records the
+ * check's evidence. The fingerprint the run reports and registers stays the snapshot's.
+ */
+async function forcedRun(run: Run): Promise<{ decision: TriggerDecision; onData: { data?: SnapshotRef }; trained: Trained }> {
+  const { facts, triggers } = run;
+  const reason = forcedRetrainReason(triggers);
+  run.enter('validate');
+  let onData: { data?: SnapshotRef };
+  try {
+    onData = await snapshotAndValidate(run);
+  } catch (err) {
+    if (!isCancellation(err)) await checkAndDecide(run).catch(() => undefined);
+    keepSnapshotFingerprint(facts);
+    throw err;
+  }
+  const checking = settle(checkAndDecide(run));
+  setCurrentDetails(`retraining: ${reason}`);
+  const training = settle(trainInSlot(run, onData, reason));
+  const [checked, trained] = [await checking, await training];
+  keepSnapshotFingerprint(facts);
+  if (!checked.ok) {
+    run.enter('check');
+    throw checked.error;
+  }
+  if (!trained.ok) throw trained.error;
+  return { decision: checked.value, onData, trained: trained.value };
+}
+
+/** The check sets the run's fingerprint when it ends; after the snapshot, the snapshot's is put back. */
+function keepSnapshotFingerprint(facts: RunFacts): void {
+  if (!facts.snapshot || facts.fingerprint === facts.snapshot) return;
+  facts.fingerprint = facts.snapshot;
+  upsertSearchAttributes([{ key: RetrainDataFingerprint, value: facts.snapshot.sha256.slice(0, 16) }]);
 }
 
 /**
@@ -261,7 +322,7 @@ async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
  * give the slot back when the train step ends however it ends. Without a fleet limit nothing of
  * that runs (no marker).
  */
-async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, decision: TriggerDecision): Promise<Trained> {
+async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, reason: string): Promise<Trained> {
   const { plan, act, pipelineId, facts, enter } = run;
   const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
   try {
@@ -269,7 +330,7 @@ async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, decision: T
       enter('queue');
       setCurrentDetails(`waiting for a training slot (${fleet.fleetId})`);
       await fleet.acquire();
-      setCurrentDetails(`retraining: ${decision.reason}`);
+      setCurrentDetails(`retraining: ${reason}`);
     }
     enter('train');
     facts.trainStartMs = Date.now();
@@ -354,7 +415,8 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   };
 
   try {
-    const plan = await planRun({ model: input.model });
+    // Histories from before the local planRun replay its activity.
+    const plan = patched('plan-run-local') ? await planRunHere({ model: input.model }) : await planRun({ model: input.model });
     notifications.setTargets(plan.notify);
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;
@@ -362,15 +424,22 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const run: Run = { input, plan, act, pipelineId, triggers, facts, enter };
 
     enter('check');
-    const decision = await checkAndDecide(run);
-    if (!decision.retrain) return await finish({ ...known(), outcome: 'skipped', reason: `skipped: ${decision.reason}` });
-    setCurrentDetails(`retraining: ${decision.reason}`);
-    announce('trigger_fired', `retraining: ${decision.reason}`, { details: { triggers } });
-
-    enter('validate');
-    const onData = await snapshotAndValidate(run);
-
-    const trained = await trainInSlot(run, onData, decision);
+    let decision: TriggerDecision;
+    let onData: { data?: SnapshotRef };
+    let trained: Trained;
+    // Histories from before the forced run's check beside training replay check, then snapshot, validate, train.
+    if (input.force && patched('forced-check-beside-training')) {
+      announce('trigger_fired', `retraining: ${forcedRetrainReason(triggers)}`, { details: { triggers } });
+      ({ decision, onData, trained } = await forcedRun(run));
+    } else {
+      decision = await checkAndDecide(run);
+      if (!decision.retrain) return await finish({ ...known(), outcome: 'skipped', reason: `skipped: ${decision.reason}` });
+      setCurrentDetails(`retraining: ${decision.reason}`);
+      announce('trigger_fired', `retraining: ${decision.reason}`, { details: { triggers } });
+      enter('validate');
+      onData = await snapshotAndValidate(run);
+      trained = await trainInSlot(run, onData, decision.reason);
+    }
 
     enter('evaluate');
     const { scores, verdict, byReference } = await evaluateCandidate(run, trained);

@@ -57,6 +57,7 @@ function mockedActivities(model: string, quietPeriod: string) {
     checkData: async () => check,
     snapshotData: async () => ({ source: plan.data.current, location: plan.data.current, fingerprint: FINGERPRINT, reused: true }),
     validateData: async () => ({ passed: true, violations: [] }),
+    snapshotAndValidate: async () => ({ snapshot: { source: plan.data.current, location: plan.data.current, fingerprint: FINGERPRINT, reused: true }, report: { passed: true, violations: [] } }),
     trainCandidate: async () => {
       const t = { start: Date.now(), end: 0 };
       trainings.push(t);

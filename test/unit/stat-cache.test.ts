@@ -240,4 +240,37 @@ describe('stat cache for fingerprints', () => {
     const snap = await snapshotData(engine, { source: file, format: 'auto', root: path.join(root, 'snapshots'), owner: 'run-1' });
     assert.equal(snap.fingerprint.sha256, sha(body(1)));
   });
+
+  it('the snapshot takes rows and schema from the cache only when it vouches for the bytes copied', async () => {
+    const root = dir();
+    const file = path.join(root, 'a.csv');
+    writeFileSync(file, body(1));
+    utimesSync(file, HOUR_AGO, HOUR_AGO);
+    await fingerprint(engine, file, 'auto', undefined, { cache: settledCache(root) });
+    /** The cache file with its dataset entry's row count planted (proof the answer came from it), and maybe its hash. */
+    const plant = (rows: number, sha256?: string) =>
+      writeFileSync(
+        settledCache(root).file,
+        readFileSync(settledCache(root).file, 'utf8')
+          .split('\n')
+          .map((l) => (l.includes('"t":"d"') ? JSON.stringify({ ...(JSON.parse(l) as object), rows, ...(sha256 ? { sha256 } : {}) }) : l))
+          .join('\n'),
+      );
+    plant(7);
+    const snapshots = path.join(root, 'snapshots');
+    const vouched = await snapshotData(engine, { source: file, format: 'auto', root: snapshots, owner: 'run-1', cache: settledCache(root) });
+    assert.equal(vouched.fingerprint.sha256, sha(body(1)));
+    assert.equal(vouched.fingerprint.rows, 7, 'the cache vouched for these bytes: no scan of the copy');
+    assert.deepEqual(vouched.fingerprint.schema.map((c) => c.name), ['id', 'x']);
+    // The cache names other bytes than those copied: the copy is counted and described.
+    plant(7, sha('something else'));
+    const scanned = await snapshotData(engine, { source: file, format: 'auto', root: snapshots, owner: 'run-2', cache: settledCache(root) });
+    assert.equal(scanned.fingerprint.rows, 50);
+    // Rewritten since it was hashed (same size, new content): the stamps differ, so the cache vouches for nothing.
+    plant(7);
+    writeFileSync(file, body(2));
+    const changed = await snapshotData(engine, { source: file, format: 'auto', root: snapshots, owner: 'run-3', cache: settledCache(root) });
+    assert.equal(changed.fingerprint.sha256, sha(body(2)));
+    assert.equal(changed.fingerprint.rows, 50);
+  });
 });

@@ -1,0 +1,114 @@
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { ApplicationFailure } from '@temporalio/activity';
+import { Worker } from '@temporalio/worker';
+import type { Activities } from '../../src/activities/index.js';
+import type { CheckResult } from '../../src/activities/types.js';
+import { parseConfig } from '../../src/config/load.js';
+import { planModel } from '../../src/config/plan.js';
+import { retrainPipeline } from '../../src/workflows/index.js';
+import { testTemporal } from '../helpers/temporal.js';
+import { recordHistory } from '../helpers/record-history.js';
+
+/*
+ * A forced run's check runs beside training (retrain-pipeline.ts, forcedRun): the ways that could lie, with every
+ * activity mocked. Training must not wait for the check; the run must still fail at check when the check fails
+ * (nothing evaluated or registered); the fingerprint registered is the snapshot's even when the check, finishing
+ * last, saw other bytes; a failed validation still records the check.
+ */
+
+const SOURCE_SEEN_BY_CHECK = { sha256: 'aa'.repeat(32), files: 1, bytes: 11, rows: 6, schema: [] };
+const SNAPSHOT = { sha256: 'bb'.repeat(32), files: 1, bytes: 10, rows: 5, schema: [] };
+
+function mocks(opts: { checkFails?: boolean; validationFails?: boolean }) {
+  const model = `forced-${randomUUID().slice(0, 8)}`;
+  const dir = path.join('/nonexistent', randomUUID());
+  const plan = planModel(
+    parseConfig({ version: 1, models: { [model]: { data: { current: 'c.csv', evaluation: 'e.csv', target: 'y' }, train: { command: ['train'] }, evaluate: { command: ['eval'] }, promotion: { metric: 'auc' } } } }, path.join(dir, 'retrain.config.yaml')),
+    model,
+  );
+  const calls: string[] = [];
+  let trainStarted = false;
+  let checkSawTraining = false;
+  let registered: unknown;
+  let recorded: { check?: CheckResult | null } | undefined;
+  const check: CheckResult = { fingerprint: SOURCE_SEEN_BY_CHECK, production: null, dataUnchanged: false, paramsUnchanged: false, drift: null, predictionDrift: null, performance: null, newRows: 6 };
+  const activities: Partial<Record<keyof Activities, (...args: never[]) => Promise<unknown>>> = {
+    planRun: async () => plan,
+    checkData: async () => {
+      calls.push('check');
+      // The check finishes after training has started: it gathers the record's evidence while the model trains.
+      for (let i = 0; i < 200 && !trainStarted && !opts.validationFails; i++) await new Promise((r) => setTimeout(r, 25));
+      checkSawTraining = trainStarted;
+      if (opts.checkFails) throw ApplicationFailure.nonRetryable('production artifact missing', 'RegistryError');
+      return check;
+    },
+    snapshotAndValidate: async () => {
+      calls.push('validate');
+      if (opts.validationFails) throw ApplicationFailure.nonRetryable('y: required column missing', 'DataValidationError');
+      return { snapshot: { source: 'c.csv', location: '/snap/c.csv', fingerprint: SNAPSHOT, reused: false }, report: { passed: true, violations: [] } };
+    },
+    trainCandidate: async () => {
+      calls.push('train');
+      trainStarted = true;
+      return { outputDir: dir, artifactDir: dir, artifact: { sha256: 'cd'.repeat(32), uri: 'mock:model', store: 'mock' }, trainMetrics: {}, durationMs: 1 };
+    },
+    evaluateModels: async () => (calls.push('evaluate'), { candidate: { auc: 0.8 }, production: null, evaluationSha256: 'ef'.repeat(32), comparison: null }),
+    registerCandidate: async (input: never) => {
+      calls.push('register');
+      registered = (input as { fingerprint: unknown }).fingerprint;
+      return { model, version: 1, recordId: 'x', workflowId: 'x' };
+    },
+    promoteVersion: async () => ({ moved: true, move: { model, alias: 'production', from: null, to: 1, at: new Date().toISOString(), actor: 'pipeline', reason: 'mock' } }),
+    recordRun: async (input: never) => ((recorded = input), path.join(dir, 'record.json')),
+    notify: async () => undefined,
+  };
+  return { model, activities, calls, state: () => ({ checkSawTraining, registered, recorded }) };
+}
+
+/** Runs one forced pipeline on the mocks; with RETRAIN_RECORD_HISTORIES=1 its history becomes a replay fixture. */
+async function forcedRun(m: ReturnType<typeof mocks>, recordAs: string) {
+  const t = await testTemporal();
+  const taskQueue = `test-${randomUUID()}`;
+  const workflowId = `forced-test/${randomUUID()}`;
+  const worker = await Worker.create({ connection: t.connection, namespace: t.target.namespace, taskQueue, workflowBundle: t.bundle, activities: m.activities });
+  const result = await worker.runUntil(t.client.workflow.execute(retrainPipeline, { taskQueue, workflowId, args: [{ model: m.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }] }));
+  await recordHistory(t.client, workflowId, recordAs);
+  return result;
+}
+
+describe('a forced run checks beside training, on the dev server', () => {
+  it('trains without waiting for the check, then registers the snapshot\'s fingerprint, not the one the check saw', async () => {
+    const m = mocks({});
+    const result = await forcedRun(m, 'pipeline-forced-beside-training');
+    assert.equal(result.outcome, 'promoted', result.reason);
+    assert.ok(m.state().checkSawTraining, 'training started while the check ran');
+    assert.deepEqual(m.state().registered, SNAPSHOT);
+    assert.deepEqual(result.dataFingerprint, SNAPSHOT);
+    assert.equal(result.decision?.reason, 'forced retrain (manual)');
+    assert.deepEqual(m.calls.slice(-2), ['evaluate', 'register'], 'evaluation waited for the check');
+    assert.deepEqual(m.state().recorded?.check?.fingerprint, SOURCE_SEEN_BY_CHECK, 'the record keeps what the check saw');
+  });
+
+  it('fails at check when the check fails, even though training ran: nothing is evaluated or registered', async () => {
+    const m = mocks({ checkFails: true });
+    const result = await forcedRun(m, 'pipeline-forced-check-failed');
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.step, 'check', result.reason);
+    assert.match(result.reason, /production artifact missing/);
+    assert.ok(!m.calls.includes('evaluate') && !m.calls.includes('register'), m.calls.join(' '));
+    assert.deepEqual(result.dataFingerprint, SNAPSHOT);
+  });
+
+  it('fails at validate when validation fails, and the record still has the check', async () => {
+    const m = mocks({ validationFails: true });
+    const result = await forcedRun(m, 'pipeline-forced-validation-failed');
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.step, 'validate', result.reason);
+    assert.ok(!m.calls.includes('train'), m.calls.join(' '));
+    assert.ok(m.state().recorded?.check, 'the check ran for the record');
+    assert.equal(result.decision?.reason, 'forced retrain (manual)');
+  });
+});
