@@ -267,7 +267,7 @@ if (l) {
     `## Trigger latency: signal sent → training activity started, ${l.triggers} triggers (${day(l)})`,
     '',
     'A forced trigger skips the coalescing wait, so the difference is the controller\'s own cost (signal, child workflow).',
-    'Both paths include the check and validate steps that precede training.',
+    'Both paths include the steps that precede training: the config read (a local activity) and snapshotAndValidate; the check of a forced run runs beside training (evaluation waits for it), so it is not on this path.',
     '',
     '| path | p50 ms | p99 ms | p50 relative to direct |',
     '|---|---|---|---|',
