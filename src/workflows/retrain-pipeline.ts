@@ -427,8 +427,11 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     let decision: TriggerDecision;
     let onData: { data?: SnapshotRef };
     let trained: Trained;
-    // Histories from before the forced run's check beside training replay check, then snapshot, validate, train.
-    if (input.force && patched('forced-check-beside-training')) {
+    // Not with data.dvc.refresh: the check brings the data up to date (a DVC pull or repro) and the snapshot must
+    // copy what it brought, so the check comes first. Histories from before the forced run's check beside training
+    // replay check, then snapshot, validate, train.
+    const refreshes = (plan.data.dvc?.refresh ?? 'none') !== 'none';
+    if (input.force && !refreshes && patched('forced-check-beside-training')) {
       announce('trigger_fired', `retraining: ${forcedRetrainReason(triggers)}`, { details: { triggers } });
       ({ decision, onData, trained } = await forcedRun(run));
     } else {
