@@ -285,7 +285,7 @@ function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false;
  * check, as before (the candidate is not evaluated or registered); a failed validation still records the
  * check's evidence. The fingerprint the run reports and registers stays the snapshot's.
  */
-async function forcedRun(run: Run): Promise<{ decision: TriggerDecision; onData: { data?: SnapshotRef }; trained: Trained }> {
+async function forcedRun(run: Run): Promise<{ onData: { data?: SnapshotRef }; trained: Trained }> {
   const { facts, triggers } = run;
   const reason = forcedRetrainReason(triggers);
   run.enter('validate');
@@ -307,7 +307,7 @@ async function forcedRun(run: Run): Promise<{ decision: TriggerDecision; onData:
     throw checked.error;
   }
   if (!trained.ok) throw trained.error;
-  return { decision: checked.value, onData, trained: trained.value };
+  return { onData, trained: trained.value }; // the check's decision is in facts.decision
 }
 
 /** The check sets the run's fingerprint when it ends; after the snapshot, the snapshot's is put back. */
@@ -424,7 +424,6 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const run: Run = { input, plan, act, pipelineId, triggers, facts, enter };
 
     enter('check');
-    let decision: TriggerDecision;
     let onData: { data?: SnapshotRef };
     let trained: Trained;
     // Not with data.dvc.refresh: the check brings the data up to date (a DVC pull or repro) and the snapshot must
@@ -433,9 +432,9 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     const refreshes = (plan.data.dvc?.refresh ?? 'none') !== 'none';
     if (input.force && !refreshes && patched('forced-check-beside-training')) {
       announce('trigger_fired', `retraining: ${forcedRetrainReason(triggers)}`, { details: { triggers } });
-      ({ decision, onData, trained } = await forcedRun(run));
+      ({ onData, trained } = await forcedRun(run));
     } else {
-      decision = await checkAndDecide(run);
+      const decision = await checkAndDecide(run);
       if (!decision.retrain) return await finish({ ...known(), outcome: 'skipped', reason: `skipped: ${decision.reason}` });
       setCurrentDetails(`retraining: ${decision.reason}`);
       announce('trigger_fired', `retraining: ${decision.reason}`, { details: { triggers } });

@@ -1,0 +1,49 @@
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { describe, it } from 'node:test';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { stringify } from 'yaml';
+import { defaultDeps } from '../../src/activities/deps.js';
+import { createPipelineSteps } from '../../src/activities/pipeline-steps.js';
+import type { DataSnapshot } from '../../src/data/content-snapshot.js';
+
+/*
+ * snapshotAndValidate, the validate step as one activity: an attempt heartbeats the snapshot it took, and a retry
+ * validates that snapshot instead of copying the data again, but only while its folder still exists.
+ */
+
+function project() {
+  const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snapval-'));
+  mkdirSync(path.join(dir, 'data'));
+  const data = path.join(dir, 'data', 'd.csv');
+  writeFileSync(data, `id,x,y\n${Array.from({ length: 20 }, (_, i) => `${i},${i % 7},${i % 2}`).join('\n')}\n`);
+  const file = path.join(dir, 'retrain.config.yaml');
+  const model = { data: { current: 'data/d.csv', evaluation: 'data/d.csv', target: 'y' }, train: { command: ['true'] }, evaluate: { command: ['true'] }, validation: { minRows: 1 }, promotion: { metric: 'auc' } };
+  writeFileSync(file, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: { m: model } }));
+  const steps = createPipelineSteps(defaultDeps(file));
+  return { data, steps, plan: () => steps.planRun({ model: 'm' }) };
+}
+
+describe('snapshotAndValidate', () => {
+  it('heartbeats its snapshot; a retry validates that snapshot and copies nothing, while its folder exists', async () => {
+    const p = project();
+    const plan = await p.plan();
+    const first = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    first.on('heartbeat', (d: unknown) => beats.push(d));
+    const { snapshot, report } = await first.run(() => p.steps.snapshotAndValidate({ plan, pipelineId: 'run-1' }));
+    assert.equal(report.passed, true);
+    assert.deepEqual((beats.at(-1) as { snapshot: DataSnapshot }).snapshot, snapshot, 'the last heartbeat names the snapshot');
+    // The source is gone: a retry can only pass by validating the snapshot the first attempt took.
+    rmSync(p.data);
+    const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { step: 'validate', snapshot } });
+    const again = await retry.run(() => p.steps.snapshotAndValidate({ plan, pipelineId: 'run-1' }));
+    assert.deepEqual(again.snapshot, snapshot);
+    // Its folder pruned meanwhile: the retry takes a new snapshot (here: of no data, so it fails naming the source).
+    rmSync(path.dirname(snapshot.location), { recursive: true, force: true });
+    const pruned = new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { step: 'validate', snapshot } });
+    await assert.rejects(pruned.run(() => p.steps.snapshotAndValidate({ plan, pipelineId: 'run-1' })), /d\.csv: no such file/);
+  });
+});
