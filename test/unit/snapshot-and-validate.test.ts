@@ -23,7 +23,10 @@ function project() {
   const model = { data: { current: 'data/d.csv', evaluation: 'data/d.csv', target: 'y' }, train: { command: ['true'] }, evaluate: { command: ['true'] }, validation: { minRows: 1 }, promotion: { metric: 'auc' } };
   writeFileSync(file, stringify({ version: 1, dataRoots: ['.'], stateDir: '.retrain', models: { m: model } }));
   const steps = createPipelineSteps(defaultDeps(file));
-  return { data, steps, plan: () => steps.planRun({ model: 'm' }) };
+  /** One attempt of the activity in `env` (its info: attempt, heartbeat details). */
+  const attempt = (env: MockActivityEnvironment, input: { plan: Awaited<ReturnType<typeof steps.planRun>>; pipelineId: string }) =>
+    env.run(steps.snapshotAndValidate, input) as ReturnType<typeof steps.snapshotAndValidate>;
+  return { data, steps, attempt, plan: () => steps.planRun({ model: 'm' }) };
 }
 
 describe('snapshotAndValidate', () => {
@@ -33,17 +36,17 @@ describe('snapshotAndValidate', () => {
     const first = new MockActivityEnvironment();
     const beats: unknown[] = [];
     first.on('heartbeat', (d: unknown) => beats.push(d));
-    const { snapshot, report } = await first.run(() => p.steps.snapshotAndValidate({ plan, pipelineId: 'run-1' }));
+    const { snapshot, report } = await p.attempt(first, { plan, pipelineId: 'run-1' });
     assert.equal(report.passed, true);
     assert.deepEqual((beats.at(-1) as { snapshot: DataSnapshot }).snapshot, snapshot, 'the last heartbeat names the snapshot');
     // The source is gone: a retry can only pass by validating the snapshot the first attempt took.
     rmSync(p.data);
     const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { step: 'validate', snapshot } });
-    const again = await retry.run(() => p.steps.snapshotAndValidate({ plan, pipelineId: 'run-1' }));
+    const again = await p.attempt(retry, { plan, pipelineId: 'run-1' });
     assert.deepEqual(again.snapshot, snapshot);
     // Its folder pruned meanwhile: the retry takes a new snapshot (here: of no data, so it fails naming the source).
     rmSync(path.dirname(snapshot.location), { recursive: true, force: true });
     const pruned = new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { step: 'validate', snapshot } });
-    await assert.rejects(pruned.run(() => p.steps.snapshotAndValidate({ plan, pipelineId: 'run-1' })), /d\.csv: no such file/);
+    await assert.rejects(p.attempt(pruned, { plan, pipelineId: 'run-1' }), /d\.csv: no such file/);
   });
 });
