@@ -68,6 +68,7 @@ export async function benchEstimate(rows: number): Promise<EstimateBenchResult> 
   const base = existsSync(python)
     ? await execa(python, [path.join(import.meta.dirname, 'estimate_nannyml.py'), ref, cur], { reject: false, env: { NML_DISABLE_USAGE_LOGGING: '1' } })
     : undefined;
+  if (!base) process.stderr.write(`[bench] estimate: no NannyML baseline (${python} missing: npm run setup -- --nannyml)\n`);
   const nannyml = base?.exitCode === 0 ? (JSON.parse(base.stdout) as EstimateBenchResult['nannyml']) : null;
   return { rows, referenceRows: REFERENCE_ROWS, ours: o, nannyml };
 }

@@ -24,6 +24,7 @@ try {
     models: Number(values.models),
     killEveryMs: [Number(values['kill-min']), Number(values['kill-max'])],
     seed: Number(values.seed),
+    deadlineMs: 30 * 60_000,
     log: say,
   });
   const problems = [

@@ -85,9 +85,15 @@ say('bundling workflows once for all tests …');
 const { code } = await bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: undefined as never });
 writeFileSync(bundleFile, code);
 
+/**
+ * A hang must fail one file, not eat CI's whole budget: node's runner applies --test-timeout to each file's process as
+ * well as to each test (the slowest file takes about 2 min), and --test-force-exit ends a file whose tests are done
+ * but whose event loop a leaked handle keeps alive.
+ */
+const FILE_BOUNDS = ['--test-timeout=600000', '--test-force-exit'];
 const runFiles = async (files: string[], env: Record<string, string>) =>
   (
-    await execa(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...nodeFlags, ...files], {
+    await execa(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...FILE_BOUNDS, ...nodeFlags, ...files], {
       stdio: 'inherit',
       reject: false,
       env: {

@@ -21,6 +21,14 @@ export interface ChaosOptions {
   models: number;
   /** Random pause between kills. */
   killEveryMs: [number, number];
+  /**
+   * Stop killing after this many (then the runs finish on a worker left alone). Unbounded kills can starve a run on a
+   * slow machine: each restart costs the worker's start-up and the sticky queue's timeout, and a kill every few seconds
+   * can land before any step finishes, so the run never ends.
+   */
+  maxKills?: number;
+  /** Fails the run, naming each run's step, if the runs have not all ended by then (default 8 min). */
+  deadlineMs?: number;
   seed?: number;
   log?: (line: string) => void;
 }
@@ -39,8 +47,9 @@ export interface ChaosReport {
 const quick = { maximumAttempts: 20, initialInterval: '200ms', maximumInterval: '2s' };
 // Short timeouts so a step on a killed worker is retried in seconds, not minutes.
 const steps = {
-  check: { timeout: '1m', retry: quick },
-  validate: { timeout: '1m', retry: quick },
+  // No heartbeats in these (a few ms of work on 1,500 rows), so their timeout is how long a kill mid-step costs.
+  check: { timeout: '20s', retry: quick },
+  validate: { timeout: '20s', retry: quick },
   train: { timeout: '10m', heartbeatTimeout: '3s', retry: quick },
   evaluate: { timeout: '10m', heartbeatTimeout: '3s', retry: quick },
   register: { timeout: '30s', retry: quick },
@@ -74,15 +83,28 @@ export async function runWorkerChaos(opts: ChaosOptions): Promise<ChaosReport> {
       env: { RETRAIN_CONFIG: p.configFile, TEMPORAL_ADDRESS: opts.address, RETRAIN_TASK_QUEUE: taskQueue, RETRAIN_WORKFLOW_BUNDLE: opts.bundleFile, RETRAIN_LOG_LEVEL: 'ERROR' },
     });
   };
+  /**
+   * Until the spawned worker polls the activity queue (its identity is pid@host). The pause before the next kill starts
+   * here, not at the spawn: on a slow machine a worker's start-up can outlast the pause, and a worker killed before it
+   * polls does no work, so the runs would never end.
+   */
+  const polling = async () => {
+    const pid = worker?.pid;
+    for (;;) {
+      const { pollers } = await opts.client.workflowService.describeTaskQueue({
+        namespace: opts.client.options.namespace,
+        taskQueue: { name: taskQueue, kind: 1 }, // TASK_QUEUE_KIND_NORMAL
+        taskQueueType: 2, // TASK_QUEUE_TYPE_ACTIVITY
+      });
+      if (pollers?.some((poller) => poller.identity?.startsWith(`${pid}@`))) return;
+      if (worker?.exitCode !== null && worker?.exitCode !== undefined) throw new Error(`the chaos worker exited (${worker.exitCode}) before it polled`);
+      await sleep(100);
+    }
+  };
   spawnWorker();
   const handles = await Promise.all(
     names.map((name, i) => opts.client.workflow.start(retrainPipeline, { taskQueue, workflowId: `retrain/${name}/chaos-${started}-${i}`, args: [{ model: name, triggers: [{ reason: 'manual', source: 'chaos' }] }] })),
   );
-  const results = new Map<string, PipelineResult>();
-  const done = Promise.all(handles.map(async (h) => results.set(h.workflowId, await h.result())));
-  let finished = false;
-  void done.finally(() => (finished = true));
-
   let seed = opts.seed ?? 42;
   const rand = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
   const kills: ChaosReport['kills'] = [];
@@ -94,29 +116,52 @@ export async function runWorkerChaos(opts: ChaosOptions): Promise<ChaosReport> {
         return d.status.name === 'RUNNING' ? String(d.typedSearchAttributes.get({ name: 'RetrainStep', type: 'KEYWORD' } as never) ?? 'plan') : 'done';
       }),
     );
-  while (!finished) {
-    if (kills.length === 0) {
-      // The first kill lands mid-training, however fast the machine: wait for a run to be training.
-      while (!finished && !(await stepsOfRuns()).includes('train')) await Promise.race([sleep(50), done]);
-    } else {
-      // The second comes before the killed training's heartbeat timeout (3s) can retry it, so no
-      // run can have finished by then; later ones at random.
-      const pause = opts.killEveryMs[0] + rand() * (opts.killEveryMs[1] - opts.killEveryMs[0]);
-      await Promise.race([sleep(kills.length === 1 ? Math.min(pause, 2500) : pause), done]);
+  const results = new Map<string, PipelineResult>();
+  const deadlineMs = opts.deadlineMs ?? 8 * 60_000;
+  let stuck: NodeJS.Timeout | undefined;
+  const done = Promise.race([
+    Promise.all(handles.map(async (h) => results.set(h.workflowId, await h.result()))),
+    new Promise<never>((_resolve, reject) => {
+      stuck = setTimeout(() => {
+        const fail = (steps: string) => reject(new Error(`the chaos runs did not end in ${deadlineMs / 1000} s (${kills.length} kill(s)); steps now: ${steps}`));
+        stepsOfRuns().then((steps) => fail(steps.join(', ')), (err: Error) => fail(`unknown (${err.message})`));
+      }, deadlineMs);
+    }),
+  ]).finally(() => clearTimeout(stuck));
+  let finished = false;
+  done.then(
+    () => (finished = true),
+    () => (finished = true),
+  );
+
+  try {
+    while (!finished && kills.length < (opts.maxKills ?? Infinity)) {
+      if (kills.length === 0) {
+        // The first kill lands mid-training, however fast the machine: wait for a run to be training.
+        while (!finished && !(await stepsOfRuns()).includes('train')) await Promise.race([sleep(50), done]);
+      } else {
+        // The second comes before the killed training's heartbeat timeout (3s) can retry it, so no
+        // run can have finished by then; later ones at random.
+        const pause = opts.killEveryMs[0] + rand() * (opts.killEveryMs[1] - opts.killEveryMs[0]);
+        await Promise.race([sleep(kills.length === 1 ? Math.min(pause, 2500) : pause), done]);
+      }
+      if (finished) break;
+      const stepsNow = await stepsOfRuns();
+      worker?.kill('SIGKILL');
+      await worker;
+      kills.push({ at: Date.now() - started, steps: stepsNow });
+      say(`kill #${kills.length} at ${((Date.now() - started) / 1000).toFixed(1)}s; steps: ${stepsNow.join(', ')}`);
+      await sleep(300);
+      spawnWorker();
+      await Promise.race([polling(), done]);
     }
-    if (finished) break;
-    const stepsNow = await stepsOfRuns();
+    await done;
+  } finally {
+    // Also when a run failed or the deadline passed: no worker outlives the chaos run.
+    worker?.kill('SIGTERM');
+    await Promise.race([worker, sleep(10_000)]);
     worker?.kill('SIGKILL');
-    await worker;
-    kills.push({ at: Date.now() - started, steps: stepsNow });
-    say(`kill #${kills.length} at ${((Date.now() - started) / 1000).toFixed(1)}s; steps: ${stepsNow.join(', ')}`);
-    await sleep(300);
-    spawnWorker();
   }
-  await done;
-  worker?.kill('SIGTERM');
-  await Promise.race([worker, sleep(10_000)]);
-  worker?.kill('SIGKILL');
 
   const registry = new LocalRegistry(path.join(p.dir, '.retrain', 'registry'));
   const startLines = readFileSync(starts, 'utf8').split('\n').filter(Boolean);

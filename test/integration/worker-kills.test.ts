@@ -8,7 +8,7 @@ import { bundleFileForSpawnedWorkers } from '../helpers/bundle-file.js';
 describe('worker kills (SIGKILL at random moments, restarted)', () => {
   it('every run ends as it would have without kills: one version per run, one promotion, no orphaned training', async (t) => {
     const temporal = await testTemporal();
-    const report = await runWorkerChaos({ client: temporal.client, address: temporal.target.address, bundleFile: await bundleFileForSpawnedWorkers(), models: 3, killEveryMs: [1500, 4000], seed: 7 });
+    const report = await runWorkerChaos({ client: temporal.client, address: temporal.target.address, bundleFile: await bundleFileForSpawnedWorkers(), models: 3, killEveryMs: [1500, 4000], maxKills: 5, seed: 7 });
     t.diagnostic(`${report.kills.length} kills (${report.killsDuringTraining} mid-training, ${report.killsDuringPromotion} mid-register/promote) in ${report.seconds.toFixed(0)}s; train starts/attempts: ${report.runs.map((r) => `${r.trainStarts}/${r.trainAttempts}`).join(' ')}`);
     assert.ok(report.kills.length >= 2, `the worker was killed ${report.kills.length} time(s)`);
     for (const r of report.runs) {
