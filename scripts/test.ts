@@ -91,9 +91,22 @@ writeFileSync(bundleFile, code);
  * but whose event loop a leaked handle keeps alive.
  */
 const FILE_BOUNDS = ['--test-timeout=600000', '--test-force-exit'];
-const runFiles = async (files: string[], env: Record<string, string>) =>
+/**
+ * test/unit runs two files at a time (its files touch no server and share nothing, as in `npm run test:unit`); the
+ * rest one at a time: they share the dev server's visibility, and several restart servers or kill workers.
+ */
+const UNIT = path.resolve('test/unit');
+const runFiles = async (files: string[], env: Record<string, string>) => {
+  const unit = files.filter((f) => f.startsWith(UNIT));
+  const rest = files.filter((f) => !f.startsWith(UNIT));
+  let code = 0;
+  if (rest.length) code = Math.max(code, await runBatch(rest, 1, env));
+  if (unit.length) code = Math.max(code, await runBatch(unit, 2, env));
+  return code;
+};
+const runBatch = async (files: string[], concurrency: number, env: Record<string, string>) =>
   (
-    await execa(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...FILE_BOUNDS, ...nodeFlags, ...files], {
+    await execa(node, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...FILE_BOUNDS, ...nodeFlags, ...files], {
       stdio: 'inherit',
       reject: false,
       env: {
