@@ -90,7 +90,8 @@ export async function runWorkerChaos(opts: ChaosOptions): Promise<ChaosReport> {
    */
   const polling = async () => {
     const pid = worker?.pid;
-    for (;;) {
+    // Ends with the runs too: it is raced against them, and must not poll on (or fail) after they won.
+    while (!finished) {
       const { pollers } = await opts.client.workflowService.describeTaskQueue({
         namespace: opts.client.options.namespace,
         taskQueue: { name: taskQueue, kind: 1 }, // TASK_QUEUE_KIND_NORMAL
