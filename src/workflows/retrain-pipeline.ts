@@ -415,8 +415,15 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   };
 
   try {
-    // Histories from before the local planRun replay its activity.
-    const plan = patched('plan-run-local') ? await planRunHere({ model: input.model }) : await planRun({ model: input.model });
+    // planRun is an activity again: as a local activity, its result could land in an earlier workflow task than the
+    // patch markers the code records after it, and a replay then took the unpatched branch (a nondeterminism error
+    // that left a forced run stuck after a worker restart, seen on the cluster). Histories recorded with the local
+    // activity replay it; the ones from before either replay the activity.
+    const plan = patched('plan-run-activity')
+      ? await planRun({ model: input.model })
+      : patched('plan-run-local')
+        ? await planRunHere({ model: input.model })
+        : await planRun({ model: input.model });
     notifications.setTargets(plan.notify);
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;
