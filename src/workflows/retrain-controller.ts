@@ -287,6 +287,11 @@ export async function retrainController(input: ControllerInput): Promise<void> {
   // A batch nobody waits on is checked by the controller first (quick-skip.ts). Asked here, before any
   // local activity: a patch first asked after one resolved does not replay reliably.
   const quickFirst = patched('controller-quick-skip');
+  // The two patches the loop needs are asked here too, for the same reason; histories recorded before
+  // `controller-patches-first` ask them in the loop, where they were first recorded.
+  const patchesFirst = patched('controller-patches-first');
+  const forcedSkipsTiming = patchesFirst ? patched('controller-forced-skips-timing') : undefined;
+  const localTiming = patchesFirst ? patched('controller-local-timing') : undefined;
   const remember = (outcome: PipelineOutcome, breaches: number | null, trainingMs: number | undefined) => {
     state.memory = nextMemory(state.memory, outcome, breaches, new Date(), budgets ? trainingMs : undefined);
   };
@@ -582,8 +587,8 @@ export async function retrainController(input: ControllerInput): Promise<void> {
 
       // A forced (or "now") batch waits for no quiet period, so it need not read the timing first; histories
       // recorded before read it for every batch.
-      const waitsNot = (forcePending() || nowPending()) && patched('controller-forced-skips-timing');
-      const timing = waitsNot ? { quietMs: 0, maxWaitMs: 0 } : await triggerTiming(model);
+      const waitsNot = (forcePending() || nowPending()) && (forcedSkipsTiming ?? patched('controller-forced-skips-timing'));
+      const timing = waitsNot ? { quietMs: 0, maxWaitMs: 0 } : await triggerTiming(model, localTiming);
       phase = 'waiting';
       // Quiet period after the last trigger, but never more than maxWait after the first; force (and now) skip it.
       const firstArrival = Math.min(...state.pending.map((t) => Date.parse(t.receivedAt!)));
@@ -661,10 +666,10 @@ function nextMemory(memory: PolicyMemory, outcome: PipelineOutcome, breaches: nu
 }
 
 /** Quiet period and max wait from the config; a broken config must not stop the controller. */
-async function triggerTiming(model: string): Promise<{ quietMs: number; maxWaitMs: number }> {
+async function triggerTiming(model: string, local: boolean | undefined): Promise<{ quietMs: number; maxWaitMs: number }> {
   try {
     // Recorded histories replay the activity-task path.
-    const plan = await (patched('controller-local-timing') ? planRunLocally : planRun)({ model });
+    const plan = await ((local ?? patched('controller-local-timing')) ? planRunLocally : planRun)({ model });
     return { quietMs: parseDurationMs(plan.trigger.quietPeriod), maxWaitMs: parseDurationMs(plan.trigger.maxWait) };
   } catch (err) {
     if (isCancellation(err)) throw err;

@@ -10,6 +10,8 @@ export const HISTORIES_DIR = path.resolve(import.meta.dirname, '../replay/histor
  * With RETRAIN_RECORD_HISTORIES=1, saves a run's history under test/replay/histories/ so the
  * replay test can check that later code still replays it. It is exported with the Temporal CLI
  * (`temporal workflow show --output json`), the format users export too. See README, "Replay tests".
+ * RETRAIN_RECORD_TAG=<tag> saves `<name>.<tag>.json` beside the older recording instead of replacing it: after a
+ * patched() change both the histories recorded before it and those recorded after it must keep replaying.
  */
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RETRAIN_RECORD_HISTORIES !== '1') return;
@@ -19,5 +21,7 @@ export async function recordHistory(client: Client, workflowId: string, name: st
   const { stdout } = await execa(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', client.options.namespace, '--output', 'json']);
   // Paths of the recording machine stay out of the repository; replay does not read them.
   const history = JSON.parse(stdout.replaceAll(PROJECT_ROOT, '<project>')) as Record<string, unknown>;
-  writeFileSync(path.join(HISTORIES_DIR, `${name}.json`), `${JSON.stringify({ workflowId, ...history }, null, 1)}\n`);
+  const tag = process.env.RETRAIN_RECORD_TAG;
+  if (tag !== undefined && !/^[a-z0-9-]+$/.test(tag)) throw new Error(`RETRAIN_RECORD_TAG must be lower-case letters, digits and dashes, got ${JSON.stringify(tag)}`);
+  writeFileSync(path.join(HISTORIES_DIR, tag ? `${name}.${tag}.json` : `${name}.json`), `${JSON.stringify({ workflowId, ...history }, null, 1)}\n`);
 }

@@ -15,7 +15,29 @@ import { HISTORIES_DIR } from '../helpers/record-history.js';
 const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort();
 
 // Every workflow type and the outcomes that take different code paths must stay covered.
-const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 'pipeline-failed-validate', 'pipeline-approved', 'pipeline-failed-deploy', 'pipeline-rejected-cas', 'pipeline-rolled_back', 'move-production-rollback', 'move-production-rollback-skips-bad', 'pipeline-data-snapshot', 'pipeline-rolled_back-skips-bad', 'controller-burst', 'controller-followup', 'controller-policy', 'controller-sched', 'controller-carry-run', 'controller-adopted-run', 'pipeline-reports-to-controller', 'scheduled-trigger', 'pipeline-skipped-lazy-check', 'controller-budget', 'pipeline-skipped-budget', 'pipeline-forced-over-budget', 'pipeline-fleet-queued', 'fleet-semaphore', 'backtest', 'backtest-train', 'controller-quick-skip', 'scheduled-trigger-skip', 'pipeline-forced-beside-training', 'pipeline-forced-check-failed', 'pipeline-forced-validation-failed'];
+const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 'pipeline-failed-validate', 'pipeline-approved', 'pipeline-failed-deploy', 'pipeline-rejected-cas', 'pipeline-rolled_back', 'move-production-rollback', 'move-production-rollback-skips-bad', 'pipeline-data-snapshot', 'pipeline-rolled_back-skips-bad', 'controller-burst', 'controller-followup', 'controller-policy', 'controller-sched', 'controller-carry-run', 'controller-adopted-run', 'pipeline-reports-to-controller', 'scheduled-trigger', 'pipeline-skipped-lazy-check', 'controller-budget', 'pipeline-skipped-budget', 'pipeline-forced-over-budget', 'pipeline-fleet-queued', 'fleet-semaphore', 'backtest', 'backtest-train', 'controller-quick-skip', 'scheduled-trigger-skip', 'pipeline-forced-beside-training', 'pipeline-forced-check-failed', 'pipeline-forced-validation-failed',
+  // Recorded after `controller-patches-first` and `plan-run-activity`: the shapes new runs take.
+  'controller-burst.patches-first', 'controller-quick-skip.patches-first', 'controller-carry-run.patches-first', 'pipeline-promoted.patches-first', 'pipeline-forced-beside-training.patches-first'];
+
+/**
+ * Recorded while the pipeline read its config in a local activity: patches asked after it. They must still replay,
+ * but nothing recorded since may look like them.
+ */
+const LATE_PATCHES_BEFORE_PLAN_RUN_ACTIVITY = ['pipeline-forced-beside-training', 'pipeline-forced-check-failed', 'pipeline-forced-validation-failed'];
+
+interface Marker { markerName: string; details?: Record<string, { payloads?: { data: string }[] }> }
+/** The patch ids a history records after its first local activity: those a replay can resolve differently. */
+function patchesAfterLocalActivity(history: { events: { markerRecordedEventAttributes?: Marker }[] }): string[] {
+  let local = false;
+  const late: string[] = [];
+  for (const e of history.events) {
+    const m = e.markerRecordedEventAttributes;
+    if (m?.markerName === 'core_local_activity') local = true;
+    const data = m?.markerName === 'core_patch' ? m.details?.['patch-data']?.payloads?.[0]?.data : undefined;
+    if (local && data) late.push((JSON.parse(Buffer.from(data, 'base64').toString()) as { id: string }).id);
+  }
+  return late;
+}
 
 describe('replay of recorded histories', async () => {
   installRuntime('ERROR');
@@ -27,6 +49,15 @@ describe('replay of recorded histories', async () => {
   it('covers every workflow type and outcome', () => {
     const names = files.map((f) => f.replace(/\.json$/, ''));
     for (const r of REQUIRED) assert.ok(names.includes(r), `missing recorded history ${r}.json`);
+  });
+
+  it('asks every patch before the first local activity (except recordings older than the rule)', () => {
+    for (const file of files) {
+      const name = file.replace(/\.json$/, '');
+      if (LATE_PATCHES_BEFORE_PLAN_RUN_ACTIVITY.includes(name)) continue;
+      const late = patchesAfterLocalActivity(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
+      assert.deepEqual(late, [], `${file} records patches after a local activity`);
+    }
   });
 
   for (const file of files) {
