@@ -1,6 +1,6 @@
 /**
- * `npm test`: starts one Temporal dev server and bundles the workflows once for the whole run,
- * then runs every test file with node's test runner (each file in its own process). Then the
+ * `npm test`: bundles the workflows once for the whole run, starts two Temporal dev servers and runs every test
+ * file with node's test runner (each file in its own process) in two lanes, one per server (DEV_LANES). Then the
  * cluster part: the files in CLUSTER_FILES again, against the production-shaped cluster
  * (`retrain cluster up`: PostgreSQL + the real server), in a fresh namespace set up by `retrain setup`.
  *   npm test                       all tests on the dev server, then the cluster part
@@ -14,6 +14,7 @@
 import { mkdtempSync, readdirSync, statSync, mkdirSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { bundleWorkflowCode } from '@temporalio/worker';
 import { execa } from 'execa';
 import { startDevServer } from '../src/temporal/dev-server.js';
@@ -92,39 +93,64 @@ writeFileSync(bundleFile, code);
  */
 const FILE_BOUNDS = ['--test-timeout=600000', '--test-force-exit'];
 /**
- * test/unit runs two files at a time (its files touch no server and share nothing, as in `npm run test:unit`); the
- * rest one at a time: they share the dev server's visibility, and several restart servers or kill workers.
+ * The dev-server part runs in two lanes, each with its own dev server and one file at a time: integration files share
+ * a server's visibility, and several restart servers or kill workers, so no two files share a server. Most files wait
+ * (on training subprocesses, timers, servers) more than they compute, so two lanes on 2 cores nearly halve the wall
+ * time. Files are dealt longest first by the seconds they took here (FILE_SECONDS; unlisted files count SHORT_FILE).
+ * The cluster part keeps one lane: its files share one namespace, and controller ids are unique per namespace.
  */
-const UNIT = path.resolve('test/unit');
-const runFiles = async (files: string[], env: Record<string, string>) => {
-  const unit = files.filter((f) => f.startsWith(UNIT));
-  const rest = files.filter((f) => !f.startsWith(UNIT));
-  let code = 0;
-  if (rest.length) code = Math.max(code, await runBatch(rest, 1, env));
-  if (unit.length) code = Math.max(code, await runBatch(unit, 2, env));
-  return code;
+const DEV_LANES = 2;
+const FILE_SECONDS: Record<string, number> = {
+  'test/integration/dvc-train.test.ts': 137,
+  'test/integration/promotion.test.ts': 81,
+  'test/integration/dvc.test.ts': 75,
+  'test/integration/package-install.test.ts': 70,
+  'test/integration/two-hosts.test.ts': 69,
+  'test/integration/controller.test.ts': 66,
 };
-const runBatch = async (files: string[], concurrency: number, env: Record<string, string>) =>
-  (
-    await execa(node, ['--import', 'tsx', '--test', `--test-concurrency=${concurrency}`, ...FILE_BOUNDS, ...nodeFlags, ...files], {
-      stdio: 'inherit',
-      reject: false,
-      env: {
-        RETRAIN_TEST_BUNDLE: bundleFile,
-        RETRAIN_LOG_LEVEL: 'ERROR',
-        // Spawned commands (`node`, `npx retrain …`, trainers) run on the same Node.js as the tests.
-        PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`,
-        ...env,
-      },
-    })
-  ).exitCode ?? 1;
+const SHORT_FILE = 20;
+function dealLanes(files: string[], lanes: number): string[][] {
+  const cost = (f: string) => FILE_SECONDS[path.relative(PROJECT_ROOT, f)] ?? SHORT_FILE;
+  const out = Array.from({ length: lanes }, () => ({ files: [] as string[], seconds: 0 }));
+  for (const f of [...files].sort((x, y) => cost(y) - cost(x) || x.localeCompare(y))) {
+    const lane = out.reduce((min, l) => (l.seconds < min.seconds ? l : min));
+    lane.files.push(f);
+    lane.seconds += cost(f);
+  }
+  return out.map((l) => l.files.sort()).filter((l) => l.length > 0);
+}
+/** One node test runner over `files`, one file at a time; with a `label`, each output line is prefixed with it. */
+const runFiles = async (files: string[], env: Record<string, string>, label?: string) => {
+  const child = execa(node, ['--import', 'tsx', '--test', '--test-concurrency=1', ...FILE_BOUNDS, ...nodeFlags, ...files], {
+    stdio: label ? ['ignore', 'pipe', 'pipe'] : 'inherit',
+    reject: false,
+    env: {
+      RETRAIN_TEST_BUNDLE: bundleFile,
+      RETRAIN_LOG_LEVEL: 'ERROR',
+      // Spawned commands (`node`, `npx retrain …`, trainers) run on the same Node.js as the tests.
+      PATH: `${path.dirname(node)}${path.delimiter}${process.env.PATH}`,
+      ...env,
+    },
+  });
+  if (label) {
+    for (const [from, to] of [[child.stdout, process.stdout], [child.stderr, process.stderr]] as const) {
+      createInterface({ input: from! }).on('line', (line) => to.write(`${label} ${line}\n`));
+    }
+  }
+  return (await child).exitCode ?? 1;
+};
 
 let failed = false;
 if (devFiles.length) {
-  const server = await startDevServer({ headless: true, port: 0, progress: say });
-  say(`running ${devFiles.length} test file(s) on Node.js ${nodeMajor ? (await execa(node, ['--version'])).stdout : process.version} against the dev server on ${server.address}`);
-  if ((await runFiles(devFiles, { TEMPORAL_ADDRESS: server.address })) !== 0) failed = true;
-  await server.stop();
+  const lanes = dealLanes(devFiles, DEV_LANES);
+  const servers = await Promise.all(lanes.map(() => startDevServer({ headless: true, port: 0, progress: say })));
+  const version = nodeMajor ? (await execa(node, ['--version'])).stdout : process.version;
+  say(`running ${devFiles.length} test file(s) on Node.js ${version} in ${lanes.length} lane(s), each against its own dev server (${servers.map((s) => s.address).join(', ')})`);
+  const codes = await Promise.all(
+    lanes.map((files, i) => runFiles(files, { TEMPORAL_ADDRESS: servers[i]!.address }, lanes.length > 1 ? `[lane ${i + 1}]` : undefined)),
+  );
+  if (codes.some((c) => c !== 0)) failed = true;
+  await Promise.all(servers.map((s) => s.stop()));
 }
 // The cluster part runs even after a dev-server failure: both results are worth having.
 if (clusterFiles.length && !(await clusterPart(clusterFiles.flatMap((t) => testFiles(path.resolve(t)))))) failed = true;
