@@ -14,8 +14,8 @@ const dist = path.join(PACKAGE_ROOT, 'dist');
 rmSync(dist, { recursive: true, force: true });
 say('tsc -p tsconfig.build.json …');
 await execa('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: PACKAGE_ROOT, stdio: 'inherit' });
-// Data files the compiled code reads next to itself.
-copyFileSync(path.join(PACKAGE_ROOT, 'src/cluster/dynamicconfig.yaml'), path.join(dist, 'src/cluster/dynamicconfig.yaml'));
+// Files the compiled code reads (or starts) next to itself.
+for (const file of ['src/cluster/dynamicconfig.yaml', 'src/runner/spawner-child.mjs']) copyFileSync(path.join(PACKAGE_ROOT, file), path.join(dist, file));
 say('bundling workflows …');
 // From the compiled JavaScript: the bundle is exactly the code the package ships.
 const { code } = await bundleWorkflowCode({ workflowsPath: path.join(dist, 'src/workflows/index.js'), logger: undefined as never });

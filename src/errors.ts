@@ -107,6 +107,17 @@ export class ExitSignal extends Error {
   }
 }
 
+/** A command the system refused to start (ENOENT, EACCES, a missing workdir): it never ran. `code` is the errno name. */
+export class CommandStartFailed extends Error {
+  override name = 'CommandStartFailed';
+  constructor(
+    message: string,
+    readonly code: string | undefined,
+  ) {
+    super(message);
+  }
+}
+
 /** gRPC's NOT_FOUND: also what the server answers for a workflow execution that already completed. */
 const GRPC_NOT_FOUND = 5;
 

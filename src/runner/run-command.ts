@@ -3,10 +3,10 @@ import { writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Readable } from 'node:stream';
 import { finished } from 'node:stream/promises';
-import { execa } from 'execa';
-import { errnoCode, FailureType, RetrainError } from '../errors.js';
+import { CommandStartFailed, errnoCode, FailureType, RetrainError } from '../errors.js';
 import { commandEnv } from './command-env.js';
 import { killGroup, reapPrevious, writePidFile } from './process-group.js';
+import { startCommand, type StartedCommand } from './spawner.js';
 import { StderrTail } from './stderr-tail.js';
 
 /** Exit code a command uses to say "temporary problem, try again" (sysexits EX_TEMPFAIL). */
@@ -128,21 +128,21 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
   let logFailure: Error | undefined;
   const [file, ...args] = expandArgs(input.spec.command, vars);
   const started = Date.now();
-  const child = execa(file!, args, {
-    cwd: input.spec.workdir,
-    env: commandEnv(input.workerEnv ?? process.env, input.spec, envFor(vars)),
-    extendEnv: false,
-    detached: true,
-    reject: false,
-    stdin: 'ignore',
-    buffer: false,
-  });
+  let child: StartedCommand;
+  try {
+    child = await startCommand(file!, args, { cwd: input.spec.workdir, env: commandEnv(input.workerEnv ?? process.env, input.spec, envFor(vars)) });
+  } catch (err) {
+    await closeLog(log, logFile).catch(() => {});
+    if (!(err instanceof CommandStartFailed)) throw err;
+    // The command never ran (not found, not executable, no such workdir): the step fails as a command that exits 127.
+    return { exitCode: 127, stderrTail: `${file}: ${err.message}`, logFile, cancelled: false, timedOut: false, durationMs: Date.now() - started };
+  }
   let cancelled = false;
   let timedOut = false;
   const stop = (why: 'cancel' | 'timeout' | 'log') => {
     if (why === 'cancel') cancelled = true;
     if (why === 'timeout') timedOut = true;
-    if (child.pid) void killGroup(child.pid);
+    void killGroup(child.pid);
   };
   // Sources paused by the log's backpressure; resumed when it drains, or when it failed (then
   // their output is dropped, so the command never blocks on a full pipe before it is stopped).
@@ -180,23 +180,21 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
   const timer = input.timeoutMs ? setTimeout(() => stop('timeout'), input.timeoutMs) : undefined;
   const ticker = setInterval(() => input.onTick?.(Date.now() - started), input.tickMs ?? 1000);
   try {
-    if (child.pid) {
-      try {
-        writePidFile(pidFile, child.pid);
-      } catch (err) {
-        logFailure ??= writeError(pidFile, 'writing the pid file', err);
-        stop('log');
-      }
+    try {
+      writePidFile(pidFile, child.pid);
+    } catch (err) {
+      logFailure ??= writeError(pidFile, 'writing the pid file', err);
+      stop('log');
     }
-    const result = await child;
+    const result = await child.exited;
     // The child has exited, but its last output may still be in flight: let the pipes end before the log closes, so
     // every byte reaches the log (and a full disk is seen). Bounded: a grandchild may hold a pipe open.
     await drained([child.stdout, child.stderr], 2000);
     await closeLog(log, logFile).catch((err: Error) => (logFailure ??= err));
     if (logFailure) throw logFailure;
     return {
-      exitCode: result.exitCode ?? (result.signal ? 128 : 127),
-      stderrTail: tail.text() || (result.failed && result.exitCode === undefined ? (result.shortMessage ?? '') : ''),
+      exitCode: result.exitCode ?? 128,
+      stderrTail: tail.text() || (result.signal ? `killed by ${result.signal}` : ''),
       logFile,
       cancelled,
       timedOut,
@@ -206,7 +204,7 @@ export async function runCommand(input: RunCommandInput): Promise<RunCommandResu
     clearInterval(ticker);
     if (timer) clearTimeout(timer);
     input.signal?.removeEventListener('abort', onAbort);
-    if (child.pid) await killGroup(child.pid, 0).catch(() => {});
+    await killGroup(child.pid, 0).catch(() => {});
     rmSync(pidFile, { force: true });
     if (!log.closed) log.destroy();
   }
