@@ -49,6 +49,8 @@ class ForwardedOutput extends Readable {
 interface Entry {
   /** Exit and both ends seen: the entry is done. The exit often comes before the last output (a pipe drains later). */
   left: number;
+  /** The helper that runs it: a helper that dies fails its own commands, not those of the one that replaced it. */
+  helper: ChildProcess;
   onStart: (pid: number) => void;
   onFail: (err: Error) => void;
   out: { 1: ForwardedOutput; 2: ForwardedOutput };
@@ -90,13 +92,15 @@ function ensureHelper(): ChildProcess {
   child.on('exit', (code, signal) => {
     if (helper === child) helper = undefined;
     const lost = new Error(`the command helper exited (${signal ?? `code ${code}`}) while commands ran; the attempt fails and is retried`);
-    for (const e of entries.values()) {
+    for (const [id, e] of entries) {
+      if (e.helper !== child) continue;
+      entries.delete(id);
       e.onFail(lost);
       e.onLost?.(lost);
       e.out[1].destroy();
       e.out[2].destroy();
     }
-    entries.clear();
+    idle();
   });
   // A channel that broke is seen on 'exit'; an error here is the same event, reported once.
   child.on('error', () => {});
@@ -115,6 +119,7 @@ export async function startCommand(file: string, args: string[], options: { cwd:
   const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
     const entry: Entry = {
       left: 3,
+      helper: h,
       onStart: () => {},
       onFail: () => {},
       out,
