@@ -37,9 +37,10 @@ const logWarn = (msg: string, fields: Record<string, unknown>) => {
 
 /**
  * Heartbeats while `fn` runs, inside an activity: the worktree, `dvc checkout` and copies before and
- * after `dvc repro` can outlast the train step's heartbeat timeout on large data.
+ * after `dvc repro` can outlast the train step's heartbeat timeout on large data, as a validation of a
+ * large snapshot can outlast validate's. `details` go with every beat (a retry reads the last one).
  */
-export async function heartbeating<T>(step: string, fn: () => Promise<T>): Promise<T> {
+export async function heartbeating<T>(step: string, fn: () => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
   let ctx: Context | null = null;
   try {
     ctx = Context.current();
@@ -47,7 +48,7 @@ export async function heartbeating<T>(step: string, fn: () => Promise<T>): Promi
     return fn();
   }
   const started = Date.now();
-  const timer = setInterval(() => ctx?.heartbeat({ step, elapsedMs: Date.now() - started }), 5_000);
+  const timer = setInterval(() => ctx?.heartbeat({ ...details, step, elapsedMs: Date.now() - started }), 5_000);
   try {
     return await fn();
   } finally {

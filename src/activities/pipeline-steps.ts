@@ -20,7 +20,7 @@ import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content
 import { writeJsonAtomic } from '../registry/json-store.js';
 import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
 import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
-import { pushModelOut, trainWithDvc } from './dvc-train.js';
+import { heartbeating, pushModelOut, trainWithDvc } from './dvc-train.js';
 import { planWithRefreshedData, refreshStageData } from './dvc-refresh.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
@@ -420,7 +420,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const earlier = ctx?.info.heartbeatDetails as { snapshot?: DataSnapshot } | undefined;
       const snapshot = earlier?.snapshot && existsSync(earlier.snapshot.location.replace(/[*?[{].*$/, '')) ? earlier.snapshot : await takeSnapshot(input.plan, input.pipelineId);
       ctx?.heartbeat({ step: 'validate', snapshot });
-      const report = await validateOn({ plan: input.plan, data: { location: snapshot.location, sha256: snapshot.fingerprint.sha256 } });
+      // Beats while the rules run, so validate's heartbeat timeout notices a dead worker long before its start-to-close one.
+      const report = await heartbeating('validate', () => validateOn({ plan: input.plan, data: { location: snapshot.location, sha256: snapshot.fingerprint.sha256 } }), { snapshot });
       return { snapshot, report };
     },
 

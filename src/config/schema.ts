@@ -32,7 +32,8 @@ const step = (timeout: string, extra: Partial<{ heartbeatTimeout: string; maximu
 export const stepsSchema = z
   .strictObject({
     check: step('10m'),
-    validate: step('10m'),
+    // The snapshot beats as it copies and the validation every 5 s: a dead worker is noticed in a minute, not ten.
+    validate: step('10m', { heartbeatTimeout: '1m' }),
     train: step('2h', { heartbeatTimeout: '30s', maximumAttempts: 2 }),
     evaluate: step('30m', { heartbeatTimeout: '30s' }),
     register: step('2m', { maximumAttempts: 5 }),

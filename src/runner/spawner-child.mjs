@@ -59,6 +59,10 @@ process.on('message', (m) => {
   if (m.op === 'pause') stream.pause();
   else if (entry.inFlight[m.fd] < IN_FLIGHT_BYTES) stream.resume();
 });
+// The helper shares the worker's process group, so a Ctrl-C (or a group-wide SIGTERM) meant for the worker reaches it
+// too. The worker decides how its steps end on shutdown (it cancels them and kills their groups): the helper stays
+// until the worker itself is gone.
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => {});
 // The worker is gone: so is the reason to be here. Commands still running are left to the next attempt's reaping
 // (their pid files), as when the worker itself is killed.
 process.on('disconnect', () => process.exit(0));

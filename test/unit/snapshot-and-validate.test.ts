@@ -8,6 +8,8 @@ import { stringify } from 'yaml';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { createPipelineSteps } from '../../src/activities/pipeline-steps.js';
 import type { DataSnapshot } from '../../src/data/content-snapshot.js';
+import { heartbeating } from '../../src/activities/dvc-train.js';
+import { stepsSchema } from '../../src/config/schema.js';
 
 /*
  * snapshotAndValidate, the validate step as one activity: an attempt heartbeats the snapshot it took, and a retry
@@ -48,5 +50,15 @@ describe('snapshotAndValidate', () => {
     rmSync(path.dirname(snapshot.location), { recursive: true, force: true });
     const pruned = new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { step: 'validate', snapshot } });
     await assert.rejects(p.attempt(pruned, { plan, pipelineId: 'run-1' }), /d\.csv: no such file/);
+  });
+
+  it('a validation that runs long keeps beating, each beat naming the snapshot (validate has a 1-minute heartbeat timeout)', async () => {
+    const env = new MockActivityEnvironment();
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const snapshot = { location: '/s/d.csv' };
+    await env.run(() => heartbeating('validate', () => new Promise((r) => setTimeout(r, 5_300)), { snapshot }));
+    assert.deepEqual(beats, [{ snapshot, step: 'validate', elapsedMs: (beats[0] as { elapsedMs: number }).elapsedMs }]);
+    assert.equal(stepsSchema.parse({}).validate.heartbeatTimeout, '1m');
   });
 });

@@ -97,6 +97,15 @@ describe('commands start in the helper process', () => {
     assert.notEqual(commandHelperPid(), helper);
   });
 
+  it("a Ctrl-C or SIGTERM sent to the worker's process group does not end the helper: the worker decides", async () => {
+    const running = run(node('setTimeout(() => process.exit(4), 1500)'));
+    await sleep(300);
+    const helper = commandHelperPid()!;
+    for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) process.kill(helper, signal);
+    assert.equal((await running).exitCode, 4);
+    assert.equal(commandHelperPid(), helper);
+  });
+
   it('many commands at once each get their own output and exit code', async () => {
     const results = await Promise.all(Array.from({ length: 20 }, (_, i) => run(['sh', '-c', `echo out-${i}; echo err-${i} >&2; exit ${i % 5}`])));
     results.forEach((r, i) => {
