@@ -294,6 +294,7 @@ if (l) {
     );
   }
 }
+const spread = (xs: number[]) => `${Math.min(...xs).toFixed(2)}–${Math.max(...xs).toFixed(2)}×`;
 const o = results.overhead;
 if (o) {
   lines.push(
@@ -305,7 +306,11 @@ if (o) {
     'the bottleneck. When the worker started commands itself, `ChildProcess.spawn` took 3.15 s of its 12.7 busy seconds',
     '(25 %: a fork copies the large worker\'s page tables, about 20 ms a start, and every other activity waited behind it).',
     'Commands now start in a small helper process (src/runner/spawner.ts): the same profile has no spawn in the worker,',
-    'its busy time fell to 10.4 s, and the profiled ratio (shell commands) went from 0.23× to 0.31×. What is left is',
+    'its busy time fell to 10.4 s, and the profiled ratio (shell commands) went from 0.23× to 0.31×. Unprofiled, helper vs',
+    'the worker forking itself, two A/B pairs of 5 alternating rounds each (2026-12-03): the worker\'s p99 event-loop stall',
+    'fell from 78 to 17 ms (shell) and from 90 to 36 ms (Node.js); throughput moved less than the machine\'s spread in one',
+    'pair (shell median 5.60 vs 5.42 s) and by a third in the other (4.67 vs 7.12 s): on 2 cores the whole machine\'s CPU',
+    '(the server, the workflow thread, the commands) bounds it as much as the main thread does. What is left is',
     'spread thin: garbage collection (6 %), Temporal\'s native bridge and payload conversion, small file-system calls',
     '(lock files, atomic JSON writes, stat caches; none over 1 % alone) and DuckDB statements; no single item above 6 %.',
     'git is not started for a folder outside a repository, and concurrent runs share one git read of a folder.',
@@ -316,6 +321,14 @@ if (o) {
     `| retrainPipeline, no-op steps as Node.js scripts (a Node.js start each) | ${o.ours.seconds.toFixed(2)} | ${o.ours.runsPerSec.toFixed(2)} | ${(o.ours.runsPerSec / o.bare.runsPerSec).toFixed(2)}× |`,
     `| bare six-activity workflow (baseline) | ${o.bare.seconds.toFixed(2)} | ${o.bare.runsPerSec.toFixed(2)} | 1× |`,
     '',
+    ...(o.roundRatios
+      ? [
+          `Each row is its kind's median of ${o.rounds} rounds (shell, Node.js, bare, alternating); each round's ratio to its own bare run ranged`,
+          `${spread(o.roundRatios.shell)} (shell) and ${spread(o.roundRatios.node)} (Node.js).` +
+            (o.stallP99Ms ? ` The worker's event loop stalled up to ${o.stallP99Ms.shell.toFixed(0)} ms (shell) and ${o.stallP99Ms.node.toFixed(0)} ms (Node.js) at p99.` : ''),
+          '',
+        ]
+      : ['One round of each kind (runs before the bench took rounds).', '']),
   );
   if (o.steps) lines.push(`Where a run's time goes (medians over the runs' histories, Node.js no-op commands; ours | baseline), ${o.runs} at once on one worker:`, '', ...stepTable(o.steps.ours, o.steps.bare));
 }

@@ -7,6 +7,7 @@
  * - controller scale: 1,000 idle model controllers, worker and server memory and CPU, against the
  *   same processes with none.
  */
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
@@ -144,7 +145,16 @@ export interface OverheadResult {
   bare: { runsPerSec: number; seconds: number };
   /** Per-step medians from the runs' histories (step-times.ts). */
   steps?: { ours: StepTime[]; bare: StepTime[] };
+  /** Rounds run (shell, Node.js, bare, alternating); the figures above are each kind's median round (absent: 1). */
+  rounds?: number;
+  /** Each round's ratio to the same round's bare run: the spread a single round would hide. */
+  roundRatios?: { shell: number[]; node: number[] };
+  /** The worker's event-loop delay, p99 ms, in each kind's median round (perf_hooks.monitorEventLoopDelay). */
+  stallP99Ms?: { shell: number; node: number };
 }
+
+/** Rounds of the pipeline-overhead bench: one round's ratio moved by a tenth between runs minutes apart. */
+const OVERHEAD_ROUNDS = 5;
 
 export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle: { code: string }): Promise<OverheadResult> {
   const models = Array.from({ length: n }, (_, i) => `ov-${i}`);
@@ -154,6 +164,9 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
     const worker = await createWorker({ connection: env.connection, namespace: 'default', taskQueue: tq, deps: defaultDeps(config), workflowBundle: bundle });
     const ids = models.map((_, i) => `bench-ov-${commands}/${Date.now()}-${i}`);
     let seconds = 0;
+    // How long the worker's event loop stalled (the main thread runs every activity): p99 over the round.
+    const stalls = monitorEventLoopDelay({ resolution: 5 });
+    stalls.enable();
     await worker.runUntil(async () => {
       const t = performance.now();
       const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: ids[i]!, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
@@ -161,20 +174,33 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
       const bad = results.filter((r) => r.outcome !== 'promoted');
       if (bad.length) throw new Error(`pipeline overhead runs did not promote: ${bad[0]!.reason}`);
     });
+    stalls.disable();
+    return { seconds, ids, stallP99Ms: stalls.percentile(99) / 1e6 };
+  };
+  const bareBundle = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'bare-workflow.ts'), logger: undefined as never });
+  const bareRun = async () => {
+    const ids = models.map((_, i) => `bench-bare/${Date.now()}-${i}`);
+    const tq = `bench-bare-${Date.now()}`;
+    const bare = await Worker.create({ connection: env.connection, namespace: 'default', taskQueue: tq, workflowBundle: bareBundle, activities: { step: async (name: string) => name } });
+    let seconds = 0;
+    await bare.runUntil(async () => {
+      const t = performance.now();
+      await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: tq, workflowId: ids[i]! })));
+      seconds = (performance.now() - t) / 1000;
+    });
     return { seconds, ids };
   };
-  const shell = await oursRun('sh');
-  const ours = await oursRun('node');
-  const bareIds = models.map((_, i) => `bench-bare/${Date.now()}-${i}`);
-  const bareTq = `bench-bare-${Date.now()}`;
-  const bareBundle = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'bare-workflow.ts'), logger: undefined as never });
-  const bare = await Worker.create({ connection: env.connection, namespace: 'default', taskQueue: bareTq, workflowBundle: bareBundle, activities: { step: async (name: string) => name } });
-  let bareSeconds = 0;
-  await bare.runUntil(async () => {
-    const t = performance.now();
-    await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: bareTq, workflowId: bareIds[i]! })));
-    bareSeconds = (performance.now() - t) / 1000;
-  });
+  // Rounds alternate the three kinds, so a slow minute of the machine (the page cache, a neighbour) hits each of them;
+  // each kind reports its median round, and each round's ratios show the spread.
+  type Round = { seconds: number; ids: string[]; stallP99Ms?: number };
+  const rounds: { shell: Round; node: Round; bare: Round }[] = [];
+  for (let r = 0; r < OVERHEAD_ROUNDS; r++) rounds.push({ shell: await oursRun('sh'), node: await oursRun('node'), bare: await bareRun() });
+  const median = (kind: 'shell' | 'node' | 'bare') => [...rounds].sort((x, y) => x[kind].seconds - y[kind].seconds)[Math.floor(rounds.length / 2)]![kind];
+  const shell = median('shell');
+  const ours = median('node');
+  const bareMedian = median('bare');
+  const bareSeconds = bareMedian.seconds;
+  const bareIds = bareMedian.ids;
   const steps = { ours: await stepTimes(env.client, ours.ids), bare: await stepTimes(env.client, bareIds) };
   return {
     runs: n,
@@ -182,6 +208,9 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
     oursShell: { runsPerSec: n / shell.seconds, seconds: shell.seconds },
     bare: { runsPerSec: n / bareSeconds, seconds: bareSeconds },
     steps,
+    rounds: rounds.length,
+    roundRatios: { shell: rounds.map((r) => r.bare.seconds / r.shell.seconds), node: rounds.map((r) => r.bare.seconds / r.node.seconds) },
+    stallP99Ms: { shell: median('shell').stallP99Ms!, node: median('node').stallP99Ms! },
   };
 }
 
