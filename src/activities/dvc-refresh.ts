@@ -6,7 +6,8 @@ import { FailureType, RetrainError } from '../errors.js';
 import { findDvcEntry } from '../lineage/dvc.js';
 import { gitState } from '../lineage/git.js';
 import { redact } from '../redact.js';
-import { dvc, heartbeating, inWorktree, shareCache } from './dvc-train.js';
+import { dvc, inWorktree, shareCache } from './dvc-train.js';
+import { heartbeating } from './heartbeat.js';
 
 /** Where a model's refreshed stage output is kept: `<stateDir>/dvc-data/<model>/<out path in the repo>`. */
 const refreshRoot = (plan: ModelPlan) => path.join(plan.stateDir, 'dvc-data', plan.name);

@@ -1,7 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { cp, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
-import { Context, log } from '@temporalio/activity';
+import { log } from '@temporalio/activity';
+import { heartbeating } from './heartbeat.js';
 import { execa } from 'execa';
 import { parse, stringify } from 'yaml';
 import type { ModelPlan } from '../config/plan.js';
@@ -34,27 +35,6 @@ const logWarn = (msg: string, fields: Record<string, unknown>) => {
     process.stderr.write(`${msg} ${JSON.stringify(fields)}\n`);
   }
 };
-
-/**
- * Heartbeats while `fn` runs, inside an activity: the worktree, `dvc checkout` and copies before and
- * after `dvc repro` can outlast the train step's heartbeat timeout on large data, as a validation of a
- * large snapshot can outlast validate's. `details` go with every beat (a retry reads the last one).
- */
-export async function heartbeating<T>(step: string, fn: () => Promise<T>, details: Record<string, unknown> = {}): Promise<T> {
-  let ctx: Context | null = null;
-  try {
-    ctx = Context.current();
-  } catch {
-    return fn();
-  }
-  const started = Date.now();
-  const timer = setInterval(() => ctx?.heartbeat({ ...details, step, elapsedMs: Date.now() - started }), 5_000);
-  try {
-    return await fn();
-  } finally {
-    clearInterval(timer);
-  }
-}
 
 /** Where the model's DVC project and git repository are, and which dvc.yaml and stage it trains. */
 async function locate(plan: ModelPlan, cfg: DvcTrainConfig) {

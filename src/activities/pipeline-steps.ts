@@ -20,7 +20,8 @@ import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content
 import { writeJsonAtomic } from '../registry/json-store.js';
 import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
 import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
-import { heartbeating, pushModelOut, trainWithDvc } from './dvc-train.js';
+import { pushModelOut, trainWithDvc } from './dvc-train.js';
+import { heartbeating } from './heartbeat.js';
 import { planWithRefreshedData, refreshStageData } from './dvc-refresh.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';

@@ -54,8 +54,8 @@ interface Entry {
   onStart: (pid: number) => void;
   onFail: (err: Error) => void;
   out: { 1: ForwardedOutput; 2: ForwardedOutput };
-  onExit?: (code: number | null, signal: NodeJS.Signals | null) => void;
-  onLost?: (err: Error) => void;
+  onExit: (code: number | null, signal: NodeJS.Signals | null) => void;
+  onLost: (err: Error) => void;
 }
 
 let helper: ChildProcess | undefined;
@@ -71,7 +71,7 @@ function route(m: Message): void {
     e.onFail(new CommandStartFailed(m.message, m.code));
   } else if (m.op === 'data') e.out[m.fd].feed(m.data);
   else if (m.op === 'end') e.out[m.fd].push(null);
-  else e.onExit?.(m.code, m.signal);
+  else e.onExit(m.code, m.signal);
   if ((m.op === 'end' || m.op === 'exit') && --e.left === 0) entries.delete(m.id);
   idle();
 }
@@ -87,16 +87,23 @@ function ensureHelper(): ChildProcess {
   if (helper?.connected) return helper;
   if (!existsSync(HELPER)) throw new Error(`${HELPER}: the command helper is missing from this installation`);
   // No execArgv (no tsx, no --cpu-prof) and no environment: the helper is plain JavaScript and needs neither.
-  const child = fork(HELPER, [], { env: {}, execArgv: [], serialization: 'advanced', stdio: ['ignore', 'ignore', 'inherit', 'ipc'] });
+  const child = fork(HELPER, [], {
+    env: {},
+    execArgv: [],
+    serialization: 'advanced',
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
   child.on('message', (m) => route(m as Message));
   child.on('exit', (code, signal) => {
     if (helper === child) helper = undefined;
-    const lost = new Error(`the command helper exited (${signal ?? `code ${code}`}) while commands ran; the attempt fails and is retried`);
+    const lost = new Error(
+      `the command helper exited (${signal ?? `code ${code}`}) while commands ran; the attempt fails and is retried`,
+    );
     for (const [id, e] of entries) {
       if (e.helper !== child) continue;
       entries.delete(id);
       e.onFail(lost);
-      e.onLost?.(lost);
+      e.onLost(lost);
       e.out[1].destroy();
       e.out[2].destroy();
     }
@@ -109,38 +116,38 @@ function ensureHelper(): ChildProcess {
 }
 
 /** Starts `file args` in its own process group (detached), in `cwd`, with exactly `env`; never through a shell. */
-export async function startCommand(file: string, args: string[], options: { cwd: string; env: Record<string, string> }): Promise<StartedCommand> {
+export async function startCommand(
+  file: string,
+  args: string[],
+  options: { cwd: string; env: Record<string, string> },
+): Promise<StartedCommand> {
   const h = ensureHelper();
   const id = nextId++;
   const control = (fd: 1 | 2) => (op: 'pause' | 'resume') => {
     if (h.connected) h.send({ op, id, fd });
   };
   const out = { 1: new ForwardedOutput(control(1)), 2: new ForwardedOutput(control(2)) };
-  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>((resolve, reject) => {
-    const entry: Entry = {
-      left: 3,
-      helper: h,
-      onStart: () => {},
-      onFail: () => {},
-      out,
-      onExit: (exitCode, signal) => resolve({ exitCode, signal }),
-      onLost: reject,
-    };
-    entries.set(id, entry);
-  });
+  let onStart!: (pid: number) => void;
+  let onFail!: (err: Error) => void;
+  const started = new Promise<number>((resolve, reject) => ((onStart = resolve), (onFail = reject)));
+  let onExit!: (exitCode: number | null, signal: NodeJS.Signals | null) => void;
+  let onLost!: (err: Error) => void;
+  const exited = new Promise<{ exitCode: number | null; signal: NodeJS.Signals | null }>(
+    (resolve, reject) => {
+      onExit = (exitCode, signal) => resolve({ exitCode, signal });
+      onLost = reject;
+    },
+  );
   // Nobody awaits `exited` before the start resolves; a start that fails must not leave an unhandled rejection.
   exited.catch(() => {});
-  const pid = await new Promise<number>((resolve, reject) => {
-    const e = entries.get(id)!;
-    e.onStart = resolve;
-    e.onFail = reject;
-    idle();
-    h.send({ op: 'start', id, file, args, cwd: options.cwd, env: options.env }, (err) => {
-      if (!err) return;
-      entries.delete(id);
-      reject(new Error(`the command helper could not be reached: ${err.message}`, { cause: err }));
-    });
+  entries.set(id, { left: 3, helper: h, onStart, onFail, out, onExit, onLost });
+  idle();
+  h.send({ op: 'start', id, file, args, cwd: options.cwd, env: options.env }, (err) => {
+    if (!err) return;
+    entries.delete(id);
+    onFail(new Error(`the command helper could not be reached: ${err.message}`, { cause: err }));
   });
+  const pid = await started;
   return { pid, stdout: out[1], stderr: out[2], exited };
 }
 

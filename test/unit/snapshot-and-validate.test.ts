@@ -8,7 +8,7 @@ import { stringify } from 'yaml';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { createPipelineSteps } from '../../src/activities/pipeline-steps.js';
 import type { DataSnapshot } from '../../src/data/content-snapshot.js';
-import { heartbeating } from '../../src/activities/dvc-train.js';
+import { heartbeating } from '../../src/activities/heartbeat.js';
 import { stepsSchema } from '../../src/config/schema.js';
 
 /*
