@@ -112,7 +112,9 @@ export function createAuditSteps(deps: ActivityDeps) {
       const skipped = record.result.outcome === 'skipped';
       const code = skipped ? { label: null, repos: [] } : await codeVersion(dirs);
       const { dvc, lineage } = await runDvcLineage(deps, config, record);
-      const evidence = skipped ? null : await runEvidence(record);
+      // A run recorded since the pipeline's patches were folded hands its evidence over; older ones (and evidence too
+      // large to pass twice) are read from the history.
+      const evidence = skipped ? null : (record.evidence ?? (await runEvidence(record)));
       const why = 'skipped: nothing was trained, so the decision does not depend on it';
       const notRead = skipped ? { notRead: [{ what: 'code version' as const, why }, { what: 'evidence from history' as const, why }] } : {};
       const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...notRead, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}), ...(evidence ? { evidence } : {}) };

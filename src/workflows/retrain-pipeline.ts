@@ -1,4 +1,5 @@
 import {
+  ApplicationFailure,
   isCancellation,
   log,
   patched,
@@ -16,6 +17,8 @@ import type { ModelPlan } from '../config/plan.js';
 import type { StepName } from '../config/model-schema.js';
 import type { CheckResult, SnapshotRef } from '../activities/types.js';
 import type { DataSnapshot } from '../data/content-snapshot.js';
+import type { ValidationReport } from '../data/validate.js';
+import type { RunEvidence } from '../report/run-evidence.js';
 import { decidePromotion } from '../policy/promotion-policy.js';
 import { watchVerdict } from '../policy/watch-policy.js';
 import { failureLine, failureOf } from '../failure-result.js';
@@ -65,6 +68,43 @@ const { planRun } = proxyActivities<Activities>(profile('readConfig', 'read the 
 const { planRun: planRunHere } = proxyLocalActivities<Activities>(profile('readConfig', 'read the model config'));
 
 const { recordRun } = proxyActivities<Activities>(profile('auditRecord', 'write the audit record'));
+// The record is written as the run ends, on the worker that ends it: as a local activity it runs inside the last
+// workflow task, which then completes the run (a task round trip less; a marker in the Web UI's history).
+const { recordRun: recordRunHere } = proxyLocalActivities<Activities>(profile('auditRecord', 'write the audit record'));
+
+/** The pipeline's patch ids, each asked where its change is in runs recorded before they were folded. */
+type PipelinePatch =
+  | 'watch-skips-rolled-back'
+  | 'relative-drop-zero-baseline'
+  | 'lazy-check'
+  | 'one-step-validation'
+  | 'data-snapshot'
+  | 'fleet-slot'
+  | 'artifact-refs'
+  | 'train-lineage'
+  | 'budget-training-time'
+  | 'pipeline-reports-to-controller'
+  | 'forced-check-beside-training'
+  | 'dvc-push';
+
+/** Which of the pipeline's changes a run has (see pipelineChanges). */
+interface Changes {
+  /** Recorded since the patches were folded: every change below, the config and the record read in local activities. */
+  folded: boolean;
+  has: (id: PipelinePatch) => boolean;
+}
+
+/**
+ * A run recorded since `pipeline-patches-folded` has every change the patches below name, and asks that one patch,
+ * first, before its local activities: a patch asked after a local activity can land in a later workflow task on
+ * the run than on its replay, which then takes the unpatched branch (the replay test's rule). One marker instead of
+ * up to fourteen is also five to ten history events less per run. Runs recorded before ask each patch where its
+ * change is, as they always did. A change after this one asks its own patch here, before the first local activity.
+ */
+function pipelineChanges(): Changes {
+  const folded = patched('pipeline-patches-folded');
+  return { folded, has: (id) => folded || patched(id) };
+}
 
 function steps(plan: ModelPlan, pipelineId: string) {
   const proxy = (step: StepName, summary: string) => proxyActivities<Activities>(stepOptions(plan, step, summary));
@@ -98,6 +138,22 @@ interface RunFacts {
   /** Workflow-clock bounds of the train step, for the retrain budget's training time. */
   trainStartMs: number | null;
   trainEndMs: number | null;
+  /** What the steps returned that the record keeps beyond the result, as they return it. */
+  evidence: RunEvidence;
+}
+
+/**
+ * The evidence goes to the record with the run's own results when it is this small; a larger one (a validation
+ * report of thousands of columns) is read back from the history by the record activity, as before, rather than
+ * stored in it twice.
+ */
+const EVIDENCE_INLINE_BYTES = 64 * 1024;
+
+/** The validation report a failed validate step carries as its failure's details. */
+function failedValidationReport(err: unknown): ValidationReport | undefined {
+  const cause = (err as ActivityFailure | null)?.cause;
+  const details = cause instanceof ApplicationFailure ? (cause.details?.[0] as { report?: ValidationReport } | undefined) : undefined;
+  return details && typeof details === 'object' && Array.isArray(details.report?.violations) ? details.report : undefined;
 }
 
 /** A promoted version and what it was promoted against: what the steps after promotion work on. */
@@ -108,6 +164,7 @@ interface Promoted {
   version: number;
   productionVersion: number | null;
   candidate: Record<string, number>;
+  has: Changes['has'];
 }
 
 /**
@@ -158,7 +215,7 @@ async function watchWindow(p: Promoted, watch: NonNullable<ModelPlan['promotion'
     // Back to the most recent earlier production version nobody declared bad (the one before,
     // unless it was rolled back since and promoted again by hand); histories from before
     // this replay the plain restore.
-    const skipsBad = patched('watch-skips-rolled-back');
+    const skipsBad = p.has('watch-skips-rolled-back');
     let target = p.productionVersion;
     let skippedNote = '';
     if (skipsBad && p.productionVersion !== null) {
@@ -183,16 +240,19 @@ async function watchWindow(p: Promoted, watch: NonNullable<ModelPlan['promotion'
  * The evidence the trigger policy decides on. Since relative-drop.ts, a zero performance baseline is
  * measured in the metric's units; runs recorded before decided without the rule, and replay so.
  */
-function evidenceFor(check: CheckResult): CheckResult {
-  if (check.performance?.baseline !== 0 || patched('relative-drop-zero-baseline')) return check;
+function evidenceFor(check: CheckResult, has: Changes['has']): CheckResult {
+  if (check.performance?.baseline !== 0 || has('relative-drop-zero-baseline')) return check;
   return { ...check, performance: { ...check.performance, baseline: null } };
 }
 
 /** The audit record (and the run page's pointer to its HTML report); a record not written is logged, never fails the run. */
-async function recordTheRun(input: RetrainPipelineInput, facts: RunFacts, result: PipelineResult): Promise<void> {
+async function recordTheRun(input: RetrainPipelineInput, facts: RunFacts, result: PipelineResult, changes: Changes): Promise<void> {
   const info = workflowInfo();
   try {
-    const recordFile = await recordRun({
+    const record = changes.folded ? recordRunHere : recordRun;
+    // A folded run gathered every step's evidence (see RunFacts); the record activity reads the history otherwise.
+    const inline = changes.folded && JSON.stringify(facts.evidence).length <= EVIDENCE_INLINE_BYTES;
+    const recordFile = await record({
       model: input.model,
       workflowId: info.workflowId,
       temporalRunId: info.runId,
@@ -208,6 +268,7 @@ async function recordTheRun(input: RetrainPipelineInput, facts: RunFacts, result
       codeVersion: null,
       configFile: facts.configFile,
       dataLocation: facts.dataLocation,
+      ...(inline ? { evidence: facts.evidence } : {}),
     });
     // The run page in the Web UI names the run's HTML report (written next to the record). Current details are
     // workflow metadata, not a command, so histories replay the same with or without this.
@@ -227,6 +288,8 @@ interface Run {
   triggers: TriggerReason[];
   facts: RunFacts;
   enter: (next: PipelineStep) => void;
+  has: Changes['has'];
+  folded: boolean;
 }
 
 type Trained = Awaited<ReturnType<Steps['train']>>;
@@ -237,12 +300,16 @@ async function checkAndDecide(run: Run): Promise<TriggerDecision> {
   const memory = input.memory ?? EMPTY_MEMORY;
   // The check is told the context the decision is made in (the same clock reading), so it can
   // leave out drift and scoring the decision does not need; older histories replay the eager check.
-  const lazyCheck = patched('lazy-check');
+  const lazyCheck = run.has('lazy-check');
   const context = { reasons: run.triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
   const check = (facts.check = await act.check(lazyCheck ? { plan, pipelineId, decision: { context, memory } } : { plan, pipelineId }));
-  facts.fingerprint = check.fingerprint;
-  upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
-  return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
+  // A forced run's check ends after its snapshot, whose fingerprint is what the run trains on and reports: runs
+  // recorded before the fold set the check's for a moment and put the snapshot's back (an upsert more).
+  if (!(run.folded && facts.snapshot)) {
+    facts.fingerprint = check.fingerprint;
+    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
+  }
+  return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check, run.has), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
 }
 
 /**
@@ -260,11 +327,18 @@ async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
     return { location: snap.location, sha256: snap.fingerprint.sha256 };
   };
   // One activity since one-step validation (a task round trip less); histories from before replay the two.
-  if (patched('one-step-validation')) {
-    const { snapshot } = await act.snapshotAndValidate({ plan, pipelineId });
-    return { data: taken(snapshot) };
+  if (run.has('one-step-validation')) {
+    try {
+      const { snapshot, report } = await act.snapshotAndValidate({ plan, pipelineId });
+      facts.evidence.validation = report;
+      return { data: taken(snapshot) };
+    } catch (err) {
+      const report = failedValidationReport(err);
+      if (report) facts.evidence.validation = report;
+      throw err;
+    }
   }
-  if (patched('data-snapshot')) data = taken(await act.snapshot({ plan, pipelineId }));
+  if (run.has('data-snapshot')) data = taken(await act.snapshot({ plan, pipelineId }));
   const onData = data ? { data } : {};
   await act.validate({ plan, ...onData });
   return onData;
@@ -324,7 +398,7 @@ function keepSnapshotFingerprint(facts: RunFacts): void {
  */
 async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, reason: string): Promise<Trained> {
   const { plan, act, pipelineId, facts, enter } = run;
-  const fleet = plan.fleet && patched('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
+  const fleet = plan.fleet && run.has('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
   try {
     if (fleet) {
       enter('queue');
@@ -336,6 +410,7 @@ async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, reason: str
     facts.trainStartMs = Date.now();
     const trained = await act.train({ plan, pipelineId, ...onData });
     facts.trainEndMs = Date.now();
+    facts.evidence.trainDurationMs = trained.durationMs;
     return trained;
   } finally {
     if (fleet) await fleet.release();
@@ -347,12 +422,14 @@ async function evaluateCandidate(run: Run, trained: Trained) {
   const { plan, act, pipelineId } = run;
   const production = run.facts.check!.production;
   // References, not paths: training and evaluation may run on hosts that share no disk with this one.
-  const byReference = trained.artifact !== undefined && patched('artifact-refs');
+  const byReference = trained.artifact !== undefined && run.has('artifact-refs');
   const scores = await act.evaluate(
     byReference
       ? { plan, pipelineId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
       : { plan, pipelineId, candidateDir: trained.artifactDir, productionDir: production?.artifactUri ?? null },
   );
+  run.facts.evidence.evaluationSha256 = scores.evaluationSha256;
+  if (scores.comparison) run.facts.evidence.comparison = scores.comparison;
   const verdict = decidePromotion(plan.promotion, scores.candidate, scores.production, scores.comparison ?? null);
   return { scores, verdict, byReference };
 }
@@ -370,7 +447,7 @@ async function registerCandidate(run: Run, trained: Trained, byReference: boolea
     triggers: run.triggers,
     ...onData,
     // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
-    ...(trained.lineage && patched('train-lineage') ? { lineage: trained.lineage } : {}),
+    ...(trained.lineage && run.has('train-lineage') ? { lineage: trained.lineage } : {}),
   });
   upsertSearchAttributes([{ key: RetrainCandidateVersion, value: registered.version }]);
   return registered;
@@ -378,10 +455,13 @@ async function registerCandidate(run: Run, trained: Trained, byReference: boolea
 
 /** check → validate → retrain → evaluate → register → promote, for one model. */
 export async function retrainPipeline(input: RetrainPipelineInput): Promise<PipelineResult> {
+  // Asked first: before any local activity (see pipelineChanges).
+  const changes = pipelineChanges();
+  const { has } = changes;
   // The pipeline id is this workflow's id: it names the run's folder and keys its registry writes.
   const pipelineId = workflowInfo().workflowId;
   const triggers = [...new Set(input.triggers.map((t) => t.reason))];
-  const facts: RunFacts = { step: 'plan', fingerprint: null, check: null, decision: null, configFile: null, dataLocation: null, trainStartMs: null, trainEndMs: null };
+  const facts: RunFacts = { step: 'plan', fingerprint: null, check: null, decision: null, configFile: null, dataLocation: null, trainStartMs: null, trainEndMs: null, evidence: {} };
   setHandler(pipelineStepQuery, () => facts.step);
   const enter = (next: PipelineStep) => {
     facts.step = next;
@@ -399,36 +479,39 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
 
   const finish = async (outcome: PipelineResult): Promise<PipelineResult> => {
     // Histories from before budgets replay without the marker and without the field.
-    const result = facts.trainStartMs !== null && patched('budget-training-time') ? { ...outcome, trainingMs: (facts.trainEndMs ?? Date.now()) - facts.trainStartMs } : outcome;
+    const result = facts.trainStartMs !== null && has('budget-training-time') ? { ...outcome, trainingMs: (facts.trainEndMs ?? Date.now()) - facts.trainStartMs } : outcome;
     upsertSearchAttributes([{ key: RetrainOutcome, value: result.outcome }]);
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
     notifications.announceOutcome(result);
     await notifications.settle();
-    await recordTheRun(input, facts, result);
+    await recordTheRun(input, facts, result, changes);
     // A controller that continued-as-new (or replaced a terminated one) no longer awaits this run as
     // its child: tell it by workflow id. Histories from before this replay without the signal.
     const info = workflowInfo();
-    if (info.parent?.workflowId === controllerWorkflowId(input.model) && patched('pipeline-reports-to-controller')) {
+    if (info.parent?.workflowId === controllerWorkflowId(input.model) && has('pipeline-reports-to-controller')) {
       await reportToController(input.model, runFinished(info.workflowId, result));
     }
     return result;
   };
 
   try {
-    // planRun is an activity again: as a local activity, its result could land in an earlier workflow task than the
-    // patch markers the code records after it, and a replay then took the unpatched branch (a nondeterminism error
-    // that left a forced run stuck after a worker restart, seen on the cluster). Histories recorded with the local
-    // activity replay it; the ones from before either replay the activity.
-    const plan = patched('plan-run-activity')
-      ? await planRun({ model: input.model })
-      : patched('plan-run-local')
-        ? await planRunHere({ model: input.model })
-        : await planRun({ model: input.model });
+    // Between the fold and plan-run-local, planRun was an activity again: as a local activity, its result could land
+    // in an earlier workflow task than the patch markers the code recorded after it, and a replay then took the
+    // unpatched branch (a nondeterminism error that left a forced run stuck after a worker restart, seen on the
+    // cluster). A folded run asks no patch after it, so it reads the config locally again; older histories replay
+    // what they recorded.
+    const plan = changes.folded
+      ? await planRunHere({ model: input.model })
+      : patched('plan-run-activity')
+        ? await planRun({ model: input.model })
+        : patched('plan-run-local')
+          ? await planRunHere({ model: input.model })
+          : await planRun({ model: input.model });
     notifications.setTargets(plan.notify);
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;
     const act = steps(plan, pipelineId);
-    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter };
+    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter, has, folded: changes.folded };
 
     enter('check');
     let onData: { data?: SnapshotRef };
@@ -437,7 +520,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     // copy what it brought, so the check comes first. Histories from before the forced run's check beside training
     // replay check, then snapshot, validate, train.
     const refreshes = (plan.data.dvc?.refresh ?? 'none') !== 'none';
-    if (input.force && !refreshes && patched('forced-check-beside-training')) {
+    if (input.force && !refreshes && has('forced-check-beside-training')) {
       announce('trigger_fired', `retraining: ${forcedRetrainReason(triggers)}`, { details: { triggers } });
       ({ onData, trained } = await forcedRun(run));
     } else {
@@ -480,7 +563,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     if (!moved.moved) {
       return await rejected(`rejected: production moved to v${moved.actual} while this run evaluated against v${productionVersion ?? 'none'}; not overwritten`, { productionVersion: moved.actual });
     }
-    const p: Promoted = { plan, act, pipelineId, version, productionVersion, candidate: scores.candidate };
+    const p: Promoted = { plan, act, pipelineId, version, productionVersion, candidate: scores.candidate, has };
     const promoted = (reason: string) => finish({ ...known(), outcome: 'promoted', version, previousVersion: productionVersion, metrics, reason, ...(approval ? { approval } : {}) });
 
     if (plan.promotion.deploy) {
@@ -488,7 +571,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       await deployOrRestore(p);
     }
 
-    const pushNote = plan.train.dvc?.push && registered.lineage?.dvc && patched('dvc-push') ? await pushModelOut(p) : '';
+    const pushNote = plan.train.dvc?.push && registered.lineage?.dvc && has('dvc-push') ? await pushModelOut(p) : '';
 
     if (plan.promotion.watch) {
       enter('watch');

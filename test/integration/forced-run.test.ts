@@ -8,6 +8,7 @@ import type { Activities } from '../../src/activities/index.js';
 import type { CheckResult } from '../../src/activities/types.js';
 import { parseConfig } from '../../src/config/load.js';
 import { planModel } from '../../src/config/plan.js';
+import { evidenceFromHistory, type RunEvidence } from '../../src/report/run-evidence.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
 import { testTemporal } from '../helpers/temporal.js';
 import { recordHistory } from '../helpers/record-history.js';
@@ -22,7 +23,7 @@ import { recordHistory } from '../helpers/record-history.js';
 const SOURCE_SEEN_BY_CHECK = { sha256: 'aa'.repeat(32), files: 1, bytes: 11, rows: 6, schema: [] };
 const SNAPSHOT = { sha256: 'bb'.repeat(32), files: 1, bytes: 10, rows: 5, schema: [] };
 
-function mocks(opts: { checkFails?: boolean; validationFails?: boolean }) {
+function mocks(opts: { checkFails?: boolean; validationFails?: boolean; violations?: number }) {
   const model = `forced-${randomUUID().slice(0, 8)}`;
   const dir = path.join('/nonexistent', randomUUID());
   const plan = planModel(
@@ -33,7 +34,8 @@ function mocks(opts: { checkFails?: boolean; validationFails?: boolean }) {
   let trainStarted = false;
   let checkSawTraining = false;
   let registered: unknown;
-  let recorded: { check?: CheckResult | null } | undefined;
+  let recorded: { check?: CheckResult | null; evidence?: RunEvidence } | undefined;
+  const violations = Array.from({ length: opts.violations ?? 0 }, (_, i) => ({ column: `c${i}`, rule: 'nulls', severity: 'warn', expected: '<= 5%', observed: '7%', samples: ['x'.repeat(40)] }));
   const check: CheckResult = { fingerprint: SOURCE_SEEN_BY_CHECK, production: null, dataUnchanged: false, paramsUnchanged: false, drift: null, predictionDrift: null, performance: null, newRows: 6 };
   const activities: Partial<Record<keyof Activities, (...args: never[]) => Promise<unknown>>> = {
     planRun: async () => plan,
@@ -48,7 +50,7 @@ function mocks(opts: { checkFails?: boolean; validationFails?: boolean }) {
     snapshotAndValidate: async () => {
       calls.push('validate');
       if (opts.validationFails) throw ApplicationFailure.nonRetryable('y: required column missing', 'DataValidationError');
-      return { snapshot: { source: 'c.csv', location: '/snap/c.csv', fingerprint: SNAPSHOT, reused: false }, report: { passed: true, violations: [] } };
+      return { snapshot: { source: 'c.csv', location: '/snap/c.csv', fingerprint: SNAPSHOT, reused: false }, report: { passed: true, violations } };
     },
     trainCandidate: async () => {
       calls.push('train');
@@ -76,7 +78,7 @@ async function forcedRun(m: ReturnType<typeof mocks>, recordAs: string) {
   const worker = await Worker.create({ connection: t.connection, namespace: t.target.namespace, taskQueue, workflowBundle: t.bundle, activities: m.activities });
   const result = await worker.runUntil(t.client.workflow.execute(retrainPipeline, { taskQueue, workflowId, args: [{ model: m.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }] }));
   await recordHistory(t.client, workflowId, recordAs);
-  return result;
+  return Object.assign(result, { history: await t.client.workflow.getHandle(workflowId).fetchHistory() });
 }
 
 describe('a forced run checks beside training, on the dev server', () => {
@@ -90,6 +92,24 @@ describe('a forced run checks beside training, on the dev server', () => {
     assert.equal(result.decision?.reason, 'forced retrain (manual)');
     assert.deepEqual(m.calls.slice(-2), ['evaluate', 'register'], 'evaluation waited for the check');
     assert.deepEqual(m.state().recorded?.check?.fingerprint, SOURCE_SEEN_BY_CHECK, 'the record keeps what the check saw');
+    // The data fingerprint attribute is the snapshot's from the moment it is set: the check's never shows, even briefly.
+    const fingerprints = result.history.events!.flatMap((e) => {
+      const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {};
+      return fields.RetrainDataFingerprint ? [JSON.parse(Buffer.from(fields.RetrainDataFingerprint.data!).toString())] : [];
+    });
+    assert.deepEqual(fingerprints, [SNAPSHOT.sha256.slice(0, 16)]);
+    // The steps' evidence reaches the record with the run's own results, the same as the history holds.
+    assert.deepEqual(m.state().recorded?.evidence, { validation: { passed: true, violations: [] }, trainDurationMs: 1, evaluationSha256: 'ef'.repeat(32) });
+    assert.deepEqual(m.state().recorded?.evidence, evidenceFromHistory(result.history));
+  });
+
+  it('leaves evidence too large to store twice to be read from the history', async () => {
+    const m = mocks({ violations: 1000 });
+    const result = await forcedRun(m, 'pipeline-forced-large-evidence');
+    assert.equal(result.outcome, 'promoted', result.reason);
+    assert.ok(m.state().recorded, 'the run was recorded');
+    assert.equal(m.state().recorded?.evidence, undefined, 'not passed inline');
+    assert.equal(evidenceFromHistory(result.history).validation?.violations.length, 1000, 'the history holds it, for the record activity to read');
   });
 
   it('fails at check when the check fails, even though training ran: nothing is evaluated or registered', async () => {
