@@ -294,93 +294,97 @@ export function createPipelineSteps(deps: ActivityDeps) {
       return planModel(deps.config(), input.model);
     },
 
-    async checkData(input: CheckInput): Promise<CheckResult> {
-      // data.dvc.refresh: a stage-produced data path is brought up to date first (isolated worktree).
-      const plan = await refreshStageData(input.plan, runDir(input.plan.stateDir, input.plan.name, input.pipelineId));
-      const engine = await deps.engine();
-      const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
-      // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
-      if (fp.rows === 0) {
-        throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
-      }
-      const { cheap, reference, want, notComputed, predictionColumn, t, production } = await cheapEvidence(plan, input.plan, fp, input.decision);
+    checkData(input: CheckInput): Promise<CheckResult> {
+      // Beats every 5 s: hashing changed data, drift on large data and scoring production can each outlast
+      // check's heartbeat timeout, which is how soon a worker that died in the check is noticed.
+      return heartbeating('check', async () => {
+        // data.dvc.refresh: a stage-produced data path is brought up to date first (isolated worktree).
+        const plan = await refreshStageData(input.plan, runDir(input.plan.stateDir, input.plan.name, input.pipelineId));
+        const engine = await deps.engine();
+        const fp = await fingerprint(engine, plan.data.current, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) });
+        // No evidence can be read from no data: an empty drop must fail loudly, never pass as "no drift".
+        if (fp.rows === 0) {
+          throw new RetrainError(FailureType.DataSource, `${plan.data.current}: no data rows (an empty file or only a header; columns: ${fp.schema.map((c) => c.name).join(', ') || 'none'})`, { file: plan.data.current });
+        }
+        const { cheap, reference, want, notComputed, predictionColumn, t, production } = await cheapEvidence(plan, input.plan, fp, input.decision);
 
-      let drift: CheckResult['drift'] = null;
-      let predictionDrift: CheckResult['predictionDrift'] = null;
-      let segmentDrift: CheckResult['segmentDrift'];
-      if (reference && (want('drift') || want('prediction_drift') || want('segments'))) {
-        const refSide = { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' } as const;
-        const curSide = { location: plan.data.current, format: plan.data.format };
-        const checkDir = path.join(runDir(plan.stateDir, plan.name, input.pipelineId), 'check');
-        await mkdir(checkDir, { recursive: true });
-        const skip = want('drift') || want('segments') ? (plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey)) : {};
-        const exclude = [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude];
-        if (want('segments')) {
-          // The dataset-level tests per segment value (drift.segments), in a bounded number of DuckDB passes.
-          const report = await detectSegmentDrift(engine, refSide, curSide, segmentsOf(plan), { ...plan.drift, exclude, skip });
-          const reportFile = path.join(checkDir, 'segments.json');
-          await writeFile(reportFile, JSON.stringify(report, null, 2));
-          segmentDrift = { ...segmentEvidence(report, t.segmentDrift), reportFile };
-        }
-        if (want('drift')) {
-          const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude, skip, ...referenceCache(plan) });
-          const reportFile = path.join(checkDir, 'drift.json');
-          await writeFile(reportFile, JSON.stringify(report, null, 2));
-          drift = {
-            datasetDrift: report.datasetDrift,
-            driftedShare: report.driftedShare,
-            datasetShareThreshold: report.datasetShareThreshold,
-            driftedColumns: report.columns.filter((c) => c.drifted).map((c) => c.column),
-            reportFile,
-          };
-        }
-        if (predictionColumn && want('prediction_drift')) {
-          const p = await detectDrift(engine, refSide, curSide, { ...plan.drift, columns: [predictionColumn], datasetShare: 1 });
-          const col = p.columns[0];
-          if (col) {
-            await writeFile(path.join(checkDir, 'prediction-drift.json'), JSON.stringify(p, null, 2));
-            predictionDrift = { column: predictionColumn, drifted: col.drifted, test: col.test, statistic: col.pValue ?? col.statistic, threshold: col.threshold };
+        let drift: CheckResult['drift'] = null;
+        let predictionDrift: CheckResult['predictionDrift'] = null;
+        let segmentDrift: CheckResult['segmentDrift'];
+        if (reference && (want('drift') || want('prediction_drift') || want('segments'))) {
+          const refSide = { location: reference, format: plan.data.reference ? plan.data.format : 'parquet' } as const;
+          const curSide = { location: plan.data.current, format: plan.data.format };
+          const checkDir = path.join(runDir(plan.stateDir, plan.name, input.pipelineId), 'check');
+          await mkdir(checkDir, { recursive: true });
+          const skip = want('drift') || want('segments') ? (plan.drift.testIdColumns ? {} : await rowIdentifierColumns(engine, refSide, plan.validation.uniqueKey)) : {};
+          const exclude = [plan.data.target, ...(predictionColumn ? [predictionColumn] : []), ...plan.drift.exclude];
+          if (want('segments')) {
+            // The dataset-level tests per segment value (drift.segments), in a bounded number of DuckDB passes.
+            const report = await detectSegmentDrift(engine, refSide, curSide, segmentsOf(plan), { ...plan.drift, exclude, skip });
+            const reportFile = path.join(checkDir, 'segments.json');
+            await writeFile(reportFile, JSON.stringify(report, null, 2));
+            segmentDrift = { ...segmentEvidence(report, t.segmentDrift), reportFile };
+          }
+          if (want('drift')) {
+            const report = await detectDrift(engine, refSide, curSide, { ...plan.drift, exclude, skip, ...referenceCache(plan) });
+            const reportFile = path.join(checkDir, 'drift.json');
+            await writeFile(reportFile, JSON.stringify(report, null, 2));
+            drift = {
+              datasetDrift: report.datasetDrift,
+              driftedShare: report.driftedShare,
+              datasetShareThreshold: report.datasetShareThreshold,
+              driftedColumns: report.columns.filter((c) => c.drifted).map((c) => c.column),
+              reportFile,
+            };
+          }
+          if (predictionColumn && want('prediction_drift')) {
+            const p = await detectDrift(engine, refSide, curSide, { ...plan.drift, columns: [predictionColumn], datasetShare: 1 });
+            const col = p.columns[0];
+            if (col) {
+              await writeFile(path.join(checkDir, 'prediction-drift.json'), JSON.stringify(p, null, 2));
+              predictionDrift = { column: predictionColumn, drifted: col.drifted, test: col.test, statistic: col.pValue ?? col.statistic, threshold: col.threshold };
+            }
           }
         }
-      }
-      // Performance evidence: production scored on today's evaluation data vs the value it was promoted with.
-      let performance: CheckResult['performance'] = null;
-      let scored: Record<string, number> | undefined;
-      if (production && want('score')) {
-        const metrics = (scored = await scoreModel(plan, input.pipelineId, 'check-production', production.artifactUri));
-        const metric = plan.promotion.metric;
-        const current = metrics[metric];
-        if (current === undefined) {
-          throw new RetrainError(FailureType.Contract, `evaluation command reported no "${metric}" (models.${plan.name}.promotion.metric) for production v${production.version}`);
+        // Performance evidence: production scored on today's evaluation data vs the value it was promoted with.
+        let performance: CheckResult['performance'] = null;
+        let scored: Record<string, number> | undefined;
+        if (production && want('score')) {
+          const metrics = (scored = await scoreModel(plan, input.pipelineId, 'check-production', production.artifactUri));
+          const metric = plan.promotion.metric;
+          const current = metrics[metric];
+          if (current === undefined) {
+            throw new RetrainError(FailureType.Contract, `evaluation command reported no "${metric}" (models.${plan.name}.promotion.metric) for production v${production.version}`);
+          }
+          performance = { metric, direction: plan.promotion.direction, current, baseline: production.metrics[metric] ?? null };
         }
-        performance = { metric, direction: plan.promotion.direction, current, baseline: production.metrics[metric] ?? null };
-      }
-      // Performance without labels: production's predictions on its labelled evaluation data calibrate the estimate of
-      // its performance on today's unlabelled data (estimate.data, default data.current), whose probabilities are its
-      // own columns or, with estimate.from: score, production's output in the evaluation command's score mode.
-      let estimate: CheckResult['estimate'];
-      if (production && want('estimate') && t.estimatedDrop && plan.estimate) {
-        const unlabelled = plan.estimate.data
-          ? await fingerprint(engine, plan.estimate.data, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) })
-          : fp;
-        const currentSide =
-          plan.estimate.from === 'score'
-            ? await scoreUnlabelled(plan, input.pipelineId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled)
-            : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
-        if (!scored) await scoreModel(plan, input.pipelineId, 'check-production', production.artifactUri);
-        const predictions = path.join(runDir(plan.stateDir, plan.name, input.pipelineId), 'evaluate-check-production', CONTRACT.predictionsFile);
-        // Checked before DuckDB opens it, as the score-only output: a FIFO there would block the worker's engine.
-        assertOwnRegularFile(predictions, `missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`);
-        const refColumns = new Set((await describe(engine, predictions, 'csv')).map((c) => c.name));
-        estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: currentSide.location, format: currentSide.format }, {
-          target: 'label',
-          reference: { proba: 'score', ...(refColumns.has('prediction') ? { pred: 'prediction' } : {}) },
-          current: currentSide.columns,
-          threshold: plan.estimate.threshold,
-          metric: t.estimatedDrop.metric,
-        });
-      }
-      return { ...cheap, drift, predictionDrift, performance, ...(estimate ? { estimate } : {}), ...(segmentDrift ? { segmentDrift } : {}), ...(notComputed.length ? { notComputed } : {}) };
+        // Performance without labels: production's predictions on its labelled evaluation data calibrate the estimate of
+        // its performance on today's unlabelled data (estimate.data, default data.current), whose probabilities are its
+        // own columns or, with estimate.from: score, production's output in the evaluation command's score mode.
+        let estimate: CheckResult['estimate'];
+        if (production && want('estimate') && t.estimatedDrop && plan.estimate) {
+          const unlabelled = plan.estimate.data
+            ? await fingerprint(engine, plan.estimate.data, plan.data.format, plan.dataRoots, { cache: cacheFor(plan) })
+            : fp;
+          const currentSide =
+            plan.estimate.from === 'score'
+              ? await scoreUnlabelled(plan, input.pipelineId, production.artifactUri, plan.estimate.data ?? plan.data.current, unlabelled)
+              : { location: plan.estimate.data ?? plan.data.current, format: plan.data.format, columns: { proba: plan.estimate.proba!, ...(plan.estimate.pred ? { pred: plan.estimate.pred } : {}) } };
+          if (!scored) await scoreModel(plan, input.pipelineId, 'check-production', production.artifactUri);
+          const predictions = path.join(runDir(plan.stateDir, plan.name, input.pipelineId), 'evaluate-check-production', CONTRACT.predictionsFile);
+          // Checked before DuckDB opens it, as the score-only output: a FIFO there would block the worker's engine.
+          assertOwnRegularFile(predictions, `missing; trigger.estimatedDrop needs the evaluation command to write ${CONTRACT.predictionsFile} (row, label, score[, prediction])`);
+          const refColumns = new Set((await describe(engine, predictions, 'csv')).map((c) => c.name));
+          estimate = await estimatePerformance(engine, { location: predictions, format: 'csv' }, { location: currentSide.location, format: currentSide.format }, {
+            target: 'label',
+            reference: { proba: 'score', ...(refColumns.has('prediction') ? { pred: 'prediction' } : {}) },
+            current: currentSide.columns,
+            threshold: plan.estimate.threshold,
+            metric: t.estimatedDrop.metric,
+          });
+        }
+        return { ...cheap, drift, predictionDrift, performance, ...(estimate ? { estimate } : {}), ...(segmentDrift ? { segmentDrift } : {}), ...(notComputed.length ? { notComputed } : {}) };
+      });
     },
 
     /**

@@ -31,7 +31,8 @@ const step = (timeout: string, extra: Partial<{ heartbeatTimeout: string; maximu
 
 export const stepsSchema = z
   .strictObject({
-    check: step('10m'),
+    // The check beats every 5 s (hashing, drift, scoring): a dead worker is noticed in a minute, not ten.
+    check: step('10m', { heartbeatTimeout: '1m' }),
     // The snapshot beats as it copies and the validation every 5 s: a dead worker is noticed in a minute, not ten.
     validate: step('10m', { heartbeatTimeout: '1m' }),
     train: step('2h', { heartbeatTimeout: '30s', maximumAttempts: 2 }),

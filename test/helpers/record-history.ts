@@ -13,14 +13,30 @@ export const HISTORIES_DIR = path.resolve(import.meta.dirname, '../replay/histor
  * RETRAIN_RECORD_TAG=<tag> saves `<name>.<tag>.json` beside the older recording instead of replacing it: after a
  * patched() change both the histories recorded before it and those recorded after it must keep replaying.
  */
+/** `root` replaced by `<project>` inside every payload's (base64) data too, where the CLI's JSON cannot reach it. */
+export function scrubPaths(value: unknown, root: string): unknown {
+  if (Array.isArray(value)) return value.map((v) => scrubPaths(v, root));
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([k, v]) => {
+      if (k === 'data' && typeof v === 'string') {
+        const text = Buffer.from(v, 'base64').toString('utf8');
+        return [k, text.includes(root) ? Buffer.from(text.replaceAll(root, '<project>'), 'utf8').toString('base64') : v];
+      }
+      return [k, scrubPaths(v, root)];
+    }),
+  );
+}
+
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {
   if (process.env.RETRAIN_RECORD_HISTORIES !== '1') return;
   const address = process.env.TEMPORAL_ADDRESS;
   const cli = findTemporalCli();
   if (!address || !cli) throw new Error('recording histories needs TEMPORAL_ADDRESS and the temporal CLI (npm run setup)');
   const { stdout } = await execa(cli, ['workflow', 'show', '--workflow-id', workflowId, '--address', address, '--namespace', client.options.namespace, '--output', 'json']);
-  // Paths of the recording machine stay out of the repository; replay does not read them.
-  const history = JSON.parse(stdout.replaceAll(PROJECT_ROOT, '<project>')) as Record<string, unknown>;
+  // Paths of the recording machine stay out of the repository, in the events and inside their payloads; replay
+  // does not read them.
+  const history = scrubPaths(JSON.parse(stdout.replaceAll(PROJECT_ROOT, '<project>')), PROJECT_ROOT) as Record<string, unknown>;
   const tag = process.env.RETRAIN_RECORD_TAG;
   if (tag !== undefined && !/^[a-z0-9-]+$/.test(tag)) throw new Error(`RETRAIN_RECORD_TAG must be lower-case letters, digits and dashes, got ${JSON.stringify(tag)}`);
   writeFileSync(path.join(HISTORIES_DIR, tag ? `${name}.${tag}.json` : `${name}.json`), `${JSON.stringify({ workflowId, ...history }, null, 1)}\n`);

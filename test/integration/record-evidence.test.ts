@@ -8,7 +8,6 @@ import { evidenceFromHistory } from '../../src/report/run-evidence.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
 import { makeProject } from '../helpers/project.js';
 import { defaultDeps, withWorker } from '../helpers/temporal.js';
-import { recordHistory } from '../helpers/record-history.js';
 
 /*
  * Since `pipeline-patches-folded` a run asks one patch, first, reads its config and writes its record in local
@@ -20,10 +19,9 @@ import { recordHistory } from '../helpers/record-history.js';
 
 type History = Awaited<ReturnType<ReturnType<Client['workflow']['getHandle']>['fetchHistory']>>;
 
-async function runOnce(client: Client, taskQueue: string, name: string): Promise<History> {
+async function runOnce(client: Client, taskQueue: string): Promise<History> {
   const workflowId = `retrain/churn/evidence-${Date.now()}`;
   await client.workflow.execute(retrainPipeline, { taskQueue, workflowId, args: [{ model: 'churn', triggers: [{ reason: 'manual', source: 'test' }] }] });
-  await recordHistory(client, workflowId, name);
   return client.workflow.getHandle(workflowId).fetchHistory();
 }
 
@@ -43,7 +41,7 @@ describe('a run hands its record the evidence its steps returned (real dev serve
   it('promoted: one patch marker first, config and record as local activities, the evidence equal to the history', async () => {
     const p = await makeProject();
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
-      const history = await runOnce(client, taskQueue, 'pipeline-promoted-folded');
+      const history = await runOnce(client, taskQueue);
       const { activities, markers } = shape(history);
       assert.deepEqual(activities, ['checkData', 'snapshotAndValidate', 'trainCandidate', 'evaluateModels', 'registerCandidate', 'promoteVersion'], 'the six steps stay activities, each its own row');
       assert.deepEqual(markers, ['core_patch:pipeline-patches-folded', 'core_local_activity:planRun', 'core_local_activity:recordRun']);
@@ -59,7 +57,7 @@ describe('a run hands its record the evidence its steps returned (real dev serve
     const file = path.join(p.dataDir, 'current.csv');
     writeFileSync(file, readFileSync(file, 'utf8').replace(/\n1,\d+,/, '\n1,-5,'));
     await withWorker(defaultDeps(p.configFile), async ({ client, taskQueue }) => {
-      const history = await runOnce(client, taskQueue, 'pipeline-failed-validate-folded');
+      const history = await runOnce(client, taskQueue);
       const [record] = await listRunRecords(path.join(p.dir, '.retrain'), 'churn');
       assert.equal(record?.result.outcome, 'failed');
       assert.equal(record.evidence?.validation?.passed, false);

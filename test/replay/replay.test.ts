@@ -5,6 +5,7 @@ import { describe, it } from 'node:test';
 import { bundleWorkflowCode, Worker } from '@temporalio/worker';
 import { installRuntime } from '../../src/temporal/runtime.js';
 import { WORKFLOWS_PATH } from '../../src/worker.js';
+import { PROJECT_ROOT } from '../../src/temporal/cli-binary.js';
 import { HISTORIES_DIR } from '../helpers/record-history.js';
 
 /**
@@ -17,7 +18,9 @@ const files = readdirSync(HISTORIES_DIR).filter((f) => f.endsWith('.json')).sort
 // Every workflow type and the outcomes that take different code paths must stay covered.
 const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 'pipeline-failed-validate', 'pipeline-approved', 'pipeline-failed-deploy', 'pipeline-rejected-cas', 'pipeline-rolled_back', 'move-production-rollback', 'move-production-rollback-skips-bad', 'pipeline-data-snapshot', 'pipeline-rolled_back-skips-bad', 'controller-burst', 'controller-followup', 'controller-policy', 'controller-sched', 'controller-carry-run', 'controller-adopted-run', 'pipeline-reports-to-controller', 'scheduled-trigger', 'pipeline-skipped-lazy-check', 'controller-budget', 'pipeline-skipped-budget', 'pipeline-forced-over-budget', 'pipeline-fleet-queued', 'fleet-semaphore', 'backtest', 'backtest-train', 'controller-quick-skip', 'scheduled-trigger-skip', 'pipeline-forced-beside-training', 'pipeline-forced-check-failed', 'pipeline-forced-validation-failed',
   // Recorded after `controller-patches-first` and `plan-run-activity`: the shapes new runs take.
-  'controller-burst.patches-first', 'controller-quick-skip.patches-first', 'controller-carry-run.patches-first', 'pipeline-promoted.patches-first', 'pipeline-forced-beside-training.patches-first'];
+  'controller-burst.patches-first', 'controller-quick-skip.patches-first', 'controller-carry-run.patches-first', 'pipeline-promoted.patches-first', 'pipeline-forced-beside-training.patches-first',
+  // Recorded after `pipeline-patches-folded`: one patch marker, the config and the record in local activities.
+  'pipeline-promoted.folded', 'pipeline-rejected.folded', 'pipeline-skipped.folded', 'pipeline-failed-validate.folded', 'pipeline-approved.folded', 'pipeline-rolled_back-skips-bad.folded', 'pipeline-forced-beside-training.folded', 'pipeline-fleet-queued.folded', 'pipeline-reports-to-controller.folded'];
 
 /**
  * Recorded while the pipeline read its config in a local activity: patches asked after it. They must still replay,
@@ -57,6 +60,14 @@ describe('replay of recorded histories', async () => {
       if (LATE_PATCHES_BEFORE_PLAN_RUN_ACTIVITY.includes(name)) continue;
       const late = patchesAfterLocalActivity(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
       assert.deepEqual(late, [], `${file} records patches after a local activity`);
+    }
+  });
+
+  it('holds no path of the machine that recorded it, inside payloads either', () => {
+    for (const file of files) {
+      const text = readFileSync(path.join(HISTORIES_DIR, file), 'utf8');
+      const payloads = [...text.matchAll(/"data": "([A-Za-z0-9+/=]+)"/g)].map((m) => Buffer.from(m[1]!, 'base64').toString('utf8'));
+      for (const t of [text, ...payloads]) assert.ok(!t.includes(PROJECT_ROOT), `${file} holds ${PROJECT_ROOT}`);
     }
   });
 

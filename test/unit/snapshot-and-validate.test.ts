@@ -62,3 +62,39 @@ describe('snapshotAndValidate', () => {
     assert.equal(stepsSchema.parse({}).validate.heartbeatTimeout, '1m');
   });
 });
+
+describe('checkData', () => {
+  it('beats while a slow check runs (check has a 1-minute heartbeat timeout): a dead worker is noticed in a minute', async () => {
+    const p = project();
+    const deps = defaultDeps(path.join(path.dirname(path.dirname(p.data)), 'retrain.config.yaml'));
+    // The engine's first statement takes 5.5 s, as hashing or drift on large data would.
+    let delayed = false;
+    const slow: typeof deps = {
+      ...deps,
+      engine: async () => {
+        const engine = await deps.engine();
+        return new Proxy(engine, {
+          get(target, key, receiver) {
+            const value = Reflect.get(target, key, receiver) as unknown;
+            if (key !== 'rows' || typeof value !== 'function') return typeof value === 'function' ? value.bind(target) : value;
+            return async (...args: unknown[]) => {
+              if (!delayed) await new Promise((r) => setTimeout(r, 5_500));
+              delayed = true;
+              return (value as (...a: unknown[]) => unknown).apply(target, args);
+            };
+          },
+        });
+      },
+    };
+    const steps = createPipelineSteps(slow);
+    const plan = await steps.planRun({ model: 'm' });
+    const env = new MockActivityEnvironment();
+    const beats: { step?: string }[] = [];
+    env.on('heartbeat', (d: { step?: string }) => beats.push(d));
+    const check = (await env.run(steps.checkData, { plan, pipelineId: 'run-1' })) as Awaited<ReturnType<typeof steps.checkData>>;
+    assert.equal(check.fingerprint.rows, 20);
+    assert.ok(delayed, 'the slow statement ran');
+    assert.ok(beats.some((b) => b.step === 'check'), JSON.stringify(beats));
+    assert.equal(stepsSchema.parse({}).check.heartbeatTimeout, '1m');
+  });
+});
