@@ -257,12 +257,14 @@ export function createPipelineSteps(deps: ActivityDeps) {
   }
 
   /** The validate step's work on the snapshot (or, for histories from before snapshots, the source). */
-  async function validateOn(input: ValidateInput): Promise<ValidationReport> {
+  /** `snapshot`: the snapshot being validated, whose schema and row count were read as it was taken. */
+  async function validateOn(input: ValidateInput, snapshot?: DataSnapshot): Promise<ValidationReport> {
     const engine = await deps.engine();
     const location = input.data?.location ?? input.plan.data.current;
     const production = await productionModel(input.plan).catch(() => null);
-    const current = await describe(engine, location, input.plan.data.format);
-    const report = await validateDataset(engine, location, input.plan, new Date(), await expectedClasses(engine, input.plan, production?.dataSha256), current);
+    const current = snapshot?.fingerprint.schema ?? (await describe(engine, location, input.plan.data.format));
+    const known = { schema: current, ...(snapshot ? { rows: snapshot.fingerprint.rows } : {}) };
+    const report = await validateDataset(engine, location, input.plan, new Date(), await expectedClasses(engine, input.plan, production?.dataSha256), known);
     // Schema drift against what production was trained on: caught here, before it trains a broken model.
     const trained = production ? (await registryFor(input.plan).getVersion(input.plan.name, production.version))?.dataFingerprint.schema : undefined;
     if (trained?.length) {
@@ -426,7 +428,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const snapshot = earlier?.snapshot && existsSync(earlier.snapshot.location.replace(/[*?[{].*$/, '')) ? earlier.snapshot : await takeSnapshot(input.plan, input.pipelineId);
       ctx?.heartbeat({ step: 'validate', snapshot });
       // Beats while the rules run, so validate's heartbeat timeout notices a dead worker long before its start-to-close one.
-      const report = await heartbeating('validate', () => validateOn({ plan: input.plan, data: { location: snapshot.location, sha256: snapshot.fingerprint.sha256 } }), { snapshot });
+      const report = await heartbeating('validate', () => validateOn({ plan: input.plan, data: { location: snapshot.location, sha256: snapshot.fingerprint.sha256 } }, snapshot), { snapshot });
       return { snapshot, report };
     },
 

@@ -7,7 +7,7 @@ import { pipeline } from 'node:stream/promises';
 import { FailureType, RetrainError } from '../errors.js';
 import { listFiles } from '../registry/hash-dir.js';
 import { withOwnTemp } from '../registry/temp-files.js';
-import { readerFor, type DataEngine, type DataFormat } from './engine.js';
+import type { DataEngine, DataFormat } from './engine.js';
 import { cachedFingerprint, datasetFiles, describe, type ColumnSchema, type DataFingerprint } from './fingerprint.js';
 import type { StatCache } from './stat-cache.js';
 
@@ -108,7 +108,8 @@ async function rowsAndSchema(
   if (before && after && before.sha256 === sha256 && after.sha256 === sha256) return { rows: after.rows, schema: after.schema };
   const [schema, [count]] = await Promise.all([
     describe(engine, location, format),
-    engine.rows(`SELECT count(*)::BIGINT AS n FROM ${readerFor(location, format)}`, [location], source),
+    // The reader describe() sniffed (once per file state), not a second sniff inside the count.
+    engine.reader(location, format).then((from) => engine.rows(`SELECT count(*)::BIGINT AS n FROM ${from}`, [location], source)),
   ]);
   return { rows: Number(count?.n ?? 0), schema };
 }

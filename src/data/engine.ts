@@ -117,6 +117,17 @@ export class DataEngine {
     const signature = `${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`;
     const known = this.dialects.get(location);
     if (known?.signature === signature) return known;
+    // Readers asked for at once (a count beside a describe) share one sniff of the file.
+    const key = `${location}\0${signature}`;
+    let pending = this.sniffing.get(key);
+    if (!pending) {
+      pending = this.sniff(location, file, signature).finally(() => this.sniffing.delete(key));
+      this.sniffing.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async sniff(location: string, file: string, signature: string): Promise<CsvDialect | null> {
     const [s] = await this.rows(
       `SELECT * FROM sniff_csv($1, header = true, sample_size = ${CSV_SAMPLE_ROWS}, nullstr = ['', 'NA', 'null'])`,
       [file],

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { rename } from 'node:fs/promises';
 import path from 'node:path';
 import { withOwnTemp } from '../registry/temp-files.js';
-import { readerFor, type DataEngine, type DataFormat } from './engine.js';
+import type { DataEngine, DataFormat } from './engine.js';
 
 /**
  * Keeps the exact data a model version was trained on as Parquet, addressed by its sha256, so a
@@ -16,7 +16,8 @@ export async function snapshotDataset(engine: DataEngine, location: string, form
   return withOwnTemp(dest, owner, async (tmp) => {
     if (existsSync(dest)) return dest;
     // COPY's target cannot be a bound parameter; it is our own generated path, quoted.
-    await engine.rows(`COPY (SELECT * FROM ${readerFor(location, format)}) TO '${tmp.replaceAll("'", "''")}' (FORMAT parquet)`, [location], location);
+    // The reader sniffed once per file state (validation read this snapshot already), not a second sniff here.
+    await engine.rows(`COPY (SELECT * FROM ${await engine.reader(location, format)}) TO '${tmp.replaceAll("'", "''")}' (FORMAT parquet)`, [location], location);
     await rename(tmp, dest);
     return dest;
   });

@@ -161,14 +161,16 @@ async function typeFailures(engine: DataEngine, location: string, format: DataFo
  * that disappeared entirely has share 0 and is a classBalance violation, which grouping the current data alone
  * cannot see.
  */
-/** `described`: the data's schema when the caller has just read it (describe()), so it is not read twice. */
-export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date(), expectedClasses: readonly string[] = [], described?: ColumnSchema[]): Promise<ValidationReport> {
+/**
+ * `known`: the data's schema (describe()) and row count when the caller has them for these very bytes (a snapshot
+ * records both as it is taken), so they are not read twice.
+ */
+export async function validateDataset(engine: DataEngine, location: string, model: Target, now = new Date(), expectedClasses: readonly string[] = [], known: { schema?: ColumnSchema[]; rows?: number } = {}): Promise<ValidationReport> {
   const rules = model.validation;
   const from = await engine.reader(location, model.data.format);
   const q = (sql: string, params: unknown[] = []) => engine.rows(sql, [location, ...(params as never[])], location);
-  const schema = new Map((described ?? (await describe(engine, location, model.data.format))).map((c) => [c.name, c.type]));
-  const [countRow] = await q(`SELECT count(*)::BIGINT AS n FROM ${from}`);
-  const rows = Number(countRow?.n ?? 0);
+  const schema = new Map((known.schema ?? (await describe(engine, location, model.data.format))).map((c) => [c.name, c.type]));
+  const rows = known.rows ?? Number((await q(`SELECT count(*)::BIGINT AS n FROM ${from}`))[0]?.n ?? 0);
   const out: Violation[] = [];
   const add = (v: Omit<Violation, 'samples' | 'severity'> & Partial<Violation>) =>
     out.push({ samples: [], severity: 'error', ...v });
