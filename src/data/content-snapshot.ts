@@ -57,6 +57,9 @@ export async function snapshotData(
   const vouched = () => (opts.cache ? cachedFingerprint(engine, source, opts.format, opts.dataRoots, opts.cache).catch(() => null) : Promise.resolve(null));
   const before = await vouched();
   const { base, rest } = splitSource(source);
+  // The state of a one-file source as the copy begins: an unchanged source lends the copy its sniffed CSV dialect.
+  const single = files.length === 1 && !GLOB_CHARS.test(source) ? files[0]! : null;
+  const sourceState = single ? await engine.fileState(single) : null;
   return withOwnTemp(path.join(root, 'incoming'), opts.owner, async (tmp) => {
     await mkdir(tmp, { recursive: true });
     const hash = createHash('sha256');
@@ -84,6 +87,7 @@ export async function snapshotData(
     const sha256 = hash.digest('hex');
     const dir = await place(tmp, root, sha256);
     const location = path.join(dir.path, rest);
+    if (single) await engine.adoptDialect(location, source, single, sourceState);
     const { rows, schema } = await rowsAndSchema(engine, location, opts.format, source, sha256, before, before?.sha256 === sha256 ? await vouched() : null);
     // The check saw rows; if the source was emptied since, the snapshot says so instead of training on nothing.
     if (rows === 0) throw new RetrainError(FailureType.DataSource, `${source}: no data rows when the run took its snapshot (sha256 ${sha256})`, { file: source });

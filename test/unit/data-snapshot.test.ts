@@ -45,6 +45,40 @@ describe('data snapshot: one immutable, content-addressed copy of a run\'s data'
     assert.deepEqual(readdirSync(root), [sha(bytes)]);
   });
 
+  it('a copy of an unchanged CSV takes the dialect sniffed for its source; a source changed since, or during the copy, does not lend it', async () => {
+    const sniffs: string[] = [];
+    const rows = engine.rows.bind(engine);
+    engine.rows = (sql, params, location) => {
+      if (sql.includes('sniff_csv')) sniffs.push(String(params?.[0]));
+      return rows(sql, params, location);
+    };
+    try {
+      const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+      const source = path.join(dir, 'current.csv');
+      writeFileSync(source, 'id;x\n1;"a;b"\n2;c\n');
+      await engine.reader(source); // the check's sniff
+      assert.equal(sniffs.length, 1);
+      const snap = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's1'), owner: 'run-1' });
+      assert.deepEqual(sniffs, [source], 'the copy was not sniffed again');
+      assert.deepEqual(await engine.rows(`SELECT * FROM ${await engine.reader(snap.location)}`, [snap.location]), [{ id: 1, x: 'a;b' }, { id: 2, x: 'c' }]);
+
+      // Rewritten after its sniff (another delimiter, another column): the copy sniffs its own bytes.
+      writeFileSync(source, 'id,x,y\n1,2,3\n');
+      const later = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's2'), owner: 'run-2' });
+      assert.deepEqual(sniffs.slice(1), [later.location]);
+      assert.deepEqual(later.fingerprint.schema.map((c) => c.name), ['id', 'x', 'y']);
+
+      // Sniffed, then rewritten while it is being copied: not lent either.
+      await engine.reader(source);
+      sniffs.length = 0;
+      const racing = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's3'), owner: 'run-3', onProgress: () => writeFileSync(source, 'a;b\n1;2\n') });
+      assert.deepEqual(sniffs, [racing.location], 'the copy was sniffed on its own');
+      assert.deepEqual(racing.fingerprint.schema.map((c) => c.name), ['id', 'x', 'y'], 'the copy holds the bytes before the rewrite');
+    } finally {
+      engine.rows = rows;
+    }
+  });
+
   it('a glob keeps the files\' layout under the snapshot, and the same glob reads them there', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
     csv(path.join(dir, 'data', 'a'), 'part.csv', 10);
