@@ -323,7 +323,7 @@ if (o) {
     '',
     ...(o.roundRatios
       ? [
-          `Each row is its kind's median of ${o.rounds} rounds (shell, Node.js, bare, alternating); each round's ratio to its own bare run ranged`,
+          `Each row is its kind's median of ${o.rounds} rounds (shell, Node.js, bare, alternating, after one uncounted warm-up round of each); each round's ratio to its own bare run ranged`,
           `${spread(o.roundRatios.shell)} (shell) and ${spread(o.roundRatios.node)} (Node.js).` +
             (o.stallP99Ms ? ` The worker's event loop stalled up to ${o.stallP99Ms.shell.toFixed(0)} ms (shell) and ${o.stallP99Ms.node.toFixed(0)} ms (Node.js) at p99.` : ''),
           '',
