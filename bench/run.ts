@@ -302,17 +302,29 @@ if (o) {
     '',
     'Ours: the six steps with no-op training and evaluation commands on a 20-row dataset (fingerprint, validation, two',
     'command processes, registry write, compare-and-set, audit record). Baseline: six trivial activities in one workflow.',
-    'Profiled (`node --cpu-prof`, 40 runs of each kind, 2026-12-03): the worker\'s main thread runs every activity and was',
-    'the bottleneck. When the worker started commands itself, `ChildProcess.spawn` took 3.15 s of its 12.7 busy seconds',
-    '(25 %: a fork copies the large worker\'s page tables, about 20 ms a start, and every other activity waited behind it).',
-    'Commands now start in a small helper process (src/runner/spawner.ts): the same profile has no spawn in the worker,',
-    'its busy time fell to 10.4 s, and the profiled ratio (shell commands) went from 0.23× to 0.31×. Unprofiled, helper vs',
-    'the worker forking itself, two A/B pairs of 5 alternating rounds each (2026-12-03): the worker\'s p99 event-loop stall',
-    'fell from 78 to 17 ms (shell) and from 90 to 36 ms (Node.js); throughput moved less than the machine\'s spread in one',
-    'pair (shell median 5.60 vs 5.42 s) and by a third in the other (4.67 vs 7.12 s): on 2 cores the whole machine\'s CPU',
-    '(the server, the workflow thread, the commands) bounds it as much as the main thread does. What is left is',
-    'spread thin: garbage collection (6 %), Temporal\'s native bridge and payload conversion, small file-system calls',
-    '(lock files, atomic JSON writes, stat caches; none over 1 % alone) and DuckDB statements; no single item above 6 %.',
+    'Profiled (`node --cpu-prof`, 40 runs of each kind, 2026-12-03): when the worker started commands itself,',
+    '`ChildProcess.spawn` took 3.15 s of its main thread\'s 12.7 busy seconds (25 %: a fork copies the large worker\'s page',
+    'tables, about 20 ms a start, and every other activity waited behind it). Commands now start in a small helper process',
+    '(src/runner/spawner.ts): the worker\'s p99 event-loop stall fell from 78 to 17 ms (shell) and from 90 to 36 ms (Node.js).',
+    '',
+    'On 2 cores both kinds keep the whole machine busy (1.8 to 1.9 cores), so the ratio is the ratio of CPU per run, wherever',
+    'it is spent: the table below splits it. Side measurements (2026-12-03, the same 40 runs, 3 rounds each, CPU ms per run)',
+    'before the changes of that day: machine 181–213, server 80–94, worker 86–106; bare 68–74, server 41–46, worker 28. What',
+    'cut it since:',
+    '- One patch marker (`pipeline-patches-folded`) asked first stands for the fourteen a run used to record, and the config',
+    '  read and the audit record run as local activities inside workflow tasks: two activity tasks and two workflow tasks less',
+    '  per run. The server\'s CPU per run fell to 56–61 ms.',
+    '- The record gets the steps\' evidence from the workflow instead of reading the run\'s history back: one history fetch',
+    '  cost 5.4 ms of server and 2.4 ms of worker CPU (200 fetches of a finished run\'s history).',
+    '- Four DuckDB statements less per run: validation reuses the schema and row count the snapshot recorded, the snapshot',
+    '  takes the dialect sniffed for its unchanged source, and the snapshot\'s count and the lineage Parquet copy no longer sniff.',
+    'What is left, against the bare workflow: on the server, the visibility update of every workflow task that sets a search',
+    'attribute (a bare workflow that sets one in each of its six tasks costs 63–66 ms of server CPU a run instead of 38–42:',
+    'about 3.7 ms a task; ours sets one in six, for RetrainStep, fingerprint, version and outcome). In the worker, the steps\'',
+    'own work: the same activities called directly, without Temporal, cost 35–40 ms of CPU a run (DuckDB statements about',
+    '20, the registry, snapshot and record files most of the rest). In the workflow thread, each call into the sandbox runs',
+    'with `vm`\'s timeout (the SDK\'s isolateExecutionTimeout), which starts a watchdog thread: 58 µs a call on an idle',
+    'machine, about 2 ms of an activation\'s wall time on a busy one, for both kinds alike.',
     'git is not started for a folder outside a repository, and concurrent runs share one git read of a folder.',
     '',
     '| run | seconds | runs per second | relative |',
@@ -327,6 +339,21 @@ if (o) {
           `${spread(o.roundRatios.shell)} (shell) and ${spread(o.roundRatios.node)} (Node.js).` +
             (o.stallP99Ms ? ` The worker's event loop stalled up to ${o.stallP99Ms.shell.toFixed(0)} ms (shell) and ${o.stallP99Ms.node.toFixed(0)} ms (Node.js) at p99.` : ''),
           '',
+          ...(o.cpuPerRun
+            ? [
+                'CPU per run (ms) in each kind\'s median round: the machine (/proc/stat), the dev server, and the bench process (the',
+                'worker and the client that starts the runs); the rest is the command processes and the helper that starts them.',
+                '',
+                '| run | machine | server | worker + client | rest |',
+                '|---|---|---|---|---|',
+                ...(['shell', 'node', 'bare'] as const).map((k) => {
+                  const c = o.cpuPerRun![k];
+                  const name = { shell: 'retrainPipeline, shell no-op steps', node: 'retrainPipeline, Node.js no-op steps', bare: 'bare six-activity workflow (baseline)' }[k];
+                  return `| ${name} | ${c.machineMs.toFixed(0)} | ${c.serverMs.toFixed(0)} | ${c.workerMs.toFixed(0)} | ${Math.max(0, c.machineMs - c.serverMs - c.workerMs).toFixed(0)} |`;
+                }),
+                '',
+              ]
+            : []),
         ]
       : ['One round of each kind (runs before the bench took rounds).', '']),
   );

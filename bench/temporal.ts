@@ -8,7 +8,7 @@
  *   same processes with none.
  */
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -151,6 +151,32 @@ export interface OverheadResult {
   roundRatios?: { shell: number[]; node: number[] };
   /** The worker's event-loop delay, p99 ms, in each kind's median round (perf_hooks.monitorEventLoopDelay). */
   stallP99Ms?: { shell: number; node: number };
+  /** CPU ms per run in each kind's median round: the whole machine's, the server's, and this process's (worker + client). */
+  cpuPerRun?: Record<'shell' | 'node' | 'bare', CpuPerRun>;
+}
+
+export interface CpuPerRun {
+  machineMs: number;
+  serverMs: number;
+  workerMs: number;
+}
+
+/** Busy CPU seconds of the whole machine (user, nice, system, irq, softirq of /proc/stat's first line). */
+function machineCpuSeconds(): number {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number);
+  return (f[0]! + f[1]! + f[2]! + f[5]! + f[6]!) / 100;
+}
+
+/** The CPU `fn` cost per run, on the machine, in the server and in this process (the worker runs in it). */
+async function cpuOf(serverPid: number, runs: number, fn: () => Promise<void>): Promise<CpuPerRun> {
+  const own = () => {
+    const u = process.cpuUsage();
+    return (u.user + u.system) / 1e6;
+  };
+  const [m0, s0, w0] = [machineCpuSeconds(), cpuSeconds(serverPid), own()];
+  await fn();
+  const per = (sec: number) => (sec * 1000) / runs;
+  return { machineMs: per(machineCpuSeconds() - m0), serverMs: per(cpuSeconds(serverPid) - s0), workerMs: per(own() - w0) };
 }
 
 /** Rounds of the pipeline-overhead bench: one round's ratio moved by a tenth between runs minutes apart. */
@@ -167,15 +193,18 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
     // How long the worker's event loop stalled (the main thread runs every activity): p99 over the round.
     const stalls = monitorEventLoopDelay({ resolution: 5 });
     stalls.enable();
+    let cpu: CpuPerRun | undefined;
     await worker.runUntil(async () => {
-      const t = performance.now();
-      const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: ids[i]!, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
-      seconds = (performance.now() - t) / 1000;
-      const bad = results.filter((r) => r.outcome !== 'promoted');
-      if (bad.length) throw new Error(`pipeline overhead runs did not promote: ${bad[0]!.reason}`);
+      cpu = await cpuOf(env.serverPid, n, async () => {
+        const t = performance.now();
+        const results = await Promise.all(models.map((m, i) => env.client.workflow.execute(retrainPipeline, { taskQueue: tq, workflowId: ids[i]!, args: [{ model: m, triggers: [{ reason: 'manual', source: 'bench' }], force: true }] })));
+        seconds = (performance.now() - t) / 1000;
+        const bad = results.filter((r) => r.outcome !== 'promoted');
+        if (bad.length) throw new Error(`pipeline overhead runs did not promote: ${bad[0]!.reason}`);
+      });
     });
     stalls.disable();
-    return { seconds, ids, stallP99Ms: stalls.percentile(99) / 1e6 };
+    return { seconds, ids, stallP99Ms: stalls.percentile(99) / 1e6, cpu: cpu! };
   };
   const bareBundle = await bundleWorkflowCode({ workflowsPath: path.join(import.meta.dirname, 'bare-workflow.ts'), logger: undefined as never });
   const bareRun = async () => {
@@ -183,16 +212,19 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
     const tq = `bench-bare-${Date.now()}`;
     const bare = await Worker.create({ connection: env.connection, namespace: 'default', taskQueue: tq, workflowBundle: bareBundle, activities: { step: async (name: string) => name } });
     let seconds = 0;
+    let cpu: CpuPerRun | undefined;
     await bare.runUntil(async () => {
-      const t = performance.now();
-      await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: tq, workflowId: ids[i]! })));
-      seconds = (performance.now() - t) / 1000;
+      cpu = await cpuOf(env.serverPid, n, async () => {
+        const t = performance.now();
+        await Promise.all(models.map((_, i) => env.client.workflow.execute('barePipeline', { taskQueue: tq, workflowId: ids[i]! })));
+        seconds = (performance.now() - t) / 1000;
+      });
     });
-    return { seconds, ids };
+    return { seconds, ids, cpu: cpu! };
   };
   // Rounds alternate the three kinds, so a slow minute of the machine (the page cache, a neighbour) hits each of them;
   // each kind reports its median round, and each round's ratios show the spread.
-  type Round = { seconds: number; ids: string[]; stallP99Ms?: number };
+  type Round = { seconds: number; ids: string[]; stallP99Ms?: number; cpu: CpuPerRun };
   const rounds: { shell: Round; node: Round; bare: Round }[] = [];
   // One round of each kind first, not counted: a worker runs for days, so what counts is its steady state, not the
   // first minute of a process (JIT compilation of the activities' code paths, the first DuckDB statements, the server's
@@ -217,6 +249,7 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
     rounds: rounds.length,
     roundRatios: { shell: rounds.map((r) => r.bare.seconds / r.shell.seconds), node: rounds.map((r) => r.bare.seconds / r.node.seconds) },
     stallP99Ms: { shell: median('shell').stallP99Ms!, node: median('node').stallP99Ms! },
+    cpuPerRun: { shell: shell.cpu, node: ours.cpu, bare: bareMedian.cpu },
   };
 }
 

@@ -114,10 +114,11 @@ export function createAuditSteps(deps: ActivityDeps) {
       const { dvc, lineage } = await runDvcLineage(deps, config, record);
       // A run recorded since the pipeline's patches were folded hands its evidence over; older ones (and evidence too
       // large to pass twice) are read from the history.
-      const evidence = skipped ? null : (record.evidence ?? (await runEvidence(record)));
+      const { evidence: handed, ...told } = record;
+      const evidence = skipped ? null : (handed ?? (await runEvidence(record)));
       const why = 'skipped: nothing was trained, so the decision does not depend on it';
       const notRead = skipped ? { notRead: [{ what: 'code version' as const, why }, { what: 'evidence from history' as const, why }] } : {};
-      const full: RunRecord = { ...record, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...notRead, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}), ...(evidence ? { evidence } : {}) };
+      const full: RunRecord = { ...told, codeVersion: record.codeVersion ?? code.label, code: code.repos, ...notRead, ...(dvc ? { dvc } : {}), ...(lineage ? { lineage } : {}), ...(evidence ? { evidence } : {}) };
       const file = await writeRunRecord(config.stateDir, full);
       if (record.decidedIn) await pruneOldQuickSkips(config.stateDir, record.model, config.audit.keepQuickSkips);
       const result = record.result;
