@@ -62,55 +62,60 @@ async function clusterBinaries(): Promise<void> {
   }
 }
 
+/** A Python venv of one tool: created when absent, filled when its probe says the pinned packages are missing. */
+interface Venv {
+  dir: string;
+  packages: string[];
+  /** A program in the venv's bin/ and its arguments: exits 0, and prints `version` when one is pinned, once installed. */
+  probe: [program: string, ...args: string[]];
+  version?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Said while it installs, e.g. how long it takes. */
+  note?: string;
+}
+
+async function ensureVenv(v: Venv): Promise<void> {
+  const python = path.join(v.dir, 'bin', 'python');
+  if (!existsSync(python)) {
+    say(`creating ${v.dir} (Python venv) …`);
+    await execa('python3', ['-m', 'venv', v.dir]);
+  }
+  const [program, ...args] = v.probe;
+  const probe = await execa(path.join(v.dir, 'bin', program), args, { reject: false, ...(v.env ? { env: v.env } : {}) });
+  if (probe.exitCode === 0 && (v.version === undefined || probe.stdout.trim() === v.version)) return;
+  say(`installing ${v.packages.join(', ')} into ${v.dir}${v.note ? ` (${v.note})` : ''} …`);
+  await execa(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...v.packages], {
+    stdio: 'inherit',
+    ...(v.env ? { env: v.env } : {}),
+  });
+}
+
+const firstLine = (err: unknown) => (err as Error).message.split('\n')[0];
+
 /** The Python venvs, one after the other (pip's downloads share the network; the Go build beside them, the CPU). */
 async function pythonTools(): Promise<void> {
   const venv = path.join(TOOLS_DIR, 'py');
-  const python = path.join(venv, 'bin', 'python');
-  const packages = ['scikit-learn', 'pandas', 'numpy', 'scipy', 'pyarrow'];
   try {
-    if (!existsSync(python)) {
-      say(`creating ${venv} (Python venv) …`);
-      await execa('python3', ['-m', 'venv', venv]);
-    }
-    const missing = await execa(python, ['-c', 'import sklearn, pandas, numpy, scipy, pyarrow'], {
-      reject: false,
-    });
-    if (missing.exitCode !== 0) {
-      say(`installing ${packages.join(', ')} into ${venv} …`);
-      await execa(python, ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', ...packages], {
-        stdio: 'inherit',
-      });
-    }
+    await ensureVenv({ dir: venv, packages: ['scikit-learn', 'pandas', 'numpy', 'scipy', 'pyarrow'], probe: ['python', '-c', 'import sklearn, pandas, numpy, scipy, pyarrow'] });
     say(`python tools ready: ${venv}`);
   } catch (err) {
-    say(
-      `python tools unavailable (${(err as Error).message.split('\n')[0]}); Python example tests will be skipped`,
-    );
+    say(`python tools unavailable (${firstLine(err)}); Python example tests will be skipped`);
   }
 
   // MLflow gets its own venv: its pins must not fight scikit-learn's. Tests start `mlflow server` from it.
   const MLFLOW_VERSION = '3.17.2';
   const mlflowVenv = path.join(TOOLS_DIR, 'mlflow');
-  const mlflowPython = path.join(mlflowVenv, 'bin', 'python');
   try {
-    if (!existsSync(mlflowPython)) {
-      say(`creating ${mlflowVenv} (Python venv) …`);
-      await execa('python3', ['-m', 'venv', mlflowVenv]);
-    }
-    const have = await execa(mlflowPython, ['-c', 'import mlflow; print(mlflow.__version__)'], {
-      reject: false,
+    await ensureVenv({
+      dir: mlflowVenv,
+      packages: [`mlflow==${MLFLOW_VERSION}`],
+      probe: ['python', '-c', 'import mlflow; print(mlflow.__version__)'],
+      version: MLFLOW_VERSION,
+      note: 'about a minute',
     });
-    if (have.stdout.trim() !== MLFLOW_VERSION) {
-      say(`installing mlflow==${MLFLOW_VERSION} into ${mlflowVenv} (about a minute) …`);
-      await execa(
-        mlflowPython,
-        ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `mlflow==${MLFLOW_VERSION}`],
-        { stdio: 'inherit' },
-      );
-    }
     say(`mlflow ready: ${mlflowVenv}/bin/mlflow`);
   } catch (err) {
-    say(`mlflow unavailable (${(err as Error).message.split('\n')[0]}); the MLflow registry tests will fail`);
+    say(`mlflow unavailable (${firstLine(err)}); the MLflow registry tests will fail`);
     process.exitCode = 1;
   }
 
@@ -119,67 +124,32 @@ async function pythonTools(): Promise<void> {
   // so CI does not install it: only `--nannyml` does.
   const NANNYML_VERSION = '0.13.1';
   const nannymlVenv = path.join(TOOLS_DIR, 'nannyml');
-  const nannymlPython = path.join(nannymlVenv, 'bin', 'python');
   if (withNannyml) {
     try {
-      if (!existsSync(nannymlPython)) {
-        say(`creating ${nannymlVenv} (Python venv) …`);
-        await execa('python3', ['-m', 'venv', nannymlVenv]);
-      }
-      const env = { ...process.env, NML_DISABLE_USAGE_LOGGING: '1' };
-      const have = await execa(
-        nannymlPython,
-        ['-c', 'import nannyml, statsmodels; print(nannyml.__version__)'],
-        { reject: false, env },
-      );
-      if (have.stdout.trim() !== NANNYML_VERSION) {
-        say(`installing nannyml==${NANNYML_VERSION} and statsmodels into ${nannymlVenv} …`);
-        await execa(
-          nannymlPython,
-          [
-            '-m',
-            'pip',
-            'install',
-            '--quiet',
-            '--disable-pip-version-check',
-            `nannyml==${NANNYML_VERSION}`,
-            'statsmodels',
-          ],
-          { stdio: 'inherit', env },
-        );
-      }
-      say(`nannyml ready: ${nannymlPython}`);
+      await ensureVenv({
+        dir: nannymlVenv,
+        packages: [`nannyml==${NANNYML_VERSION}`, 'statsmodels'],
+        probe: ['python', '-c', 'import nannyml, statsmodels; print(nannyml.__version__)'],
+        version: NANNYML_VERSION,
+        env: { ...process.env, NML_DISABLE_USAGE_LOGGING: '1' },
+      });
+      say(`nannyml ready: ${path.join(nannymlVenv, 'bin', 'python')}`);
     } catch (err) {
       // Optional: only regenerating the CBPE fixture and the estimator bench need it.
-      say(
-        `nannyml unavailable (${(err as Error).message.split('\n')[0]}); make_nannyml.py and the estimate bench cannot run`,
-      );
+      say(`nannyml unavailable (${firstLine(err)}); make_nannyml.py and the estimate bench cannot run`);
     }
-  } else if (!existsSync(nannymlPython)) {
+  } else if (!existsSync(path.join(nannymlVenv, 'bin', 'python'))) {
     say('nannyml not installed (only the estimator bench uses it: npm run setup -- --nannyml)');
   }
 
   // DVC in its own venv, cached per user and version outside the clone (a fresh CI clone reuses it).
   // The DVC tests run it; at run time users' own `dvc` (PATH or RETRAIN_DVC_PATH) is used.
   const dvcDir = dvcVenv();
-  const dvcPython = path.join(dvcDir, 'bin', 'python');
   try {
-    if (!existsSync(dvcPython)) {
-      say(`creating ${dvcDir} (Python venv) …`);
-      await execa('python3', ['-m', 'venv', dvcDir]);
-    }
-    const have = await execa(path.join(dvcDir, 'bin', 'dvc'), ['--version'], { reject: false });
-    if (have.stdout.trim() !== DVC_VERSION) {
-      say(`installing dvc==${DVC_VERSION} into ${dvcDir} …`);
-      await execa(
-        dvcPython,
-        ['-m', 'pip', 'install', '--quiet', '--disable-pip-version-check', `dvc==${DVC_VERSION}`],
-        { stdio: 'inherit' },
-      );
-    }
+    await ensureVenv({ dir: dvcDir, packages: [`dvc==${DVC_VERSION}`], probe: ['dvc', '--version'], version: DVC_VERSION });
     say(`dvc ready: ${path.join(dvcDir, 'bin', 'dvc')}`);
   } catch (err) {
-    say(`dvc unavailable (${(err as Error).message.split('\n')[0]}); the DVC tests will fail`);
+    say(`dvc unavailable (${firstLine(err)}); the DVC tests will fail`);
     process.exitCode = 1;
   }
 }
