@@ -153,3 +153,11 @@ export async function startCommand(
 
 /** The helper's pid while it runs (for tests and diagnostics). */
 export const commandHelperPid = (): number | undefined => (helper?.connected ? helper.pid : undefined);
+
+/**
+ * Tests only: closes the channel to the current helper as its crash would, without waiting for it to exit, so a test
+ * can start a command on its replacement before the old helper's exit is seen.
+ */
+export function dropHelperChannelForTest(): void {
+  helper?.disconnect();
+}

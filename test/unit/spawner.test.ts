@@ -5,7 +5,7 @@ import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { describe, it } from 'node:test';
 import { runCommand, type CommandSpec } from '../../src/runner/run-command.js';
-import { commandHelperPid } from '../../src/runner/spawner.js';
+import { commandHelperPid, dropHelperChannelForTest, startCommand } from '../../src/runner/spawner.js';
 
 /**
  * Commands start in a helper process (spawner.ts), not in the worker. How that could lie: output lost or reordered on
@@ -125,6 +125,29 @@ describe('commands start in the helper process', () => {
     const next = await run(node('process.exit(0)'));
     assert.equal(next.exitCode, 0);
     assert.notEqual(commandHelperPid(), helper);
+  });
+
+  it('a helper that goes away after its replacement started a command fails only its own commands', async () => {
+    const x = await startCommand(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { cwd: tmp(), env: {} });
+    const a = commandHelperPid();
+    // A's channel closes as at a crash; in the same tick, before A's exit can be seen, Y starts, on a new helper B.
+    dropHelperChannelForTest();
+    const y = await startCommand(process.execPath, ['-e', 'setTimeout(() => process.stdout.write("y done"), 500)'], { cwd: tmp(), env: {} });
+    const b = commandHelperPid();
+    assert.ok(a && b && a !== b, `a new helper runs Y (${a} then ${b})`);
+    let out = '';
+    let yEnded = false;
+    y.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const yExit = y.exited.finally(() => (yEnded = true));
+    try {
+      await assert.rejects(x.exited, /command helper exited/);
+      assert.equal(yEnded, false, "A's exit was seen while Y still ran");
+      assert.equal(commandHelperPid(), b, "A's exit did not drop B");
+      assert.deepEqual(await yExit, { exitCode: 0, signal: null });
+      assert.equal(out, 'y done');
+    } finally {
+      process.kill(-x.pid, 'SIGKILL');
+    }
   });
 
   it("a Ctrl-C or SIGTERM sent to the worker's process group does not end the helper: the worker decides", async () => {
