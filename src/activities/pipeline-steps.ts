@@ -425,10 +425,14 @@ export function createPipelineSteps(deps: ActivityDeps) {
     async snapshotAndValidate(input: { plan: ModelPlan; pipelineId: string }): Promise<{ snapshot: DataSnapshot; report: ValidationReport }> {
       const ctx = activityContext();
       const earlier = ctx?.info.heartbeatDetails as { snapshot?: DataSnapshot } | undefined;
-      const snapshot = earlier?.snapshot && existsSync(earlier.snapshot.location.replace(/[*?[{].*$/, '')) ? earlier.snapshot : await takeSnapshot(input.plan, input.pipelineId);
+      const reused = earlier?.snapshot && existsSync(earlier.snapshot.location.replace(/[*?[{].*$/, '')) ? earlier.snapshot : undefined;
+      const snapshot = reused ?? (await takeSnapshot(input.plan, input.pipelineId));
       ctx?.heartbeat({ step: 'validate', snapshot });
       // Beats while the rules run, so validate's heartbeat timeout notices a dead worker long before its start-to-close one.
-      const report = await heartbeating('validate', () => validateOn({ plan: input.plan, data: { location: snapshot.location, sha256: snapshot.fingerprint.sha256 } }, snapshot), { snapshot });
+      // The schema and row count recorded as the snapshot was taken stand in for reading them again, but only when this
+      // attempt took it: an earlier attempt's may come from another worker, with another DuckDB (a rolling upgrade).
+      const data = { location: snapshot.location, sha256: snapshot.fingerprint.sha256 };
+      const report = await heartbeating('validate', () => validateOn({ plan: input.plan, data }, reused ? undefined : snapshot), { snapshot });
       return { snapshot, report };
     },
 

@@ -2,6 +2,7 @@ import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue }
 import duckdb from '@duckdb/node-bindings';
 import { stat } from 'node:fs/promises';
 import { FailureType, RetrainError } from '../errors.js';
+import { GRANULARITY_NS } from './stat-cache.js';
 
 export type DataFormat = 'auto' | 'csv' | 'parquet' | 'json';
 
@@ -26,6 +27,11 @@ const sniffed = (v: unknown) => (v === null || v === undefined || v === '(empty)
 /** A CSV dialect and column types as DuckDB's sniffer found them, to read the file without sniffing again. */
 interface CsvDialect {
   signature: string;
+  /**
+   * The file had last been written (mtime or ctime) more than the timestamp granularity before the sniff began, as the
+   * stat cache requires of a hash (stat-cache.ts, `trusted`): only then may a copy take this dialect for its bytes.
+   */
+  lendable: boolean;
   reader: (slot: number, allVarchar: boolean) => string;
 }
 
@@ -39,6 +45,13 @@ export function detectFormat(location: string): Exclude<DataFormat, 'auto'> {
 /** Quotes an identifier (a column name from a dataset or config) so it can never become SQL. */
 export function ident(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
+}
+
+/** A file's state (path, device, inode, size, times) and when it was last written (mtime or ctime, the later). */
+async function stampOf(file: string): Promise<{ state: string; writtenNs: bigint } | null> {
+  const st = await stat(file, { bigint: true }).catch(() => null);
+  if (!st) return null;
+  return { state: `${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}`, writtenNs: st.mtimeNs > st.ctimeNs ? st.mtimeNs : st.ctimeNs };
 }
 
 /**
@@ -112,20 +125,21 @@ export class DataEngine {
 
   /** One state of a file, as its sniffed dialect is cached under; null when it cannot be read. */
   async fileState(file: string): Promise<string | null> {
-    const st = await stat(file, { bigint: true }).catch(() => null);
-    return st ? `${file}\0${st.dev}:${st.ino}:${st.size}:${st.mtimeNs}:${st.ctimeNs}` : null;
+    return (await stampOf(file))?.state ?? null;
   }
 
   /**
    * A byte-for-byte copy of a one-file CSV reads as its source does. When the source's file was in the state its
-   * dialect was sniffed in before the copy began (`before`, from fileState) and still is, the copy takes that dialect
-   * without a sniff of its own (a sniff reads 20,480 rows of every column: seconds on a wide file).
+   * dialect was sniffed in before the copy began (`before`, from fileState) and still is, and had not been written
+   * within the timestamp granularity of that sniff, the copy takes that dialect without a sniff of its own (a sniff
+   * reads 20,480 rows of every column: seconds on a wide file). A source rewritten in the same tick as its sniff, with
+   * the same size, would keep its state: its copy is sniffed on its own bytes.
    */
   async adoptDialect(copy: string, source: string, sourceFile: string, before: string | null): Promise<void> {
     const known = this.dialects.get(source);
-    if (!before || known?.signature !== before || (await this.fileState(sourceFile)) !== before) return;
+    if (!before || !known?.lendable || known.signature !== before || (await this.fileState(sourceFile)) !== before) return;
     const state = await this.fileState(copy);
-    if (state) this.remember(copy, { ...known, signature: state });
+    if (state) this.remember(copy, { ...known, signature: state, lendable: false });
   }
 
   private remember(location: string, dialect: CsvDialect): void {
@@ -136,21 +150,23 @@ export class DataEngine {
   private async csvDialect(location: string): Promise<CsvDialect | null> {
     const file = (await this.files(location))[0];
     if (file === undefined) return null;
-    const signature = await this.fileState(file);
-    if (signature === null) return null;
+    const stamp = await stampOf(file);
+    if (stamp === null) return null;
+    const signature = stamp.state;
     const known = this.dialects.get(location);
     if (known?.signature === signature) return known;
     // Readers asked for at once (a count beside a describe) share one sniff of the file.
     const key = `${location}\0${signature}`;
     let pending = this.sniffing.get(key);
     if (!pending) {
-      pending = this.sniff(location, file, signature).finally(() => this.sniffing.delete(key));
+      const lendable = stamp.writtenNs < BigInt(Date.now()) * 1_000_000n - GRANULARITY_NS;
+      pending = this.sniff(location, file, signature, lendable).finally(() => this.sniffing.delete(key));
       this.sniffing.set(key, pending);
     }
     return pending;
   }
 
-  private async sniff(location: string, file: string, signature: string): Promise<CsvDialect | null> {
+  private async sniff(location: string, file: string, signature: string, lendable: boolean): Promise<CsvDialect | null> {
     const [s] = await this.rows(
       `SELECT * FROM sniff_csv($1, header = true, sample_size = ${CSV_SAMPLE_ROWS}, nullstr = ['', 'NA', 'null'])`,
       [file],
@@ -175,6 +191,7 @@ export class DataEngine {
     const text = `{${columns.map((c) => `${literal(c.name)}: 'VARCHAR'`).join(', ')}}`;
     const dialect: CsvDialect = {
       signature,
+      lendable,
       reader: (slot, allVarchar) => `read_csv($${slot}, ${options}, columns = ${allVarchar ? text : typed})`,
     };
     this.remember(location, dialect);

@@ -13,19 +13,20 @@ export const HISTORIES_DIR = path.resolve(import.meta.dirname, '../replay/histor
  * RETRAIN_RECORD_TAG=<tag> saves `<name>.<tag>.json` beside the older recording instead of replacing it: after a
  * patched() change both the histories recorded before it and those recorded after it must keep replaying.
  */
-/** `root` replaced by `<project>` inside every payload's (base64) data too, where the CLI's JSON cannot reach it. */
+/**
+ * `root` replaced by `<project>` inside every JSON payload's (base64) data too, where the CLI's JSON cannot reach it.
+ * A payload of another encoding (binary, protobuf) is left as it is: rewriting its bytes as text would corrupt it.
+ */
 export function scrubPaths(value: unknown, root: string): unknown {
   if (Array.isArray(value)) return value.map((v) => scrubPaths(v, root));
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(
-    Object.entries(value).map(([k, v]) => {
-      if (k === 'data' && typeof v === 'string') {
-        const text = Buffer.from(v, 'base64').toString('utf8');
-        return [k, text.includes(root) ? Buffer.from(text.replaceAll(root, '<project>'), 'utf8').toString('base64') : v];
-      }
-      return [k, scrubPaths(v, root)];
-    }),
-  );
+  const o = value as Record<string, unknown>;
+  const encoding = (o.metadata as { encoding?: unknown } | undefined)?.encoding;
+  if (typeof o.data === 'string' && typeof encoding === 'string' && Buffer.from(encoding, 'base64').toString() === 'json/plain') {
+    const text = Buffer.from(o.data, 'base64').toString('utf8');
+    return text.includes(root) ? { ...o, data: Buffer.from(text.replaceAll(root, '<project>'), 'utf8').toString('base64') } : o;
+  }
+  return Object.fromEntries(Object.entries(o).map(([k, v]) => [k, scrubPaths(v, root)]));
 }
 
 export async function recordHistory(client: Client, workflowId: string, name: string): Promise<void> {

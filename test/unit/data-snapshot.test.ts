@@ -45,17 +45,20 @@ describe('data snapshot: one immutable, content-addressed copy of a run\'s data'
     assert.deepEqual(readdirSync(root), [sha(bytes)]);
   });
 
-  it('a copy of an unchanged CSV takes the dialect sniffed for its source; a source changed since, or during the copy, does not lend it', async () => {
+  it('a copy of an unchanged CSV takes the dialect sniffed for its source; a source changed since, during the copy, or written within the timestamp granularity of its sniff does not lend it', async () => {
     const sniffs: string[] = [];
     const rows = engine.rows.bind(engine);
     engine.rows = (sql, params, location) => {
       if (sql.includes('sniff_csv')) sniffs.push(String(params?.[0]));
       return rows(sql, params, location);
     };
+    // Last written more than the 2 s granularity before its sniff, as a dataset is when a check reads it.
+    const settle = () => new Promise((r) => setTimeout(r, 2_100));
     try {
       const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
       const source = path.join(dir, 'current.csv');
       writeFileSync(source, 'id;x\n1;"a;b"\n2;c\n');
+      await settle();
       await engine.reader(source); // the check's sniff
       assert.equal(sniffs.length, 1);
       const snap = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's1'), owner: 'run-1' });
@@ -68,12 +71,22 @@ describe('data snapshot: one immutable, content-addressed copy of a run\'s data'
       assert.deepEqual(sniffs.slice(1), [later.location]);
       assert.deepEqual(later.fingerprint.schema.map((c) => c.name), ['id', 'x', 'y']);
 
-      // Sniffed, then rewritten while it is being copied: not lent either.
+      // Sniffed within the granularity of its last write (on a coarse clock a same-size rewrite in that tick would
+      // keep its state): not lent.
+      writeFileSync(source, 'id,x,z\n1,2,3\n');
       await engine.reader(source);
       sniffs.length = 0;
-      const racing = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's3'), owner: 'run-3', onProgress: () => writeFileSync(source, 'a;b\n1;2\n') });
-      assert.deepEqual(sniffs, [racing.location], 'the copy was sniffed on its own');
-      assert.deepEqual(racing.fingerprint.schema.map((c) => c.name), ['id', 'x', 'y'], 'the copy holds the bytes before the rewrite');
+      const fresh = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's3'), owner: 'run-3' });
+      assert.deepEqual(sniffs, [fresh.location], 'the copy of a just-written source was sniffed on its own');
+
+      // Settled and sniffed, then rewritten while it is being copied: not lent either.
+      writeFileSync(source, 'id,x,ww\n1,2,3\n'); // another size: in one kernel tick a same-size rewrite keeps its stat
+      await settle();
+      sniffs.length = 0;
+      await engine.reader(source);
+      const racing = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's4'), owner: 'run-4', onProgress: () => writeFileSync(source, 'a;b\n1;2\n') });
+      assert.deepEqual(sniffs, [source, racing.location], 'the settled source was sniffed anew, and the copy on its own');
+      assert.deepEqual(racing.fingerprint.schema.map((c) => c.name), ['id', 'x', 'ww'], 'the copy holds the bytes before the rewrite');
     } finally {
       engine.rows = rows;
     }

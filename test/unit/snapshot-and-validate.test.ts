@@ -46,6 +46,11 @@ describe('snapshotAndValidate', () => {
     const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { step: 'validate', snapshot } });
     const again = await p.attempt(retry, { plan, pipelineId: 'run-1' });
     assert.deepEqual(again.snapshot, snapshot);
+    // What the earlier attempt recorded of it (another worker's DuckDB, in a rolling upgrade) is not taken on trust:
+    // the retry reads the copy's schema and rows itself (a recorded 0 rows would fail minRows).
+    const told = { ...snapshot, fingerprint: { ...snapshot.fingerprint, rows: 0, schema: [] } };
+    const described = await p.attempt(new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { step: 'validate', snapshot: told } }), { plan, pipelineId: 'run-1' });
+    assert.equal(described.report.passed, true, JSON.stringify(described.report.violations));
     // Its folder pruned meanwhile: the retry takes a new snapshot (here: of no data, so it fails naming the source).
     rmSync(path.dirname(snapshot.location), { recursive: true, force: true });
     const pruned = new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { step: 'validate', snapshot } });
