@@ -256,8 +256,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
     return snap;
   }
 
-  /** The validate step's work on the snapshot (or, for histories from before snapshots, the source). */
-  /** `snapshot`: the snapshot being validated, whose schema and row count were read as it was taken. */
+  /**
+   * The validate step's work on the snapshot (or, for histories from before snapshots, the source). `snapshot`: the
+   * one this attempt took, whose schema and row count were read as it was taken.
+   */
   async function validateOn(input: ValidateInput, snapshot?: DataSnapshot): Promise<ValidationReport> {
     const engine = await deps.engine();
     const location = input.data?.location ?? input.plan.data.current;

@@ -288,8 +288,7 @@ interface Run {
   triggers: TriggerReason[];
   facts: RunFacts;
   enter: (next: PipelineStep) => void;
-  has: Changes['has'];
-  folded: boolean;
+  changes: Changes;
 }
 
 type Trained = Awaited<ReturnType<Steps['train']>>;
@@ -300,16 +299,16 @@ async function checkAndDecide(run: Run): Promise<TriggerDecision> {
   const memory = input.memory ?? EMPTY_MEMORY;
   // The check is told the context the decision is made in (the same clock reading), so it can
   // leave out drift and scoring the decision does not need; older histories replay the eager check.
-  const lazyCheck = run.has('lazy-check');
+  const lazyCheck = run.changes.has('lazy-check');
   const context = { reasons: run.triggers, force: Boolean(input.force), explicit: plan.trigger.explicitReasons, nowMs: Date.now() };
   const check = (facts.check = await act.check(lazyCheck ? { plan, pipelineId, decision: { context, memory } } : { plan, pipelineId }));
   // A forced run's check ends after its snapshot, whose fingerprint is what the run trains on and reports: runs
   // recorded before the fold set the check's for a moment and put the snapshot's back (an upsert more).
-  if (!(run.folded && facts.snapshot)) {
+  if (!(run.changes.folded && facts.snapshot)) {
     facts.fingerprint = check.fingerprint;
     upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
   }
-  return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check, run.has), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
+  return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check, run.changes.has), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
 }
 
 /**
@@ -327,7 +326,7 @@ async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
     return { location: snap.location, sha256: snap.fingerprint.sha256 };
   };
   // One activity since one-step validation (a task round trip less); histories from before replay the two.
-  if (run.has('one-step-validation')) {
+  if (run.changes.has('one-step-validation')) {
     try {
       const { snapshot, report } = await act.snapshotAndValidate({ plan, pipelineId });
       facts.evidence.validation = report;
@@ -338,7 +337,7 @@ async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
       throw err;
     }
   }
-  if (run.has('data-snapshot')) data = taken(await act.snapshot({ plan, pipelineId }));
+  if (run.changes.has('data-snapshot')) data = taken(await act.snapshot({ plan, pipelineId }));
   const onData = data ? { data } : {};
   await act.validate({ plan, ...onData });
   return onData;
@@ -398,7 +397,7 @@ function keepSnapshotFingerprint(facts: RunFacts): void {
  */
 async function trainInSlot(run: Run, onData: { data?: SnapshotRef }, reason: string): Promise<Trained> {
   const { plan, act, pipelineId, facts, enter } = run;
-  const fleet = plan.fleet && run.has('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
+  const fleet = plan.fleet && run.changes.has('fleet-slot') ? fleetSlot(plan.name, plan.fleet.maxConcurrentTrainings) : null;
   try {
     if (fleet) {
       enter('queue');
@@ -422,7 +421,7 @@ async function evaluateCandidate(run: Run, trained: Trained) {
   const { plan, act, pipelineId } = run;
   const production = run.facts.check!.production;
   // References, not paths: training and evaluation may run on hosts that share no disk with this one.
-  const byReference = trained.artifact !== undefined && run.has('artifact-refs');
+  const byReference = trained.artifact !== undefined && run.changes.has('artifact-refs');
   const scores = await act.evaluate(
     byReference
       ? { plan, pipelineId, candidate: trained.artifact!, productionVersion: production?.version ?? null }
@@ -447,7 +446,7 @@ async function registerCandidate(run: Run, trained: Trained, byReference: boolea
     triggers: run.triggers,
     ...onData,
     // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
-    ...(trained.lineage && run.has('train-lineage') ? { lineage: trained.lineage } : {}),
+    ...(trained.lineage && run.changes.has('train-lineage') ? { lineage: trained.lineage } : {}),
   });
   upsertSearchAttributes([{ key: RetrainCandidateVersion, value: registered.version }]);
   return registered;
@@ -511,7 +510,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;
     const act = steps(plan, pipelineId);
-    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter, has, folded: changes.folded };
+    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter, changes };
 
     enter('check');
     let onData: { data?: SnapshotRef };
