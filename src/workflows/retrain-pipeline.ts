@@ -8,6 +8,7 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
+  upsertSearchAttributes,
   workflowInfo,
   type ActivityFailure,
 } from '@temporalio/workflow';
@@ -32,7 +33,6 @@ import {
 } from '../temporal/search-attributes.js';
 import { parseDurationMs } from '../duration.js';
 import { announcer } from './announcer.js';
-import { directAttributes, heldAttributes, type RunAttributes } from './run-attributes.js';
 import { approvalGate } from './approval-gate.js';
 import { reportToController } from './run-finished.js';
 import { pipelineStepQuery, runFinished } from './messages.js';
@@ -91,8 +91,6 @@ type PipelinePatch =
 interface Changes {
   /** Recorded since the patches were folded: every change below, the config and the record read in local activities. */
   folded: boolean;
-  /** Recorded since `search-attributes-batched`: one upsert a workflow task (run-attributes.ts). */
-  batched: boolean;
   has: (id: PipelinePatch) => boolean;
 }
 
@@ -105,8 +103,7 @@ interface Changes {
  */
 function pipelineChanges(): Changes {
   const folded = patched('pipeline-patches-folded');
-  const batched = folded && patched('search-attributes-batched');
-  return { folded, batched, has: (id) => folded || patched(id) };
+  return { folded, has: (id) => folded || patched(id) };
 }
 
 function steps(plan: ModelPlan, pipelineId: string) {
@@ -290,11 +287,8 @@ interface Run {
   pipelineId: string;
   triggers: TriggerReason[];
   facts: RunFacts;
-  /** The step the run is in; `failing`: the run fails there now, so the step goes out with the outcome's upsert. */
-  enter: (next: PipelineStep, failing?: 'failing') => void;
+  enter: (next: PipelineStep) => void;
   changes: Changes;
-  /** How the run sets its search attributes (run-attributes.ts). */
-  attributes: RunAttributes;
 }
 
 type Trained = Awaited<ReturnType<Steps['train']>>;
@@ -312,7 +306,7 @@ async function checkAndDecide(run: Run): Promise<TriggerDecision> {
   // recorded before the fold set the check's for a moment and put the snapshot's back (an upsert more).
   if (!(run.changes.folded && facts.snapshot)) {
     facts.fingerprint = check.fingerprint;
-    run.attributes.set([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
+    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
   }
   return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check, run.changes.has), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
 }
@@ -328,7 +322,7 @@ async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
   const taken = (snap: DataSnapshot) => {
     facts.snapshot = snap.fingerprint;
     facts.fingerprint = snap.fingerprint;
-    run.attributes.set([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
+    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
     return { location: snap.location, sha256: snap.fingerprint.sha256 };
   };
   // One activity since one-step validation (a task round trip less); histories from before replay the two.
@@ -365,7 +359,7 @@ function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false;
  * check's evidence. The fingerprint the run reports and registers stays the snapshot's.
  */
 async function forcedRun(run: Run): Promise<{ onData: { data?: SnapshotRef }; trained: Trained }> {
-  const { triggers } = run;
+  const { facts, triggers } = run;
   const reason = forcedRetrainReason(triggers);
   run.enter('validate');
   let onData: { data?: SnapshotRef };
@@ -373,16 +367,16 @@ async function forcedRun(run: Run): Promise<{ onData: { data?: SnapshotRef }; tr
     onData = await snapshotAndValidate(run);
   } catch (err) {
     if (!isCancellation(err)) await checkAndDecide(run).catch(() => undefined);
-    keepSnapshotFingerprint(run);
+    keepSnapshotFingerprint(facts);
     throw err;
   }
   const checking = settle(checkAndDecide(run));
   setCurrentDetails(`retraining: ${reason}`);
   const training = settle(trainInSlot(run, onData, reason));
   const [checked, trained] = [await checking, await training];
-  keepSnapshotFingerprint(run);
+  keepSnapshotFingerprint(facts);
   if (!checked.ok) {
-    run.enter('check', 'failing');
+    run.enter('check');
     throw checked.error;
   }
   if (!trained.ok) throw trained.error;
@@ -390,10 +384,10 @@ async function forcedRun(run: Run): Promise<{ onData: { data?: SnapshotRef }; tr
 }
 
 /** The check sets the run's fingerprint when it ends; after the snapshot, the snapshot's is put back. */
-function keepSnapshotFingerprint({ facts, attributes }: Run): void {
+function keepSnapshotFingerprint(facts: RunFacts): void {
   if (!facts.snapshot || facts.fingerprint === facts.snapshot) return;
   facts.fingerprint = facts.snapshot;
-  attributes.set([{ key: RetrainDataFingerprint, value: facts.snapshot.sha256.slice(0, 16) }]);
+  upsertSearchAttributes([{ key: RetrainDataFingerprint, value: facts.snapshot.sha256.slice(0, 16) }]);
 }
 
 /**
@@ -454,7 +448,7 @@ async function registerCandidate(run: Run, trained: Trained, byReference: boolea
     // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
     ...(trained.lineage && run.changes.has('train-lineage') ? { lineage: trained.lineage } : {}),
   });
-  run.attributes.set([{ key: RetrainCandidateVersion, value: registered.version }]);
+  upsertSearchAttributes([{ key: RetrainCandidateVersion, value: registered.version }]);
   return registered;
 }
 
@@ -463,18 +457,16 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   // Asked first: before any local activity (see pipelineChanges).
   const changes = pipelineChanges();
   const { has } = changes;
-  const attributes = changes.batched ? heldAttributes() : directAttributes();
   // The pipeline id is this workflow's id: it names the run's folder and keys its registry writes.
   const pipelineId = workflowInfo().workflowId;
   const triggers = [...new Set(input.triggers.map((t) => t.reason))];
   const facts: RunFacts = { step: 'plan', fingerprint: null, check: null, decision: null, configFile: null, dataLocation: null, trainStartMs: null, trainEndMs: null, evidence: {} };
   setHandler(pipelineStepQuery, () => facts.step);
-  const enter = (next: PipelineStep, failing?: 'failing') => {
+  const enter = (next: PipelineStep) => {
     facts.step = next;
-    attributes[failing ? 'set' : 'upsert']([{ key: RetrainStep, value: next }]);
+    upsertSearchAttributes([{ key: RetrainStep, value: next }]);
   };
-  // Held, in a batched run, until its first step's upsert after the config read (or the outcome's when that fails).
-  attributes.set([
+  upsertSearchAttributes([
     { key: RetrainModel, value: input.model },
     { key: RetrainTrigger, value: triggers },
   ]);
@@ -487,7 +479,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   const finish = async (outcome: PipelineResult): Promise<PipelineResult> => {
     // Histories from before budgets replay without the marker and without the field.
     const result = facts.trainStartMs !== null && has('budget-training-time') ? { ...outcome, trainingMs: (facts.trainEndMs ?? Date.now()) - facts.trainStartMs } : outcome;
-    attributes.upsert([{ key: RetrainOutcome, value: result.outcome }]);
+    upsertSearchAttributes([{ key: RetrainOutcome, value: result.outcome }]);
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
     notifications.announceOutcome(result);
     await notifications.settle();
@@ -518,20 +510,16 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;
     const act = steps(plan, pipelineId);
-    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter, changes, attributes };
+    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter, changes };
 
-    // A batched forced run enters validate first (forcedRun); runs recorded before entered check a moment before,
-    // before the forced-check-beside-training patch (an upsert, then the marker).
-    if (!changes.batched) enter('check');
+    enter('check');
     let onData: { data?: SnapshotRef };
     let trained: Trained;
     // Not with data.dvc.refresh: the check brings the data up to date (a DVC pull or repro) and the snapshot must
     // copy what it brought, so the check comes first. Histories from before the forced run's check beside training
     // replay check, then snapshot, validate, train.
     const refreshes = (plan.data.dvc?.refresh ?? 'none') !== 'none';
-    const forced = input.force && !refreshes && has('forced-check-beside-training');
-    if (changes.batched && !forced) enter('check');
-    if (forced) {
+    if (input.force && !refreshes && has('forced-check-beside-training')) {
       announce('trigger_fired', `retraining: ${forcedRetrainReason(triggers)}`, { details: { triggers } });
       ({ onData, trained } = await forcedRun(run));
     } else {

@@ -20,9 +20,7 @@ const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 
   // Recorded after `controller-patches-first` and `plan-run-activity`: the shapes new runs take.
   'controller-burst.patches-first', 'controller-quick-skip.patches-first', 'controller-carry-run.patches-first', 'pipeline-promoted.patches-first', 'pipeline-forced-beside-training.patches-first',
   // Recorded after `pipeline-patches-folded`: one patch marker, the config and the record in local activities.
-  'pipeline-promoted.folded', 'pipeline-rejected.folded', 'pipeline-skipped.folded', 'pipeline-failed-validate.folded', 'pipeline-approved.folded', 'pipeline-rolled_back-skips-bad.folded', 'pipeline-forced-beside-training.folded', 'pipeline-fleet-queued.folded', 'pipeline-reports-to-controller.folded',
-  // Recorded after `search-attributes-batched`: one upsert of the run's own attributes a workflow task.
-  'pipeline-promoted.batched', 'pipeline-rejected.batched', 'pipeline-skipped.batched', 'pipeline-failed-validate.batched', 'pipeline-approved.batched', 'pipeline-rolled_back-skips-bad.batched', 'pipeline-forced-beside-training.batched', 'pipeline-forced-validation-failed.batched', 'pipeline-fleet-queued.batched', 'pipeline-reports-to-controller.batched'];
+  'pipeline-promoted.folded', 'pipeline-rejected.folded', 'pipeline-skipped.folded', 'pipeline-failed-validate.folded', 'pipeline-approved.folded', 'pipeline-rolled_back-skips-bad.folded', 'pipeline-forced-beside-training.folded', 'pipeline-fleet-queued.folded', 'pipeline-reports-to-controller.folded'];
 
 /**
  * Recorded while the pipeline read its config in a local activity: patches asked after it. They must still replay,
@@ -62,20 +60,6 @@ describe('replay of recorded histories', async () => {
       if (LATE_PATCHES_BEFORE_PLAN_RUN_ACTIVITY.includes(name)) continue;
       const late = patchesAfterLocalActivity(JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')));
       assert.deepEqual(late, [], `${file} records patches after a local activity`);
-    }
-  });
-
-  it('sends one upsert of the run\'s own attributes a workflow task, in histories recorded since batching', () => {
-    for (const file of files.filter((f) => f.endsWith('.batched.json'))) {
-      const history = JSON.parse(readFileSync(path.join(HISTORIES_DIR, file), 'utf8')) as { events: { workflowTaskCompletedEventAttributes?: unknown; upsertWorkflowSearchAttributesEventAttributes?: { searchAttributes?: { indexedFields?: Record<string, unknown> } } }[] };
-      const perTask: number[] = [];
-      for (const e of history.events) {
-        if (e.workflowTaskCompletedEventAttributes) perTask.push(0);
-        // The SDK upserts TemporalChangeVersion with each patch marker, itself.
-        const keys = Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {});
-        if (keys.some((k) => k !== 'TemporalChangeVersion')) perTask[perTask.length - 1]! += 1;
-      }
-      assert.ok(perTask.every((n) => n <= 1), `${file}: upserts per workflow task ${perTask.join(',')}`);
     }
   });
 
