@@ -1,5 +1,6 @@
 // The baseline for pipeline overhead: six trivial activities in a row, nothing else.
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, upsertSearchAttributes, workflowInfo } from '@temporalio/workflow';
+import { RetrainDataFingerprint, RetrainStep } from '../src/temporal/search-attributes.js';
 
 const { step } = proxyActivities<{ step(name: string): Promise<string> }>({ startToCloseTimeout: '1m' });
 
@@ -13,4 +14,23 @@ const { tick } = proxyActivities<{ tick(slot: string): Promise<void> }>({ startT
 export async function bareTick(): Promise<void> {
   const nominal = workflowInfo().searchAttributes['TemporalScheduledStartTime']?.[0];
   await tick(nominal ? new Date(nominal as string).toISOString() : workflowInfo().startTime.toISOString());
+}
+
+/**
+ * What a search attribute costs the server: the bare workflow with one upsert in each of its tasks, and with two
+ * (as a pipeline run sent before search-attributes-batched, when a step's value and the next step were each an upsert).
+ */
+export async function bareUpsertEachTask(): Promise<void> {
+  for (const name of ['check', 'validate', 'train', 'evaluate', 'register', 'promote']) {
+    upsertSearchAttributes([{ key: RetrainStep, value: name }]);
+    await step(name);
+  }
+}
+
+export async function bareTwoUpsertsEachTask(): Promise<void> {
+  for (const name of ['check', 'validate', 'train', 'evaluate', 'register', 'promote']) {
+    upsertSearchAttributes([{ key: RetrainStep, value: name }]);
+    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: name }]);
+    await step(name);
+  }
 }

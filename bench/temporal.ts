@@ -153,6 +153,8 @@ export interface OverheadResult {
   stallP99Ms?: { shell: number; node: number };
   /** CPU ms per run in each kind's median round: the whole machine's, the server's, and this process's (worker + client). */
   cpuPerRun?: Record<'shell' | 'node' | 'bare', CpuPerRun>;
+  /** The server's CPU ms per run of the bare workflow with no, one and two upserts in each of its tasks (medians of rounds). */
+  upsertCost?: { rounds: number; none: number; one: number; two: number };
 }
 
 export interface CpuPerRun {
@@ -175,8 +177,24 @@ async function cpuOf(serverPid: number, runs: number, fn: () => Promise<void>): 
   };
   const [m0, s0, w0] = [machineCpuSeconds(), cpuSeconds(serverPid), own()];
   await fn();
+  await serverSettled(serverPid);
   const per = (sec: number) => (sec * 1000) / runs;
   return { machineMs: per(machineCpuSeconds() - m0), serverMs: per(cpuSeconds(serverPid) - s0), workerMs: per(own() - w0) };
+}
+
+/**
+ * Waits until the server is back at rest after a round: it finishes a run's visibility updates after the run's result
+ * has reached the client, and a round that started while the last round's were still running would pay for them (in
+ * its time and its CPU figure). At rest the dev server takes about 7 % of a core: settled is a 200 ms window under 15 %.
+ */
+async function serverSettled(serverPid: number, deadlineMs = 5000): Promise<void> {
+  const end = Date.now() + deadlineMs;
+  for (let before = cpuSeconds(serverPid); Date.now() < end; ) {
+    await sleep(200);
+    const now = cpuSeconds(serverPid);
+    if (now - before < 0.03) return;
+    before = now;
+  }
 }
 
 /** Rounds of the pipeline-overhead bench: one round's ratio moved by a tenth between runs minutes apart. */
@@ -240,6 +258,7 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
   const bareSeconds = bareMedian.seconds;
   const bareIds = bareMedian.ids;
   const steps = { ours: await stepTimes(env.client, ours.ids), bare: await stepTimes(env.client, bareIds) };
+  const upsertCost = await benchUpsertCost(env, n, bareBundle);
   return {
     runs: n,
     ours: { runsPerSec: n / ours.seconds, seconds: ours.seconds },
@@ -250,7 +269,35 @@ export async function benchPipelineOverhead(env: TemporalEnv, n: number, bundle:
     roundRatios: { shell: rounds.map((r) => r.bare.seconds / r.shell.seconds), node: rounds.map((r) => r.bare.seconds / r.node.seconds) },
     stallP99Ms: { shell: median('shell').stallP99Ms!, node: median('node').stallP99Ms! },
     cpuPerRun: { shell: shell.cpu, node: ours.cpu, bare: bareMedian.cpu },
+    upsertCost,
   };
+}
+
+/** Rounds of the upsert-cost measurement: the server's CPU per run is all it reports, and it varies less than time. */
+const UPSERT_ROUNDS = 3;
+
+/**
+ * The server's CPU per run of the bare workflow as it is, with one search-attribute upsert in each of its tasks, and
+ * with two: what a visibility update costs (the pipeline's RetrainStep sets one in most tasks), and what a second in
+ * the same task adds (what search-attributes-batched saves). Alternating rounds, one worker, on the bench's server.
+ */
+async function benchUpsertCost(env: TemporalEnv, n: number, bareBundle: { code: string }): Promise<NonNullable<OverheadResult['upsertCost']>> {
+  const tq = `bench-upserts-${Date.now()}`;
+  const worker = await Worker.create({ connection: env.connection, namespace: 'default', taskQueue: tq, workflowBundle: bareBundle, activities: { step: async (name: string) => name } });
+  const kinds = { none: 'barePipeline', one: 'bareUpsertEachTask', two: 'bareTwoUpsertsEachTask' } as const;
+  const perRun: Record<keyof typeof kinds, number[]> = { none: [], one: [], two: [] };
+  await worker.runUntil(async () => {
+    for (let r = 0; r <= UPSERT_ROUNDS; r++) {
+      for (const [kind, workflow] of Object.entries(kinds) as [keyof typeof kinds, string][]) {
+        const cpu = await cpuOf(env.serverPid, n, async () => {
+          await Promise.all(Array.from({ length: n }, (_, i) => env.client.workflow.execute(workflow, { taskQueue: tq, workflowId: `bench-upserts/${kind}/${Date.now()}-${r}-${i}` })));
+        });
+        if (r > 0) perRun[kind].push(cpu.serverMs); // round 0 warms up
+      }
+    }
+  });
+  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+  return { rounds: UPSERT_ROUNDS, none: median(perRun.none), one: median(perRun.one), two: median(perRun.two) };
 }
 
 export interface ScaleResult {
