@@ -18,7 +18,7 @@ export async function bareTick(): Promise<void> {
 
 /**
  * What a search attribute costs the server: the bare workflow with one upsert in each of its tasks, and with two
- * (as a pipeline run sent before search-attributes-batched, when a step's value and the next step were each an upsert).
+ * (as a pipeline run sends where a value learnt between steps and the next step are each an upsert).
  */
 export async function bareUpsertEachTask(): Promise<void> {
   for (const name of ['check', 'validate', 'train', 'evaluate', 'register', 'promote']) {

@@ -279,7 +279,7 @@ const UPSERT_ROUNDS = 3;
 /**
  * The server's CPU per run of the bare workflow as it is, with one search-attribute upsert in each of its tasks, and
  * with two: what a visibility update costs (the pipeline's RetrainStep sets one in most tasks), and what a second in
- * the same task adds (what search-attributes-batched saves). Alternating rounds, one worker, on the bench's server.
+ * the same task adds (what sending a task's upserts as one would save). Alternating rounds, one worker, on the bench's server.
  */
 async function benchUpsertCost(env: TemporalEnv, n: number, bareBundle: { code: string }): Promise<NonNullable<OverheadResult['upsertCost']>> {
   const tq = `bench-upserts-${Date.now()}`;
