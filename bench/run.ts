@@ -321,8 +321,8 @@ if (o) {
     '  cost 5.4 ms of server and 2.4 ms of worker CPU (200 fetches of a finished run\'s history).',
     '- Three DuckDB statements less per run: validation reuses the schema and row count the snapshot recorded, and the',
     '  snapshot\'s count and the lineage Parquet copy no longer sniff. A snapshot also takes the dialect sniffed for its',
-    '  unchanged source, but only when the source was last written more than the 2 s timestamp granularity before its sniff:',
-    '  not here, where every round writes its data a moment before the runs.',
+    '  unchanged source, but only when the source was last written more than the 2 s timestamp granularity before its sniff',
+    '  and the bytes copied are those the stat cache vouched for: not here, where every round writes its data a moment before the runs.',
     ...(o.upsertCost
       ? [
           `What is left, against the bare workflow: on the server, the visibility update of every workflow task that sets a search`,

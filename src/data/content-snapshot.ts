@@ -87,7 +87,9 @@ export async function snapshotData(
     const sha256 = hash.digest('hex');
     const dir = await place(tmp, root, sha256);
     const location = path.join(dir.path, rest);
-    if (single) await engine.adoptDialect(location, source, single, sourceState);
+    // Only when the bytes copied are those the stat cache vouched for before the copy: a symlinked source swapped to
+    // another file for the copy and back keeps its state (the link's path, its target's inode and times), not its bytes.
+    if (single && before?.sha256 === sha256) await engine.adoptDialect(location, source, single, sourceState);
     const { rows, schema } = await rowsAndSchema(engine, location, opts.format, source, sha256, before, before?.sha256 === sha256 ? await vouched() : null);
     // The check saw rows; if the source was emptied since, the snapshot says so instead of training on nothing.
     if (rows === 0) throw new RetrainError(FailureType.DataSource, `${source}: no data rows when the run took its snapshot (sha256 ${sha256})`, { file: source });

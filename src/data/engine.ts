@@ -112,9 +112,12 @@ export class DataEngine {
   }
 
   /**
-   * readerFor, except that a CSV is sniffed once per state of its (first) file: DuckDB's sniffer
+   * readerFor, except that a one-file CSV is sniffed once per state of its file: DuckDB's sniffer
    * reads CSV_SAMPLE_ROWS rows of every column on each query, which for wide files costs seconds
-   * per query (3 s at 1,000 columns) while the read itself takes milliseconds.
+   * per query (3 s at 1,000 columns) while the read itself takes milliseconds. A glob of several files
+   * is read as DuckDB reads it, sniffing each query: it matches each file's columns by its header, where
+   * the sniffed reader (explicit columns, by position) would read a file with its columns in another order
+   * into the wrong columns, and one file's state would not say when another file changed.
    */
   async reader(location: string, format: DataFormat = 'auto', slot = 1, opts: { allVarchar?: boolean } = {}): Promise<string> {
     if ((format === 'auto' ? detectFormat(location) : format) !== 'csv') return readerFor(location, format, slot, opts);
@@ -148,8 +151,9 @@ export class DataEngine {
   }
 
   private async csvDialect(location: string): Promise<CsvDialect | null> {
-    const file = (await this.files(location))[0];
-    if (file === undefined) return null;
+    const files = await this.files(location);
+    if (files.length !== 1) return null;
+    const file = files[0]!;
     const stamp = await stampOf(file);
     if (stamp === null) return null;
     const signature = stamp.state;

@@ -1,11 +1,12 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, statSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { after, describe, it } from 'node:test';
-import { pruneSnapshots, snapshotData } from '../../src/data/content-snapshot.js';
-import { DataEngine } from '../../src/data/engine.js';
+import { pruneSnapshots, snapshotData, snapshotData as snapshot } from '../../src/data/content-snapshot.js';
+import { DataEngine, readerFor } from '../../src/data/engine.js';
+import { StatCache } from '../../src/data/stat-cache.js';
 import { fingerprint } from '../../src/data/fingerprint.js';
 import { snapshotDataset } from '../../src/data/snapshot.js';
 import { tempNameFor } from '../../src/registry/temp-files.js';
@@ -56,18 +57,22 @@ describe('data snapshot: one immutable, content-addressed copy of a run\'s data'
     const settle = () => new Promise((r) => setTimeout(r, 2_100));
     try {
       const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+      // The stat cache vouches for the bytes the copy took (a snapshot lends only to those, see the symlink test).
+      const cache = new StatCache(path.join(dir, 'state', 'fingerprints.jsonl'));
+      const snapshotData = (opts: Parameters<typeof snapshot>[1]) => snapshot(engine, { ...opts, cache });
       const source = path.join(dir, 'current.csv');
       writeFileSync(source, 'id;x\n1;"a;b"\n2;c\n');
       await settle();
       await engine.reader(source); // the check's sniff
+      await fingerprint(engine, source, 'auto', undefined, { cache }); // and its fingerprint, into the stat cache
       assert.equal(sniffs.length, 1);
-      const snap = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's1'), owner: 'run-1' });
+      const snap = await snapshotData({ source, format: 'auto', root: path.join(dir, 's1'), owner: 'run-1' });
       assert.deepEqual(sniffs, [source], 'the copy was not sniffed again');
       assert.deepEqual(await engine.rows(`SELECT * FROM ${await engine.reader(snap.location)}`, [snap.location]), [{ id: 1, x: 'a;b' }, { id: 2, x: 'c' }]);
 
       // Rewritten after its sniff (another delimiter, another column): the copy sniffs its own bytes.
       writeFileSync(source, 'id,x,y\n1,2,3\n');
-      const later = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's2'), owner: 'run-2' });
+      const later = await snapshotData({ source, format: 'auto', root: path.join(dir, 's2'), owner: 'run-2' });
       assert.deepEqual(sniffs.slice(1), [later.location]);
       assert.deepEqual(later.fingerprint.schema.map((c) => c.name), ['id', 'x', 'y']);
 
@@ -76,7 +81,7 @@ describe('data snapshot: one immutable, content-addressed copy of a run\'s data'
       writeFileSync(source, 'id,x,z\n1,2,3\n');
       await engine.reader(source);
       sniffs.length = 0;
-      const fresh = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's3'), owner: 'run-3' });
+      const fresh = await snapshotData({ source, format: 'auto', root: path.join(dir, 's3'), owner: 'run-3' });
       assert.deepEqual(sniffs, [fresh.location], 'the copy of a just-written source was sniffed on its own');
 
       // Settled and sniffed, then rewritten while it is being copied: not lent either.
@@ -84,7 +89,8 @@ describe('data snapshot: one immutable, content-addressed copy of a run\'s data'
       await settle();
       sniffs.length = 0;
       await engine.reader(source);
-      const racing = await snapshotData(engine, { source, format: 'auto', root: path.join(dir, 's4'), owner: 'run-4', onProgress: () => writeFileSync(source, 'a;b\n1;2\n') });
+      await fingerprint(engine, source, 'auto', undefined, { cache }); // vouched for: only the state check stops the lending
+      const racing = await snapshotData({ source, format: 'auto', root: path.join(dir, 's4'), owner: 'run-4', onProgress: () => writeFileSync(source, 'a;b\n1;2\n') });
       assert.deepEqual(sniffs, [source, racing.location], 'the settled source was sniffed anew, and the copy on its own');
       assert.deepEqual(racing.fingerprint.schema.map((c) => c.name), ['id', 'x', 'ww'], 'the copy holds the bytes before the rewrite');
     } finally {
@@ -101,6 +107,70 @@ describe('data snapshot: one immutable, content-addressed copy of a run\'s data'
     assert.equal(snap.fingerprint.files, 2);
     assert.equal(snap.location, path.join(dir, 's', snap.fingerprint.sha256, '*', 'part.csv'));
     assert.deepEqual(readdirSync(path.join(dir, 's', snap.fingerprint.sha256)).sort(), ['a', 'b']);
+  });
+
+  it('a glob whose files list their columns in other orders is read by header, in its snapshot\'s lineage Parquet copy too', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    mkdirSync(path.join(dir, 'data'));
+    writeFileSync(path.join(dir, 'data', 'a.csv'), 'city,label\nparis,north\nrome,south\n');
+    writeFileSync(path.join(dir, 'data', 'b.csv'), 'label,city\nnorth,oslo\n');
+    const snap = await snapshotData(engine, { source: path.join(dir, 'data', '*.csv'), format: 'csv', root: path.join(dir, 's'), owner: 'r' });
+    const expected = [{ city: 'oslo', label: 'north' }, { city: 'paris', label: 'north' }, { city: 'rome', label: 'south' }];
+    assert.deepEqual(await engine.rows(`SELECT city, label FROM ${readerFor(snap.location, 'csv')} ORDER BY city`, [snap.location]), expected, 'DuckDB reads each file by its header');
+    assert.deepEqual(await engine.rows(`SELECT city, label FROM ${await engine.reader(snap.location, 'csv')} ORDER BY city`, [snap.location]), expected, 'and so does the engine\'s reader');
+    const parquet = await snapshotDataset(engine, snap.location, 'csv', path.join(dir, 'lineage'), snap.fingerprint.sha256, 'r');
+    assert.deepEqual(await engine.rows('SELECT city, label FROM read_parquet($1) ORDER BY city', [parquet]), expected, 'the lineage copy holds the values trained on');
+  });
+
+  it('a glob read again after a file other than its first changed reads the change', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    writeFileSync(path.join(dir, 'a.csv'), 'id,name\n1,alice\n2,bob\n');
+    writeFileSync(path.join(dir, 'b.csv'), 'id,name\n3,carol\n');
+    const glob = path.join(dir, '*.csv');
+    const read = async () => engine.rows(`SELECT id::VARCHAR AS id, name FROM ${await engine.reader(glob, 'csv')} ORDER BY name`, [glob]);
+    assert.equal((await read()).length, 3);
+    writeFileSync(path.join(dir, 'b.csv'), 'name,id\ncarol,3\ndave,4\n');
+    assert.deepEqual(await read(), [{ id: '1', name: 'alice' }, { id: '2', name: 'bob' }, { id: '3', name: 'carol' }, { id: '4', name: 'dave' }]);
+  });
+
+  it('a symlinked source pointed at another file while it is copied, and back, lends the copy nothing: it is read from its own bytes', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'retrain-snap-'));
+    const a = path.join(dir, 'a.csv');
+    const b = path.join(dir, 'b.csv');
+    writeFileSync(a, 'id,city,label\n1,paris,north\n2,rome,south\n');
+    writeFileSync(b, 'id,label,city\n1,north,oslo\n2,south,lima\n3,east,kiev\n');
+    await new Promise((r) => setTimeout(r, 2_100)); // written (mtime and ctime) past the granularity: lendable
+    const source = path.join(dir, 'current.csv');
+    symlinkSync(a, source);
+    const cache = new StatCache(path.join(dir, 'state', 'fingerprints.jsonl'));
+    await engine.reader(source, 'csv'); // the check's sniff, of a.csv
+    const point = (target: string) => {
+      const tmp = path.join(dir, `link-${Math.random()}`);
+      symlinkSync(target, tmp);
+      renameSync(tmp, source);
+    };
+    // The link is swapped to b.csv as the copy begins and back to a.csv before its state is taken again.
+    const fileState = engine.fileState.bind(engine);
+    let calls = 0;
+    engine.fileState = async (file: string) => {
+      if (file !== source) return fileState(file);
+      calls += 1;
+      if (calls === 2) point(a);
+      const state = await fileState(file);
+      if (calls === 1) point(b);
+      return state;
+    };
+    try {
+      const snap = await snapshotData(engine, { source, format: 'csv', root: path.join(dir, 's'), owner: 'r', cache });
+      assert.equal(snap.fingerprint.sha256, sha(readFileSync(b)), 'the copy holds b.csv');
+      assert.deepEqual(snap.fingerprint.schema.map((c) => c.name), ['id', 'label', 'city']);
+      assert.deepEqual(
+        await engine.rows(`SELECT * FROM ${await engine.reader(snap.location, 'csv')} ORDER BY id`, [snap.location]),
+        await engine.rows(`SELECT * FROM ${readerFor(snap.location, 'csv')} ORDER BY id`, [snap.location]),
+      );
+    } finally {
+      engine.fileState = fileState;
+    }
   });
 
   it("a retry removes the partial copy its killed attempt left; another run's fresh copy stays; old ones are swept", async () => {
