@@ -94,6 +94,9 @@ function progress(): ((bytes: number) => void) | undefined {
 }
 
 /** The six pipeline steps (plus config planning); each is one activity. */
+/** Above this, a train result leaves its inputs digest out and register hashes them itself: histories stay small. */
+const INPUTS_INLINE_BYTES = 64 * 1024;
+
 export function createPipelineSteps(deps: ActivityDeps) {
   const registryFor = (plan: ModelPlan) => registryOfPlan(deps, plan);
   const cacheFor = (plan: ModelPlan) => (deps.statCache ?? statCacheFor)(plan.stateDir);
@@ -198,7 +201,11 @@ export function createPipelineSteps(deps: ActivityDeps) {
     const paramsUnchanged = production !== null && stableJson(production.params) === stableJson(userPlan.train.params);
     const newRows = production ? Math.max(0, fp.rows - production.trainDataRows) : fp.rows;
     // The inputs (params.yaml, dvc.lock deps, train.inputs) are the user's files, not the refreshed data copy.
-    const inputs = await inputsCheck(userPlan, production?.version ?? null);
+    const files = await inputsCheck(userPlan, production?.version ?? null);
+    // Changed params retrain whether or not the data changed, as a changed input file does: the policy's params rule
+    // fires on unchanged data only, so with new data they are reported as a changed input. Said here, in the check's
+    // result, so that histories recorded before decide on replay as they did.
+    const inputs = production !== null && !paramsUnchanged ? { inputsUnchanged: false, inputsChanged: ['train.params', ...(files.inputsChanged ?? [])].slice(0, 20) } : files;
     const cheap: CheckResult = { fingerprint: fp, production, dataUnchanged: production?.dataSha256 === fp.sha256, paramsUnchanged, drift: null, predictionDrift: null, performance: null, newRows, ...inputs };
 
     // The cheap evidence first; drift and scoring only when a configured rule needs them and the decision is open.
@@ -453,6 +460,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
         params: JSON.stringify(input.plan.train.params),
         run_id: input.pipelineId,
       };
+      // Hashed before the command runs: a file edited while it trains must not be recorded as what it trained with.
+      const inputs = await inputsDigest(input.plan);
       const { command, ...spec } = input.plan.train;
       // train.dvc: `dvc repro <stage>` in an isolated worktree; it leaves the same files a command does.
       const trained = command
@@ -463,7 +472,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const lineage: TrainLineage | undefined = tags || trained.dvc ? { ...(tags ? { tags } : {}), ...(trained.dvc ? { dvc: trained.dvc } : {}) } : undefined;
       // The training host uploads what it made: evaluation and registration may run on other hosts.
       const artifact = await registryFor(input.plan).stageArtifact(input.plan.name, input.pipelineId, vars.model_dir);
-      return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: trained.result.durationMs, ...(lineage ? { lineage } : {}) };
+      const inline = inputs && JSON.stringify(inputs).length <= INPUTS_INLINE_BYTES ? { inputs } : {};
+      return { outputDir, artifactDir: vars.model_dir, artifact, trainMetrics, durationMs: trained.result.durationMs, ...(lineage ? { lineage } : {}), ...inline };
     },
 
     async evaluateModels(input: EvaluateInput): Promise<EvaluateResult> {
@@ -534,7 +544,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
       // (the snapshot), so a `.dvc` file changed during the run shows as `matches: false`, not as a lie.
       const trainedFile = input.fingerprint.files === 1 && !/[*?[{]/.test(location) ? location : undefined;
       const dvc = await dvcLineage(input.plan.data.current, trainedFile);
-      const inputs = await inputsDigest(input.plan);
+      // As training hashed them, before its command ran; results from before (or a list too long to pass) hash them now.
+      const inputs = input.inputs ?? (await inputsDigest(input.plan));
       const profileFile = path.join(dataDir(input.plan), `${sha}.profile.json`);
       if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, location, input.plan.data.format));
       return registryFor(input.plan).register({

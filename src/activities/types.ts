@@ -12,6 +12,7 @@ import type { Evidence, NotComputed, PolicyMemory, TriggerContext } from '../pol
 import type { PairedComparison } from '../stats/paired.js';
 import type { ArtifactRef } from '../registry/registry.js';
 import type { TrainLineage } from '../lineage/train-lineage.js';
+import type { InputsDigest } from '../lineage/inputs.js';
 
 export interface ProductionModel {
   version: number;
@@ -97,6 +98,12 @@ export interface TrainResult {
   durationMs: number;
   /** The trainer's lineage.json tags and, for train.dvc, the stage, commit and model md5. */
   lineage?: TrainLineage;
+  /**
+   * The inputs (params.yaml, dvc.lock deps, train.inputs) as the training host hashed them before the command ran:
+   * what the model was trained with, even if a file is edited while it trains. Absent when their list is larger than
+   * INPUTS_INLINE_BYTES in pipeline-steps.ts (register hashes them then) or in results from before.
+   */
+  inputs?: InputsDigest;
 }
 
 export interface EvaluateInput {
@@ -135,6 +142,8 @@ export interface RegisterCandidateInput {
   data?: SnapshotRef;
   /** What the training step recorded (TrainResult.lineage). */
   lineage?: TrainLineage;
+  /** The inputs as training hashed them (TrainResult.inputs); absent: register hashes them. */
+  inputs?: InputsDigest;
 }
 
 export interface PromoteInput {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { createReadStream, existsSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { readdir, readFile, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { ConfigError } from '../errors.js';
@@ -49,13 +49,21 @@ async function globFiles(base: string, glob: string, skip: string): Promise<stri
   if (!existsSync(start)) return [];
   const re = globToRegExp(glob);
   const out: string[] = [];
+  // Folders walked, by real path: a link back up the tree is walked once.
+  const walked = new Set<string>();
   const walk = async (dir: string) => {
+    const real = await realpath(dir).catch(() => dir);
+    if (walked.has(real)) return;
+    walked.add(real);
     for (const e of await readdir(dir, { withFileTypes: true })) {
       if (out.length > MAX_FILES) return;
       const abs = path.join(dir, e.name);
-      if (e.isDirectory()) {
+      // A symbolic link counts as what it points at, as the trainer reads it: a file is hashed (re-pointing it is a
+      // change), a folder is walked; a dangling link is not an input.
+      const kind = e.isSymbolicLink() ? await stat(abs).then((st) => (st.isDirectory() ? 'dir' : st.isFile() ? 'file' : null), () => null) : e.isDirectory() ? 'dir' : e.isFile() ? 'file' : null;
+      if (kind === 'dir') {
         if (!SKIP_DIRS.has(e.name) && abs !== skip) await walk(abs);
-      } else if (e.isFile() && re.test(path.relative(base, abs).split(path.sep).join('/'))) {
+      } else if (kind === 'file' && re.test(path.relative(base, abs).split(path.sep).join('/'))) {
         out.push(abs);
       }
     }

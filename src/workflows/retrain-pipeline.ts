@@ -447,6 +447,8 @@ async function registerCandidate(run: Run, trained: Trained, byReference: boolea
     ...onData,
     // Results recorded before trainers could report lineage have none, so old histories never reach the marker.
     ...(trained.lineage && run.changes.has('train-lineage') ? { lineage: trained.lineage } : {}),
+    // The inputs as training hashed them (absent in results from before: register hashes them). A payload, not a command.
+    ...(trained.inputs ? { inputs: trained.inputs } : {}),
   });
   upsertSearchAttributes([{ key: RetrainCandidateVersion, value: registered.version }]);
   return registered;
