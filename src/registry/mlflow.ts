@@ -21,6 +21,8 @@ export const TAG = {
   dataRows: 'retrain.data_rows',
   dataFingerprint: 'retrain.data_fingerprint',
   params: 'retrain.params',
+  /** Params whose JSON is longer than a tag value: how many `retrain.params.<i>` parts (1-based) hold it. */
+  paramsParts: 'retrain.params_parts',
   metrics: 'retrain.metrics',
   triggers: 'retrain.triggers',
   codeVersion: 'retrain.code_version',
@@ -214,7 +216,7 @@ export class MlflowRegistry implements Registry {
       [TAG.dataSha256]: input.dataFingerprint.sha256,
       [TAG.dataRows]: String(input.dataFingerprint.rows),
       [TAG.dataFingerprint]: fp.length <= MAX_TAG_VALUE ? fp : JSON.stringify({ ...input.dataFingerprint, schema: [] }),
-      [TAG.params]: clip(JSON.stringify(input.params), MAX_TAG_VALUE),
+      ...paramsTags(input.params),
       [TAG.metrics]: clip(JSON.stringify(input.metrics), MAX_TAG_VALUE),
       [TAG.triggers]: input.triggers.join(','),
       ...(input.codeVersion ? { [TAG.codeVersion]: input.codeVersion } : {}),
@@ -383,6 +385,29 @@ export class MlflowRegistry implements Registry {
 
 
 const clip = (s: string, n: number) => (s.length <= n ? s : `${s.slice(0, n - 1)}…`);
+
+/**
+ * The params as tags, whole: clipped to one tag's length, a long params JSON read back as no params, so every check
+ * found them changed and retrained. Longer than a tag, they are split into parts.
+ */
+function paramsTags(params: Record<string, unknown>): Record<string, string> {
+  const json = JSON.stringify(params);
+  if (json.length <= MAX_TAG_VALUE) return { [TAG.params]: json };
+  const parts: Record<string, string> = {};
+  for (let i = 0; i * MAX_TAG_VALUE < json.length; i++) parts[`${TAG.params}.${i + 1}`] = json.slice(i * MAX_TAG_VALUE, (i + 1) * MAX_TAG_VALUE);
+  return { [TAG.paramsParts]: String(Object.keys(parts).length), ...parts };
+}
+
+/** The params the tags hold: whole, or joined from their parts; none readable (a clipped tag of old) is {}. */
+function paramsFromTags(tags: Record<string, string>): Record<string, unknown> {
+  const n = Number(tags[TAG.paramsParts] ?? 0);
+  const json = n > 0 ? Array.from({ length: n }, (_, i) => tags[`${TAG.params}.${i + 1}`] ?? '').join('') : tags[TAG.params];
+  try {
+    return json ? (JSON.parse(json) as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
 /** Values inside an MLflow search filter are single-quoted strings. */
 const escapeFilter = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 
@@ -402,7 +427,7 @@ function toModelVersion(v: MlflowVersion): ModelVersion {
     workflowId: tags[TAG.workflowId] ?? '',
     artifact: { sha256: tags[TAG.artifactSha256] ?? '', uri: v.source },
     dataFingerprint: json<ModelVersion['dataFingerprint']>(TAG.dataFingerprint, { sha256: tags[TAG.dataSha256] ?? '', rows: Number(tags[TAG.dataRows] ?? 0), files: 0, bytes: 0, schema: [] }),
-    params: json(TAG.params, {}),
+    params: paramsFromTags(tags),
     metrics: json(TAG.metrics, {}),
     triggers: tags[TAG.triggers]?.split(',').filter(Boolean) ?? [],
     codeVersion: tags[TAG.codeVersion],

@@ -100,6 +100,31 @@ describe('MLflow Model Registry backend on a real mlflow server', () => {
     assert.deepEqual((await registry.aliasHistory('churn-retry')).map((m) => [m.from, m.to]), [[null, 1], [1, null]]);
   });
 
+  it('params longer than a tag value come back whole (clipped, they read back as none: a retrain at every check)', async () => {
+    const p = await makeProject({}, 200, 'churn-params');
+    const config = { ...loadConfig(p.configFile), registry: { backend: 'mlflow' as const, alias: 'champion', mlflow: { trackingUri: mlflow.uri, tokenEnv: 'NONE' } } };
+    const registry = openRegistry(config);
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    const artifactDir = `${p.dir}/model`;
+    mkdirSync(artifactDir, { recursive: true });
+    writeFileSync(`${artifactDir}/model.json`, '{}');
+    const params = { features: Array.from({ length: 900 }, (_, i) => `feature_${i}`), note: 'ünïcode ✓' };
+    assert.ok(JSON.stringify(params).length > 10_000);
+    const v = await registry.register({
+      model: 'churn-params',
+      recordId: 'retrain/churn-params/1',
+      workflowId: 'retrain/churn-params/1',
+      artifactDir,
+      dataFingerprint: { sha256: 'cd'.repeat(32), files: 1, bytes: 10, rows: 200, schema: [] },
+      params,
+      metrics: { auc: 0.8 },
+      triggers: ['manual'],
+      codeVersion: 'test',
+    });
+    assert.deepEqual(v.params, params);
+    assert.deepEqual((await registry.getVersion('churn-params', v.version))?.params, params);
+  });
+
   it('a rollback tags the version it left retrain.rolled_back, and the next rollback walks past it', async () => {
     const model = 'churn-mlflow-rollback';
     const p = await makeProject({}, 200, model);
