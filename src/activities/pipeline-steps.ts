@@ -93,10 +93,10 @@ function progress(): ((bytes: number) => void) | undefined {
   return ctx ? (bytes) => ctx.heartbeat({ step: 'snapshot', bytes }) : undefined;
 }
 
-/** The six pipeline steps (plus config planning); each is one activity. */
 /** Above this, a train result leaves its inputs digest out and register hashes them itself: histories stay small. */
 const INPUTS_INLINE_BYTES = 64 * 1024;
 
+/** The six pipeline steps (plus config planning); each is one activity. */
 export function createPipelineSteps(deps: ActivityDeps) {
   const registryFor = (plan: ModelPlan) => registryOfPlan(deps, plan);
   const cacheFor = (plan: ModelPlan) => (deps.statCache ?? statCacheFor)(plan.stateDir);

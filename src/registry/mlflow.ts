@@ -408,6 +408,7 @@ function paramsFromTags(tags: Record<string, string>): Record<string, unknown> {
     return {};
   }
 }
+
 /** Values inside an MLflow search filter are single-quoted strings. */
 const escapeFilter = (s: string) => s.replace(/\\/g, '\\\\').replace(/'/g, "\\'");
 
