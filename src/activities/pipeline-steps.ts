@@ -18,6 +18,7 @@ import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
 import { writeJsonAtomic } from '../registry/json-store.js';
+import { dueEvery } from '../housekeeping.js';
 import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
 import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
 import { pushModelOut, trainWithDvc } from './dvc-train.js';
@@ -61,6 +62,7 @@ const snapshotFile = (plan: ModelPlan, sha256: string) => path.join(dataDir(plan
 const snapshotsDir = (plan: ModelPlan) => path.join(plan.stateDir, 'snapshots', plan.name);
 /** Unreferenced snapshots (runs that failed before register) are kept this long, then removed. */
 const UNREFERENCED_SNAPSHOT_MS = 7 * 24 * 3600_000;
+const pruneDue = dueEvery(3600_000);
 const COSTLY: CostlyEvidence[] = ['drift', 'prediction_drift', 'score', 'estimate', 'segments'];
 
 /** drift.segments; absent in plans made before segments existed (a run in flight across the upgrade). */
@@ -252,7 +254,10 @@ export function createPipelineSteps(deps: ActivityDeps) {
     const onProgress = progress();
     const cache = cacheFor(plan);
     const snap = await snapshotData(engine, { source: plan.data.current, format: plan.data.format, root: snapshotsDir(plan), owner: pipelineId, dataRoots: plan.dataRoots, ...(onProgress ? { onProgress } : {}), ...(cache ? { cache } : {}) });
-    // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted.
+    // Housekeeping only: when the registry cannot say what is referenced, nothing is deleted. A model's snapshots are
+    // pruned at most hourly by this process (they go after a week unreferenced); not on every run, which would read
+    // the registry and stat every snapshot folder each time.
+    if (!pruneDue(snapshotsDir(plan))) return snap;
     try {
       const referenced = new Set((await registryFor(plan).listVersions(plan.name)).map((v) => v.dataFingerprint.sha256));
       referenced.add(snap.fingerprint.sha256);
@@ -539,7 +544,7 @@ export function createPipelineSteps(deps: ActivityDeps) {
       }
       const sha = input.fingerprint.sha256;
       const location = input.data?.location ?? input.plan.data.current;
-      await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.pipelineId);
+      const parquet = await snapshotDataset(engine, location, input.plan.data.format, dataDir(input.plan), sha, input.pipelineId);
       // DVC lineage: the entry and commit now, and whether its md5 is that of the very bytes trained on
       // (the snapshot), so a `.dvc` file changed during the run shows as `matches: false`, not as a lie.
       const trainedFile = input.fingerprint.files === 1 && !/[*?[{]/.test(location) ? location : undefined;
@@ -547,7 +552,8 @@ export function createPipelineSteps(deps: ActivityDeps) {
       // As training hashed them, before its command ran; results from before (or a list too long to pass) hash them now.
       const inputs = input.inputs ?? (await inputsDigest(input.plan));
       const profileFile = path.join(dataDir(input.plan), `${sha}.profile.json`);
-      if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, location, input.plan.data.format));
+      // Profiled from the Parquet copy of the same rows: typed columns, no second parse of the text (a fifth less CPU).
+      if (!existsSync(profileFile)) await writeJsonAtomic(profileFile, await profile(engine, parquet, 'parquet'));
       return registryFor(input.plan).register({
         model: input.plan.name,
         recordId: input.pipelineId,

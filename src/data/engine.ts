@@ -1,4 +1,4 @@
-import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBValue } from '@duckdb/node-api';
+import { DuckDBInstance, DuckDBTypeId, type DuckDBConnection, type DuckDBMaterializedResult, type DuckDBResult, type DuckDBResultReader, type DuckDBValue } from '@duckdb/node-api';
 import duckdb from '@duckdb/node-bindings';
 import { stat } from 'node:fs/promises';
 import { FailureType, RetrainError } from '../errors.js';
@@ -33,6 +33,8 @@ interface CsvDialect {
    */
   lendable: boolean;
   reader: (slot: number, allVarchar: boolean) => string;
+  /** The columns and types the reader gives the file: what DESCRIBE of it would answer, without the query. */
+  columns: { name: string; type: string }[];
 }
 
 export function detectFormat(location: string): Exclude<DataFormat, 'auto'> {
@@ -120,10 +122,20 @@ export class DataEngine {
    * into the wrong columns, and one file's state would not say when another file changed.
    */
   async reader(location: string, format: DataFormat = 'auto', slot = 1, opts: { allVarchar?: boolean } = {}): Promise<string> {
-    if ((format === 'auto' ? detectFormat(location) : format) !== 'csv') return readerFor(location, format, slot, opts);
+    return (await this.readerAndColumns(location, format, slot, opts)).reader;
+  }
+
+  /**
+   * reader(), and the columns it gives when they are known without a query: a sniffed CSV's reader names them
+   * (DESCRIBE of it answers exactly those). One lookup, so both are of the same state of the file.
+   */
+  async readerAndColumns(location: string, format: DataFormat = 'auto', slot = 1, opts: { allVarchar?: boolean } = {}): Promise<{ reader: string; columns: { name: string; type: string }[] | null }> {
+    if ((format === 'auto' ? detectFormat(location) : format) !== 'csv') return { reader: readerFor(location, format, slot, opts), columns: null };
     const dialect = await this.csvDialect(location).catch(() => null);
     // Whatever the sniffer cannot read, the plain reader reports (and describe() diagnoses).
-    return dialect ? dialect.reader(slot, opts.allVarchar ?? false) : readerFor(location, format, slot, opts);
+    if (!dialect) return { reader: readerFor(location, format, slot, opts), columns: null };
+    const allVarchar = opts.allVarchar ?? false;
+    return { reader: dialect.reader(slot, allVarchar), columns: allVarchar ? null : dialect.columns.map((c) => ({ ...c })) };
   }
 
   /** One state of a file, as its sniffed dialect is cached under; null when it cannot be read. */
@@ -196,6 +208,7 @@ export class DataEngine {
     const dialect: CsvDialect = {
       signature,
       lendable,
+      columns: columns.map((c) => ({ name: c.name, type: c.type })),
       reader: (slot, allVarchar) => `read_csv($${slot}, ${options}, columns = ${allVarchar ? text : typed})`,
     };
     this.remember(location, dialect);
@@ -205,7 +218,7 @@ export class DataEngine {
   /** Small results as plain objects (aggregates, schema rows). */
   async rows(sql: string, params: DuckDBValue[] = [], location = ''): Promise<Record<string, unknown>[]> {
     try {
-      const reader = await this.withConnection((c) => c.runAndReadAll(sql, params));
+      const reader = await this.withConnection((c) => readAll(c, sql, params));
       return (reader.getRowObjectsJS() as Record<string, unknown>[]).map((row) =>
         Object.fromEntries(Object.entries(row).map(([k, v]) => [k, plain(v)])),
       );
@@ -217,7 +230,7 @@ export class DataEngine {
   /** Whole columns as arrays, for the few statistics that need every value (KS on a sorted column). */
   async columns(sql: string, params: DuckDBValue[] = [], location = ''): Promise<unknown[][]> {
     try {
-      const reader = await this.withConnection((c) => c.runAndReadAll(sql, params));
+      const reader = await this.withConnection((c) => readAll(c, sql, params));
       return reader.getColumnsJS() as unknown[][];
     } catch (err) {
       throw dataError(err, location);
@@ -233,7 +246,7 @@ export class DataEngine {
     const out = new Float64Array(capacity);
     let n = 0;
     try {
-      const result = await this.withConnection((c) => c.run(sql, params));
+      const result = await this.withConnection((c) => materialized(c, sql, params));
       if (result.columnCount !== 1 || result.columnTypeId(0) !== DuckDBTypeId.DOUBLE) throw new Error('expected one DOUBLE column');
       for (let c = 0; c < result.chunkCount; c++) {
         const chunk = result.getChunk(c).chunk;
@@ -257,7 +270,7 @@ export class DataEngine {
   async doubleColumns(sql: string, params: DuckDBValue[], capacity: number, location = '', alloc: (length: number) => Float64Array = (n) => new Float64Array(n)): Promise<Float64Array[]> {
     try {
       return await this.withConnection(async (c) => {
-        const result = await c.stream(sql, params);
+        const result = await streamed(c, sql, params);
         for (let k = 0; k < result.columnCount; k++) if (result.columnTypeId(k) !== DuckDBTypeId.DOUBLE) throw new Error('expected DOUBLE columns');
         const out = Array.from({ length: result.columnCount }, () => alloc(capacity));
         const filled = new Array<number>(out.length).fill(0);
@@ -298,6 +311,31 @@ export class DataEngine {
     for (const connection of this.all) connection.closeSync();
   }
 }
+
+/**
+ * One statement, its parameters bound. The library's run(sql, values) first splits the text as a script of statements
+ * and then prepares the last: a thread-pool round trip more per query, about a tenth of a millisecond of CPU, paid by
+ * every one of a run's few-row statements. A statement is prepared straight instead (a script does not come here:
+ * every query of this engine is one statement); one without parameters is run as it is.
+ */
+async function prepared<T>(c: DuckDBConnection, sql: string, params: DuckDBValue[], use: (p: Awaited<ReturnType<DuckDBConnection['prepare']>>) => Promise<T>): Promise<T> {
+  const statement = await c.prepare(sql);
+  try {
+    statement.bind(params);
+    return await use(statement);
+  } finally {
+    statement.destroySync();
+  }
+}
+
+const readAll = (c: DuckDBConnection, sql: string, params: DuckDBValue[]): Promise<DuckDBResultReader> =>
+  params.length === 0 ? c.runAndReadAll(sql) : prepared(c, sql, params, (p) => p.runAndReadAll());
+
+const materialized = (c: DuckDBConnection, sql: string, params: DuckDBValue[]): Promise<DuckDBMaterializedResult> =>
+  params.length === 0 ? c.run(sql) : prepared(c, sql, params, (p) => p.run());
+
+const streamed = (c: DuckDBConnection, sql: string, params: DuckDBValue[]): Promise<DuckDBResult> =>
+  params.length === 0 ? c.stream(sql) : prepared(c, sql, params, (p) => p.stream());
 
 /** A vector's validity bits (bit i of byte i>>3), or null when every row is valid. */
 function validity(vector: duckdb.Vector, size: number): Uint8Array | null {

@@ -139,9 +139,9 @@ async function hashFiles(files: string[], cache?: StatCache, known: (string | un
 }
 
 export async function describe(engine: DataEngine, location: string, format: DataFormat = 'auto'): Promise<ColumnSchema[]> {
-  const reader = await engine.reader(location, format);
-  const rows = await engine.rows(`DESCRIBE SELECT * FROM ${reader}`, [location], location);
-  const schema = rows.map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
+  // A sniffed CSV's reader names its columns and types: DESCRIBE would answer those, so it is not asked.
+  const { reader, columns } = await engine.readerAndColumns(location, format);
+  const schema = columns ?? (await engine.rows(`DESCRIBE SELECT * FROM ${reader}`, [location], location)).map((r) => ({ name: String(r.column_name), type: String(r.column_type) }));
   // DuckDB's sniffer falls back to one column per line when rows disagree; that is a malformed file, not data.
   if (schema.length === 1 && /[,;\t|]/.test(schema[0]!.name) && reader.startsWith('read_csv')) {
     const files = await datasetFiles(engine, location);

@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
-import { sweepStaleTemps } from './temp-files.js';
+import { sweepStaleTempsNowAndThen } from './temp-files.js';
 
 /** Holds an inter-process lock on `dir` while `fn` runs; stale locks of dead processes expire. */
 export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
@@ -32,7 +32,7 @@ export async function readJson<T>(file: string, fallback: T): Promise<T> {
 /** Write-then-rename: a reader or a crash sees the old file or the new one, never half of one. */
 export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
   // A writer killed between write and rename left its temp file; sweep those once old.
-  await sweepStaleTemps(path.dirname(file));
+  await sweepStaleTempsNowAndThen(path.dirname(file));
   const tmp = `${file}.${randomUUID()}.tmp`;
   await writeFile(tmp, `${JSON.stringify(value, null, 2)}\n`);
   await rename(tmp, file);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { FailureType, MlflowError, RetrainError } from '../errors.js';
 import { hashDirectory, listFiles } from './hash-dir.js';
 import { readJson, withDirLock, writeJsonAtomic } from './json-store.js';
-import { sweepStaleTemps } from './temp-files.js';
+import { sweepStaleTempsNowAndThen } from './temp-files.js';
 import { aliasMove, fromStoredMark, fromStoredMove, repeatedMove, type AliasMove, type ArtifactRef, type ModelVersion, type RegisterInput, type Registry, type RollbackMark, type SetAliasInput, type SetAliasResult } from './registry.js';
 
 /** Tags that carry our lineage on every MLflow model version (and on its MLflow run). */
@@ -162,7 +162,7 @@ export class MlflowRegistry implements Registry {
     }
     const dest = path.join(this.stateFolder(model), 'artifacts', ref.sha256);
     if (existsSync(dest)) return dest;
-    await sweepStaleTemps(path.dirname(dest));
+    await sweepStaleTempsNowAndThen(path.dirname(dest));
     const tmp = `${dest}.${randomUUID()}.tmp`;
     try {
       await mkdir(tmp, { recursive: true });
@@ -347,7 +347,7 @@ export class MlflowRegistry implements Registry {
     const dest = path.join(this.stateFolder(version.model), 'artifacts', version.artifact.sha256 || `v${version.version}`);
     if (existsSync(dest)) return dest;
     // Downloads of workers killed mid-way: their temp folders are swept once old.
-    await sweepStaleTemps(path.dirname(dest));
+    await sweepStaleTempsNowAndThen(path.dirname(dest));
     const tmp = `${dest}.${randomUUID()}.tmp`;
     try {
       await this.download(version.artifact.uri, '', tmp);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { mkdir, readdir, rm, stat } from 'node:fs/promises';
+import { lstat, mkdir, readdir, rm, stat } from 'node:fs/promises';
 import path from 'node:path';
 import lockfile from 'proper-lockfile';
+import { dueEvery } from '../housekeeping.js';
 
 /**
  * Temp copies are named after their final path and their owner (a run id), not a random uuid:
@@ -38,16 +39,29 @@ export async function sweepStaleTemps(dir: string, olderThanMs = STALE_TEMP_MS, 
   return removed;
 }
 
+/** A folder's stale temps are swept at most once a minute by this process: a leftover is an hour old before it counts. */
+const sweepDue = dueEvery(60_000);
+
+/** sweepStaleTemps, when this process has not swept `dir` in the last minute: what every write calls. */
+export async function sweepStaleTempsNowAndThen(dir: string): Promise<void> {
+  if (sweepDue(dir)) await sweepStaleTemps(dir);
+}
+
+/** rm -rf, with one lstat when nothing is there (the usual case here): rm itself looks twice before it finds nothing. */
+async function removeIfPresent(file: string): Promise<void> {
+  if (await lstat(file).then(() => true, () => false)) await rm(file, { recursive: true, force: true });
+}
+
 /**
  * Runs `write(tmp)` with the run's own temp name for `dest`, then removes whatever is left of it.
- * Stale leftovers of other runs are swept first. Two attempts of the same run (a retry while a
+ * Stale leftovers of other runs are swept first (now and then). Two attempts of the same run (a retry while a
  * timed-out attempt still runs) take turns on a lock, so the retry may safely remove the half
  * copy a killed attempt left under that name; a killed holder's lock goes stale in seconds.
  */
 export async function withOwnTemp<T>(dest: string, owner: string, write: (tmp: string) => Promise<T>): Promise<T> {
   const dir = path.dirname(dest);
   await mkdir(dir, { recursive: true });
-  await sweepStaleTemps(dir);
+  await sweepStaleTempsNowAndThen(dir);
   const tmp = tempNameFor(dest, owner);
   // Named *.tmp too, so a lock left by a killed process is swept like its copy once old.
   const release = await lockfile.lock(tmp, {
@@ -57,10 +71,10 @@ export async function withOwnTemp<T>(dest: string, owner: string, write: (tmp: s
     retries: { retries: 1000, minTimeout: 20, maxTimeout: 500, randomize: true },
   });
   try {
-    await rm(tmp, { recursive: true, force: true });
+    await removeIfPresent(tmp);
     return await write(tmp);
   } finally {
-    await rm(tmp, { recursive: true, force: true });
+    await removeIfPresent(tmp);
     await release();
   }
 }
