@@ -22,7 +22,7 @@ import { dueEvery } from '../housekeeping.js';
 import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
 import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
 import { pushModelOut, trainWithDvc } from './dvc-train.js';
-import { heartbeating } from './heartbeat.js';
+import { afterQuiet, heartbeating } from './heartbeat.js';
 import { planWithRefreshedData, refreshStageData } from './dvc-refresh.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
@@ -89,10 +89,10 @@ function activityContext(): Context | undefined {
   }
 }
 
-/** Heartbeats while a long copy runs, when inside an activity. */
+/** Heartbeats while a long copy runs (from its first second on), when inside an activity. */
 function progress(): ((bytes: number) => void) | undefined {
   const ctx = activityContext();
-  return ctx ? (bytes) => ctx.heartbeat({ step: 'snapshot', bytes }) : undefined;
+  return ctx ? afterQuiet((bytes) => ctx.heartbeat({ step: 'snapshot', bytes })) : undefined;
 }
 
 /** Above this, a train result leaves its inputs digest out and register hashes them itself: histories stay small. */
@@ -440,8 +440,11 @@ export function createPipelineSteps(deps: ActivityDeps) {
       const ctx = activityContext();
       const earlier = ctx?.info.heartbeatDetails as { snapshot?: DataSnapshot } | undefined;
       const reused = earlier?.snapshot && existsSync(earlier.snapshot.location.replace(/[*?[{].*$/, '')) ? earlier.snapshot : undefined;
+      const beat = afterQuiet((details: { step: string; snapshot: DataSnapshot }) => ctx?.heartbeat(details));
       const snapshot = reused ?? (await takeSnapshot(input.plan, input.pipelineId));
-      ctx?.heartbeat({ step: 'validate', snapshot });
+      // Named for a retry once the copy took a second or more; a quicker one a retry takes again (see QUIET_MS). A long
+      // validation names it in its beats below either way.
+      beat({ step: 'validate', snapshot });
       // Beats while the rules run, so validate's heartbeat timeout notices a dead worker long before its start-to-close one.
       // The schema and row count recorded as the snapshot was taken stand in for reading them again, but only when this
       // attempt took it: an earlier attempt's may come from another worker, with another DuckDB (a rolling upgrade).

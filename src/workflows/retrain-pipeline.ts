@@ -8,7 +8,6 @@ import {
   setCurrentDetails,
   setHandler,
   sleep,
-  upsertSearchAttributes,
   workflowInfo,
   type ActivityFailure,
 } from '@temporalio/workflow';
@@ -33,6 +32,7 @@ import {
 } from '../temporal/search-attributes.js';
 import { parseDurationMs } from '../duration.js';
 import { announcer } from './announcer.js';
+import { directAttributes, heldAttributes, type RunAttributes } from './run-attributes.js';
 import { approvalGate } from './approval-gate.js';
 import { reportToController } from './run-finished.js';
 import { pipelineStepQuery, runFinished } from './messages.js';
@@ -91,6 +91,8 @@ type PipelinePatch =
 interface Changes {
   /** Recorded since the patches were folded: every change below, the config and the record read in local activities. */
   folded: boolean;
+  /** Recorded since `search-attributes-at-waits`: quick steps and values learnt between steps wait for the next upsert (run-attributes.ts). */
+  lean: boolean;
   has: (id: PipelinePatch) => boolean;
 }
 
@@ -102,8 +104,30 @@ interface Changes {
  * change is, as they always did. A change after this one asks its own patch here, before the first local activity.
  */
 function pipelineChanges(): Changes {
-  const folded = patched('pipeline-patches-folded');
-  return { folded, has: (id) => folded || patched(id) };
+  // A new run asks only the newest: it stands for the fold as well (one marker, not two). A run recorded between the
+  // two has the fold's marker alone, and replays the fold.
+  const lean = patched('search-attributes-at-waits');
+  const folded = lean || patched('pipeline-patches-folded');
+  return { folded, lean, has: (id) => folded || patched(id) };
+}
+
+/** Steps a lean run shows while in them when it may wait there for seconds: see shownWhileIn. */
+const SLOW_TRAINING_MS = 5_000;
+const LARGE_DATA_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether a lean run shows `step` in its RetrainStep as it enters it. Every step it can wait in for more than a few
+ * seconds shows: the check, validation, the fleet queue, training, approval, the deploy hook, the watch window. Of the
+ * three between training and the outcome: promote never (a compare-and-set of the registry's alias, milliseconds);
+ * evaluate when training took 5 s or more (it scores the same model, with the user's command, on the evaluation data:
+ * after a quicker training it is done in moments); register when the training data is 256 MiB or more (its Parquet copy
+ * and profile take seconds then). A step not shown goes out with the next upsert, so a run that ends in it says so.
+ */
+function shownWhileIn(step: PipelineStep, facts: RunFacts): boolean {
+  if (step === 'promote') return false;
+  if (step === 'evaluate') return facts.trainStartMs === null || facts.trainEndMs === null || facts.trainEndMs - facts.trainStartMs >= SLOW_TRAINING_MS;
+  if (step === 'register') return (facts.snapshot?.bytes ?? facts.fingerprint?.bytes ?? 0) >= LARGE_DATA_BYTES;
+  return true;
 }
 
 function steps(plan: ModelPlan, pipelineId: string) {
@@ -289,6 +313,8 @@ interface Run {
   facts: RunFacts;
   enter: (next: PipelineStep) => void;
   changes: Changes;
+  /** How the run sets its search attributes (run-attributes.ts). */
+  attributes: RunAttributes;
 }
 
 type Trained = Awaited<ReturnType<Steps['train']>>;
@@ -306,7 +332,7 @@ async function checkAndDecide(run: Run): Promise<TriggerDecision> {
   // recorded before the fold set the check's for a moment and put the snapshot's back (an upsert more).
   if (!(run.changes.folded && facts.snapshot)) {
     facts.fingerprint = check.fingerprint;
-    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
+    run.attributes.hold([{ key: RetrainDataFingerprint, value: check.fingerprint.sha256.slice(0, 16) }]);
   }
   return (facts.decision = decideRetrain(plan.trigger, evidenceFor(check, run.changes.has), lazyCheck ? context : { ...context, nowMs: Date.now() }, memory));
 }
@@ -322,7 +348,7 @@ async function snapshotAndValidate(run: Run): Promise<{ data?: SnapshotRef }> {
   const taken = (snap: DataSnapshot) => {
     facts.snapshot = snap.fingerprint;
     facts.fingerprint = snap.fingerprint;
-    upsertSearchAttributes([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
+    run.attributes.hold([{ key: RetrainDataFingerprint, value: snap.fingerprint.sha256.slice(0, 16) }]);
     return { location: snap.location, sha256: snap.fingerprint.sha256 };
   };
   // One activity since one-step validation (a task round trip less); histories from before replay the two.
@@ -359,7 +385,7 @@ function settle<T>(p: Promise<T>): Promise<{ ok: true; value: T } | { ok: false;
  * check's evidence. The fingerprint the run reports and registers stays the snapshot's.
  */
 async function forcedRun(run: Run): Promise<{ onData: { data?: SnapshotRef }; trained: Trained }> {
-  const { facts, triggers } = run;
+  const { triggers } = run;
   const reason = forcedRetrainReason(triggers);
   run.enter('validate');
   let onData: { data?: SnapshotRef };
@@ -367,14 +393,14 @@ async function forcedRun(run: Run): Promise<{ onData: { data?: SnapshotRef }; tr
     onData = await snapshotAndValidate(run);
   } catch (err) {
     if (!isCancellation(err)) await checkAndDecide(run).catch(() => undefined);
-    keepSnapshotFingerprint(facts);
+    keepSnapshotFingerprint(run);
     throw err;
   }
   const checking = settle(checkAndDecide(run));
   setCurrentDetails(`retraining: ${reason}`);
   const training = settle(trainInSlot(run, onData, reason));
   const [checked, trained] = [await checking, await training];
-  keepSnapshotFingerprint(facts);
+  keepSnapshotFingerprint(run);
   if (!checked.ok) {
     run.enter('check');
     throw checked.error;
@@ -384,10 +410,10 @@ async function forcedRun(run: Run): Promise<{ onData: { data?: SnapshotRef }; tr
 }
 
 /** The check sets the run's fingerprint when it ends; after the snapshot, the snapshot's is put back. */
-function keepSnapshotFingerprint(facts: RunFacts): void {
+function keepSnapshotFingerprint({ facts, attributes }: Run): void {
   if (!facts.snapshot || facts.fingerprint === facts.snapshot) return;
   facts.fingerprint = facts.snapshot;
-  upsertSearchAttributes([{ key: RetrainDataFingerprint, value: facts.snapshot.sha256.slice(0, 16) }]);
+  attributes.hold([{ key: RetrainDataFingerprint, value: facts.snapshot.sha256.slice(0, 16) }]);
 }
 
 /**
@@ -450,7 +476,7 @@ async function registerCandidate(run: Run, trained: Trained, byReference: boolea
     // The inputs as training hashed them (absent in results from before: register hashes them). A payload, not a command.
     ...(trained.inputs ? { inputs: trained.inputs } : {}),
   });
-  upsertSearchAttributes([{ key: RetrainCandidateVersion, value: registered.version }]);
+  run.attributes.hold([{ key: RetrainCandidateVersion, value: registered.version }]);
   return registered;
 }
 
@@ -459,6 +485,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   // Asked first: before any local activity (see pipelineChanges).
   const changes = pipelineChanges();
   const { has } = changes;
+  const attributes = changes.lean ? heldAttributes() : directAttributes();
   // The pipeline id is this workflow's id: it names the run's folder and keys its registry writes.
   const pipelineId = workflowInfo().workflowId;
   const triggers = [...new Set(input.triggers.map((t) => t.reason))];
@@ -466,9 +493,12 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   setHandler(pipelineStepQuery, () => facts.step);
   const enter = (next: PipelineStep) => {
     facts.step = next;
-    upsertSearchAttributes([{ key: RetrainStep, value: next }]);
+    const step = [{ key: RetrainStep, value: next }];
+    if (!changes.lean || shownWhileIn(next, facts)) attributes.upsert(step);
+    else attributes.hold(step);
   };
-  upsertSearchAttributes([
+  // A lean run sends these with its first step, in the same workflow task (the config is read in a local activity).
+  attributes.hold([
     { key: RetrainModel, value: input.model },
     { key: RetrainTrigger, value: triggers },
   ]);
@@ -481,7 +511,7 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
   const finish = async (outcome: PipelineResult): Promise<PipelineResult> => {
     // Histories from before budgets replay without the marker and without the field.
     const result = facts.trainStartMs !== null && has('budget-training-time') ? { ...outcome, trainingMs: (facts.trainEndMs ?? Date.now()) - facts.trainStartMs } : outcome;
-    upsertSearchAttributes([{ key: RetrainOutcome, value: result.outcome }]);
+    attributes.upsert([{ key: RetrainOutcome, value: result.outcome }]);
     setCurrentDetails(`**${result.outcome}** — ${result.reason}`);
     notifications.announceOutcome(result);
     await notifications.settle();
@@ -512,16 +542,20 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     facts.configFile = plan.configFile;
     facts.dataLocation = plan.data.current;
     const act = steps(plan, pipelineId);
-    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter, changes };
+    const run: Run = { input, plan, act, pipelineId, triggers, facts, enter, changes, attributes };
 
-    enter('check');
+    // Runs recorded before `search-attributes-at-waits` entered check first, before the forced-run patch was asked.
+    if (!changes.lean) enter('check');
     let onData: { data?: SnapshotRef };
     let trained: Trained;
     // Not with data.dvc.refresh: the check brings the data up to date (a DVC pull or repro) and the snapshot must
     // copy what it brought, so the check comes first. Histories from before the forced run's check beside training
     // replay check, then snapshot, validate, train.
     const refreshes = (plan.data.dvc?.refresh ?? 'none') !== 'none';
-    if (input.force && !refreshes && has('forced-check-beside-training')) {
+    const forced = input.force && !refreshes && has('forced-check-beside-training');
+    // A lean forced run enters validate at once (forcedRun): the check it is never in is not shown a moment before.
+    if (changes.lean && !forced) enter('check');
+    if (forced) {
       announce('trigger_fired', `retraining: ${forcedRetrainReason(triggers)}`, { details: { triggers } });
       ({ onData, trained } = await forcedRun(run));
     } else {

@@ -10,6 +10,7 @@ import { parseConfig } from '../../src/config/load.js';
 import { planModel } from '../../src/config/plan.js';
 import { evidenceFromHistory, type RunEvidence } from '../../src/report/run-evidence.js';
 import { retrainPipeline } from '../../src/workflows/index.js';
+import { RetrainCandidateVersion, RetrainDataFingerprint, RetrainOutcome, RetrainStep, RetrainTrigger } from '../../src/temporal/search-attributes.js';
 import { testTemporal } from '../helpers/temporal.js';
 import { recordHistory } from '../helpers/record-history.js';
 
@@ -23,7 +24,7 @@ import { recordHistory } from '../helpers/record-history.js';
 const SOURCE_SEEN_BY_CHECK = { sha256: 'aa'.repeat(32), files: 1, bytes: 11, rows: 6, schema: [] };
 const SNAPSHOT = { sha256: 'bb'.repeat(32), files: 1, bytes: 10, rows: 5, schema: [] };
 
-function mocks(opts: { checkFails?: boolean; validationFails?: boolean; violations?: number }) {
+function mocks(opts: { checkFails?: boolean; validationFails?: boolean; violations?: number; trainMs?: number; evaluateFails?: boolean; snapshotBytes?: number }) {
   const model = `forced-${randomUUID().slice(0, 8)}`;
   const dir = path.join('/nonexistent', randomUUID());
   const plan = planModel(
@@ -50,14 +51,20 @@ function mocks(opts: { checkFails?: boolean; validationFails?: boolean; violatio
     snapshotAndValidate: async () => {
       calls.push('validate');
       if (opts.validationFails) throw ApplicationFailure.nonRetryable('y: required column missing', 'DataValidationError');
-      return { snapshot: { source: 'c.csv', location: '/snap/c.csv', fingerprint: SNAPSHOT, reused: false }, report: { passed: true, violations } };
+      const fingerprint = opts.snapshotBytes ? { ...SNAPSHOT, bytes: opts.snapshotBytes } : SNAPSHOT;
+      return { snapshot: { source: 'c.csv', location: '/snap/c.csv', fingerprint, reused: false }, report: { passed: true, violations } };
     },
     trainCandidate: async () => {
       calls.push('train');
       trainStarted = true;
+      if (opts.trainMs) await new Promise((r) => setTimeout(r, opts.trainMs));
       return { outputDir: dir, artifactDir: dir, artifact: { sha256: 'cd'.repeat(32), uri: 'mock:model', store: 'mock' }, trainMetrics: {}, durationMs: 1 };
     },
-    evaluateModels: async () => (calls.push('evaluate'), { candidate: { auc: 0.8 }, production: null, evaluationSha256: 'ef'.repeat(32), comparison: null }),
+    evaluateModels: async () => {
+      calls.push('evaluate');
+      if (opts.evaluateFails) throw ApplicationFailure.nonRetryable('evaluation command exited with code 3', 'EvaluationCommandError');
+      return { candidate: { auc: 0.8 }, production: null, evaluationSha256: 'ef'.repeat(32), comparison: null };
+    },
     registerCandidate: async (input: never) => {
       calls.push('register');
       registered = (input as { fingerprint: unknown }).fingerprint;
@@ -78,7 +85,8 @@ async function forcedRun(m: ReturnType<typeof mocks>, recordAs: string) {
   const worker = await Worker.create({ connection: t.connection, namespace: t.target.namespace, taskQueue, workflowBundle: t.bundle, activities: m.activities });
   const result = await worker.runUntil(t.client.workflow.execute(retrainPipeline, { taskQueue, workflowId, args: [{ model: m.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }] }));
   await recordHistory(t.client, workflowId, recordAs);
-  return Object.assign(result, { history: await t.client.workflow.getHandle(workflowId).fetchHistory() });
+  const handle = t.client.workflow.getHandle(workflowId);
+  return Object.assign(result, { history: await handle.fetchHistory(), attributes: (await handle.describe()).typedSearchAttributes });
 }
 
 describe('a forced run checks beside training, on the dev server', () => {
@@ -130,5 +138,69 @@ describe('a forced run checks beside training, on the dev server', () => {
     assert.ok(!m.calls.includes('train'), m.calls.join(' '));
     assert.ok(m.state().recorded?.check, 'the check ran for the record');
     assert.equal(result.decision?.reason, 'forced retrain (manual)');
+  });
+});
+
+/** The search attributes each workflow task of a history upserted (one entry per task that upserted any), decoded. */
+function upsertsByTask(history: Awaited<ReturnType<typeof forcedRun>>['history']): Record<string, unknown>[] {
+  const tasks: Record<string, unknown>[] = [];
+  let task = -1;
+  let last = -1;
+  for (const e of history.events!) {
+    if (e.workflowTaskCompletedEventAttributes) task++;
+    const fields = e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields;
+    if (!fields) continue;
+    if (task !== last) tasks.push({});
+    last = task;
+    for (const [k, v] of Object.entries(fields)) if (k !== 'TemporalChangeVersion') tasks.at(-1)![k] = JSON.parse(Buffer.from(v.data!).toString());
+  }
+  return tasks;
+}
+
+const stepsShown = (tasks: Record<string, unknown>[]) => tasks.flatMap((t) => (t.RetrainStep ? [t.RetrainStep] : []));
+
+/*
+ * Since search-attributes-at-waits a run upserts its search attributes at the steps it can wait in, not at each of
+ * the quick ones between training and the outcome (each workflow task that upserts is a visibility write). How that
+ * could lie: a finished run whose attributes differ from before (the step it ended in, its candidate version, its
+ * fingerprint), a slow evaluation or a large register shown as the step before it, a value lost because it was held.
+ */
+describe('search attributes at the steps a run waits in', () => {
+  it('a quick run upserts in three tasks, and ends with every attribute it had before: the step it ended in, its version, its fingerprint', async () => {
+    const result = await forcedRun(mocks({}), 'pipeline-forced-quick');
+    assert.equal(result.outcome, 'promoted', result.reason);
+    const tasks = upsertsByTask(result.history);
+    assert.equal(tasks.length, 3, JSON.stringify(tasks));
+    assert.deepEqual(stepsShown(tasks), ['validate', 'train', 'promote'], 'evaluate and register after a quick training are not shown as they run');
+    assert.deepEqual(tasks[0], { RetrainModel: result.model, RetrainTrigger: ['manual'], RetrainStep: 'validate' }, 'the first task: one upsert of ours');
+    assert.deepEqual(tasks.at(-1), { RetrainCandidateVersion: 1, RetrainStep: 'promote', RetrainOutcome: 'promoted' });
+    const a = result.attributes;
+    assert.equal(a.get(RetrainStep), 'promote');
+    assert.equal(a.get(RetrainCandidateVersion), 1);
+    assert.equal(a.get(RetrainOutcome), 'promoted');
+    assert.equal(a.get(RetrainDataFingerprint), SNAPSHOT.sha256.slice(0, 16));
+    assert.deepEqual(a.get(RetrainTrigger), ['manual']);
+  });
+
+  it('after a training of 5 s or more, evaluation is shown as it runs', async () => {
+    const result = await forcedRun(mocks({ trainMs: 5_200 }), 'pipeline-forced-slow-training');
+    assert.equal(result.outcome, 'promoted', result.reason);
+    assert.deepEqual(stepsShown(upsertsByTask(result.history)), ['validate', 'train', 'evaluate', 'promote']);
+  });
+
+  it('with 256 MiB or more of training data, register is shown as it runs (its Parquet copy and profile take seconds)', async () => {
+    const result = await forcedRun(mocks({ snapshotBytes: 300 * 1024 * 1024 }), 'pipeline-forced-large-data');
+    assert.equal(result.outcome, 'promoted', result.reason);
+    assert.deepEqual(stepsShown(upsertsByTask(result.history)), ['validate', 'train', 'register', 'promote']);
+  });
+
+  it('a run that fails in a step it did not show ends showing it, with the outcome', async () => {
+    const result = await forcedRun(mocks({ evaluateFails: true }), 'pipeline-forced-failed-evaluate');
+    assert.equal(result.outcome, 'failed');
+    assert.equal(result.step, 'evaluate', result.reason);
+    const tasks = upsertsByTask(result.history);
+    assert.deepEqual(tasks.at(-1), { RetrainStep: 'evaluate', RetrainOutcome: 'failed' });
+    assert.equal(result.attributes.get(RetrainStep), 'evaluate');
+    assert.equal(result.attributes.get(RetrainCandidateVersion), undefined);
   });
 });

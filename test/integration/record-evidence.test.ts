@@ -44,7 +44,7 @@ describe('a run hands its record the evidence its steps returned (real dev serve
       const history = await runOnce(client, taskQueue);
       const { activities, markers } = shape(history);
       assert.deepEqual(activities, ['checkData', 'snapshotAndValidate', 'trainCandidate', 'evaluateModels', 'registerCandidate', 'promoteVersion'], 'the six steps stay activities, each its own row');
-      assert.deepEqual(markers, ['core_patch:pipeline-patches-folded', 'core_local_activity:planRun', 'core_local_activity:recordRun']);
+      assert.deepEqual(markers, ['core_patch:search-attributes-at-waits', 'core_local_activity:planRun', 'core_local_activity:recordRun']);
       const [record] = await listRunRecords(path.join(p.dir, '.retrain'), 'churn');
       assert.equal(record?.result.outcome, 'promoted');
       assert.ok(record.evidence?.validation && typeof record.evidence.trainDurationMs === 'number' && record.evidence.evaluationSha256, JSON.stringify(record.evidence));
