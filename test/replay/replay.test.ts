@@ -20,7 +20,9 @@ const REQUIRED = ['pipeline-promoted', 'pipeline-rejected', 'pipeline-skipped', 
   // Recorded after `controller-patches-first` and `plan-run-activity`: the shapes new runs take.
   'controller-burst.patches-first', 'controller-quick-skip.patches-first', 'controller-carry-run.patches-first', 'pipeline-promoted.patches-first', 'pipeline-forced-beside-training.patches-first',
   // Recorded after `pipeline-patches-folded`: one patch marker, the config and the record in local activities.
-  'pipeline-promoted.folded', 'pipeline-rejected.folded', 'pipeline-skipped.folded', 'pipeline-failed-validate.folded', 'pipeline-approved.folded', 'pipeline-rolled_back-skips-bad.folded', 'pipeline-forced-beside-training.folded', 'pipeline-fleet-queued.folded', 'pipeline-reports-to-controller.folded'];
+  'pipeline-promoted.folded', 'pipeline-rejected.folded', 'pipeline-skipped.folded', 'pipeline-failed-validate.folded', 'pipeline-approved.folded', 'pipeline-rolled_back-skips-bad.folded', 'pipeline-forced-beside-training.folded', 'pipeline-fleet-queued.folded', 'pipeline-reports-to-controller.folded',
+  // Recorded after `search-attributes-at-waits`: its one marker first, upserts at the steps a run waits in.
+  'pipeline-promoted.at-waits', 'pipeline-rejected.at-waits', 'pipeline-skipped.at-waits', 'pipeline-failed-validate.at-waits', 'pipeline-approved.at-waits', 'pipeline-failed-deploy.at-waits', 'pipeline-rolled_back-skips-bad.at-waits', 'pipeline-forced-beside-training.at-waits', 'pipeline-fleet-queued.at-waits', 'pipeline-reports-to-controller.at-waits', 'pipeline-forced-quick.at-waits', 'pipeline-forced-slow-training.at-waits', 'pipeline-forced-large-data.at-waits', 'pipeline-forced-failed-evaluate.at-waits'];
 
 /**
  * Recorded while the pipeline read its config in a local activity: patches asked after it. They must still replay,
