@@ -6,9 +6,9 @@ import type { PairedComparison } from '../stats/paired.js';
 /**
  * What a run's steps returned that the pipeline result does not carry: the validation report (with
  * sample values), the training time and the paired comparison, kept in the record after Temporal's
- * retention. A run recorded since `pipeline-patches-folded` hands them to the audit activity as its
- * steps return them; for older runs, and evidence over 64 KiB, the activity reads them from the run's
- * own history (below).
+ * retention. A run recorded since `pipeline-patches-folded` (or the patch that stands for it) hands
+ * them to the audit activity as its steps return them; for older runs, and evidence over 64 KiB, the
+ * activity reads them from the run's own history (below).
  */
 export interface RunEvidence {
   validation?: ValidationReport;

@@ -101,7 +101,8 @@ interface Changes {
  * first, before its local activities: a patch asked after a local activity can land in a later workflow task on
  * the run than on its replay, which then takes the unpatched branch (the replay test's rule). One marker instead of
  * up to fourteen is also five to ten history events less per run. Runs recorded before ask each patch where its
- * change is, as they always did. A change after this one asks its own patch here, before the first local activity.
+ * change is, as they always did. A change after the fold asks its own patch here, first, standing for the ones before
+ * it: `search-attributes-at-waits` is the newest.
  */
 function pipelineChanges(): Changes {
   // A new run asks only the newest: it stands for the fold as well (one marker, not two). A run recorded between the

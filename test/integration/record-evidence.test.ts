@@ -10,8 +10,9 @@ import { makeProject } from '../helpers/project.js';
 import { defaultDeps, withWorker } from '../helpers/temporal.js';
 
 /*
- * Since `pipeline-patches-folded` a run asks one patch, first, reads its config and writes its record in local
- * activities, and hands the record its steps' evidence instead of the record activity reading the history back.
+ * Since `pipeline-patches-folded` a run asks one patch, first (today `search-attributes-at-waits`, which stands for
+ * it), reads its config and writes its record in local activities, and hands the record its steps' evidence
+ * instead of the record activity reading the history back.
  * How that could lie: a record whose evidence is not what the steps returned (a validation report of another
  * attempt, a missing training time), a patch asked after a local activity (a replay that takes another branch),
  * a step that silently stopped being an activity.
