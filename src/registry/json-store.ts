@@ -9,6 +9,9 @@ import { sweepStaleTempsNowAndThen } from './temp-files.js';
 export async function withDirLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   mkdirSync(dir, { recursive: true });
   const release = await lockfile.lock(dir, {
+    // The lock is the mkdir of lockfilePath, whatever path names the folder: resolving links first (the library's JS
+    // realpath, an lstat for each part of the path on every lock) changes nothing but its cost.
+    realpath: false,
     lockfilePath: path.join(dir, '.lock'),
     stale: 10_000,
     retries: { retries: 200, minTimeout: 10, maxTimeout: 200, randomize: true },
