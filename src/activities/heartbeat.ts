@@ -7,6 +7,12 @@ import { Context } from '@temporalio/activity';
  */
 export const QUIET_MS = 1000;
 
+/**
+ * The quiet period for a step whose heartbeat timeout is `timeoutMs`: none when the timeout is under 10 s (its clock
+ * runs from the step's start, so the first beat must not wait), else QUIET_MS.
+ */
+export const quietFor = (timeoutMs: number | undefined): number => (timeoutMs !== undefined && timeoutMs > 0 && timeoutMs < 10_000 ? 0 : QUIET_MS);
+
 /** `beat`, once `quietMs` have passed since this was made (and every time after): progress heartbeats of a long copy. */
 export function afterQuiet<T>(beat: (details: T) => void, quietMs = QUIET_MS, now: () => number = Date.now): (details: T) => void {
   const from = now();

@@ -17,12 +17,12 @@ import { assertOwnRegularFile, readScoreOutput } from '../data/estimate/score-ou
 import { profile } from '../data/profile.js';
 import { snapshotDataset } from '../data/snapshot.js';
 import { pruneSnapshots, snapshotData, type DataSnapshot } from '../data/content-snapshot.js';
-import { writeJsonAtomic } from '../registry/json-store.js';
+import { readJson, writeJsonAtomic } from '../registry/json-store.js';
 import { dueEvery } from '../housekeeping.js';
 import { CONTRACT, readLineageTags, readMetrics } from '../runner/contract.js';
 import type { DvcPush, TrainLineage } from '../lineage/train-lineage.js';
 import { pushModelOut, trainWithDvc } from './dvc-train.js';
-import { afterQuiet, heartbeating } from './heartbeat.js';
+import { afterQuiet, heartbeating, quietFor } from './heartbeat.js';
 import { planWithRefreshedData, refreshStageData } from './dvc-refresh.js';
 import type { ModelVersion, SetAliasResult } from '../registry/registry.js';
 import { readPairedOutputs } from '../data/predictions.js';
@@ -89,11 +89,18 @@ function activityContext(): Context | undefined {
   }
 }
 
-/** Heartbeats while a long copy runs (from its first second on), when inside an activity. */
+/** Heartbeats while a long copy runs (from its first second on, see quietFor), when inside an activity. */
 function progress(): ((bytes: number) => void) | undefined {
   const ctx = activityContext();
-  return ctx ? afterQuiet((bytes) => ctx.heartbeat({ step: 'snapshot', bytes })) : undefined;
+  return ctx ? afterQuiet((bytes) => ctx.heartbeat({ step: 'snapshot', bytes }), quietFor(ctx.info.heartbeatTimeoutMs)) : undefined;
 }
+
+/**
+ * Where an attempt of the validate step notes the snapshot it took: a retry on this host validates that snapshot even
+ * when the attempt died before it sent a heartbeat naming it (one that took the snapshot within a second sends none),
+ * so a source removed or rotated after it was read does not fail the retry. A local write, not a server one.
+ */
+const snapshotNote = (plan: ModelPlan, pipelineId: string) => path.join(runDir(plan.stateDir, plan.name, pipelineId), 'validate-snapshot.json');
 
 /** Above this, a train result leaves its inputs digest out and register hashes them itself: histories stay small. */
 const INPUTS_INLINE_BYTES = 64 * 1024;
@@ -433,17 +440,24 @@ export function createPipelineSteps(deps: ActivityDeps) {
 
     /**
      * The validate step in one activity: the snapshot, then its validation. A retry reuses the snapshot
-     * an earlier attempt took (its heartbeat details name it) while its folder is still there, so a
-     * retried validation does not copy the data again.
+     * an earlier attempt took (its heartbeat details or, on this host, its note name it) while its folder is still
+     * there, so a retried validation does not copy the data again.
      */
     async snapshotAndValidate(input: { plan: ModelPlan; pipelineId: string }): Promise<{ snapshot: DataSnapshot; report: ValidationReport }> {
       const ctx = activityContext();
-      const earlier = ctx?.info.heartbeatDetails as { snapshot?: DataSnapshot } | undefined;
-      const reused = earlier?.snapshot && existsSync(earlier.snapshot.location.replace(/[*?[{].*$/, '')) ? earlier.snapshot : undefined;
-      const beat = afterQuiet((details: { step: string; snapshot: DataSnapshot }) => ctx?.heartbeat(details));
+      const note = snapshotNote(input.plan, input.pipelineId);
+      // An earlier attempt's snapshot: named in its heartbeats, or in the note it left on this host.
+      const noted = ctx && ctx.info.attempt > 1 ? await readJson<{ snapshot?: DataSnapshot }>(note, {}).catch(() => ({ snapshot: undefined })) : {};
+      const earlier = (ctx?.info.heartbeatDetails as { snapshot?: DataSnapshot } | undefined)?.snapshot ?? noted.snapshot;
+      const reused = earlier && existsSync(earlier.location.replace(/[*?[{].*$/, '')) ? earlier : undefined;
+      const beat = afterQuiet((details: { step: string; snapshot: DataSnapshot }) => ctx?.heartbeat(details), quietFor(ctx?.info.heartbeatTimeoutMs));
       const snapshot = reused ?? (await takeSnapshot(input.plan, input.pipelineId));
-      // Named for a retry once the copy took a second or more; a quicker one a retry takes again (see QUIET_MS). A long
-      // validation names it in its beats below either way.
+      if (!reused && ctx) {
+        await mkdir(path.dirname(note), { recursive: true });
+        await writeJsonAtomic(note, { snapshot });
+      }
+      // Sent to the server once the copy took a second or more (see QUIET_MS); a long validation names it in its beats
+      // below either way.
       beat({ step: 'validate', snapshot });
       // Beats while the rules run, so validate's heartbeat timeout notices a dead worker long before its start-to-close one.
       // The schema and row count recorded as the snapshot was taken stand in for reading them again, but only when this

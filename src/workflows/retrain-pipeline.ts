@@ -607,7 +607,10 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
       await deployOrRestore(p);
     }
 
-    const pushNote = plan.train.dvc?.push && registered.lineage?.dvc && has('dvc-push') ? await pushModelOut(p) : '';
+    const pushes = plan.train.dvc?.push && registered.lineage?.dvc && has('dvc-push');
+    // A dvc push can take minutes: the step it runs in (promote) and the version go out before it.
+    if (pushes) attributes.flush();
+    const pushNote = pushes ? await pushModelOut(p) : '';
 
     if (plan.promotion.watch) {
       enter('watch');
@@ -619,7 +622,11 @@ export async function retrainPipeline(input: RetrainPipelineInput): Promise<Pipe
     }
     return await promoted(`${verdict.reason}${pushNote}`);
   } catch (err) {
-    if (isCancellation(err)) throw err;
+    if (isCancellation(err)) {
+      // A cancelled run ends here, not in finish: what it held (its version, the step it was in) goes out first.
+      attributes.flush();
+      throw err;
+    }
     const error = failureOf(err);
     return await finish({ ...known(), outcome: 'failed', step: facts.step, error, reason: `failed at ${facts.step}: ${error.type}: ${error.message.split('\n')[0]}` });
   }

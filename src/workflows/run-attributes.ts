@@ -13,10 +13,12 @@ export interface RunAttributes {
   hold(pairs: SearchAttributeUpdatePair[]): void;
   /** Sent now, with whatever is held, as one upsert. */
   upsert(pairs: SearchAttributeUpdatePair[]): void;
+  /** Whatever is held, sent now (nothing when nothing is): before a cancelled run ends, or a long wait in a step not shown. */
+  flush(): void;
 }
 
 /** Every value its own upsert as it is learnt: runs recorded before `search-attributes-at-waits` replay so. */
-export const directAttributes = (): RunAttributes => ({ hold: upsertSearchAttributes, upsert: upsertSearchAttributes });
+export const directAttributes = (): RunAttributes => ({ hold: upsertSearchAttributes, upsert: upsertSearchAttributes, flush: () => {} });
 
 export function heldAttributes(): RunAttributes {
   const held = new Map<string, SearchAttributeUpdatePair>();
@@ -27,6 +29,11 @@ export function heldAttributes(): RunAttributes {
     hold: keep,
     upsert(pairs) {
       keep(pairs);
+      upsertSearchAttributes([...held.values()]);
+      held.clear();
+    },
+    flush() {
+      if (held.size === 0) return;
       upsertSearchAttributes([...held.values()]);
       held.clear();
     },

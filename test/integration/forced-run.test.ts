@@ -13,6 +13,7 @@ import { retrainPipeline } from '../../src/workflows/index.js';
 import { RetrainCandidateVersion, RetrainDataFingerprint, RetrainOutcome, RetrainStep, RetrainTrigger } from '../../src/temporal/search-attributes.js';
 import { testTemporal } from '../helpers/temporal.js';
 import { recordHistory } from '../helpers/record-history.js';
+import { until } from '../helpers/wait.js';
 
 /*
  * A forced run's check runs beside training (retrain-pipeline.ts, forcedRun): the ways that could lie, with every
@@ -24,7 +25,7 @@ import { recordHistory } from '../helpers/record-history.js';
 const SOURCE_SEEN_BY_CHECK = { sha256: 'aa'.repeat(32), files: 1, bytes: 11, rows: 6, schema: [] };
 const SNAPSHOT = { sha256: 'bb'.repeat(32), files: 1, bytes: 10, rows: 5, schema: [] };
 
-function mocks(opts: { checkFails?: boolean; validationFails?: boolean; violations?: number; trainMs?: number; evaluateFails?: boolean; snapshotBytes?: number }) {
+function mocks(opts: { checkFails?: boolean; validationFails?: boolean; violations?: number; trainMs?: number; evaluateFails?: boolean; evaluateMs?: number; snapshotBytes?: number }) {
   const model = `forced-${randomUUID().slice(0, 8)}`;
   const dir = path.join('/nonexistent', randomUUID());
   const plan = planModel(
@@ -62,6 +63,7 @@ function mocks(opts: { checkFails?: boolean; validationFails?: boolean; violatio
     },
     evaluateModels: async () => {
       calls.push('evaluate');
+      if (opts.evaluateMs) await new Promise((r) => setTimeout(r, opts.evaluateMs));
       if (opts.evaluateFails) throw ApplicationFailure.nonRetryable('evaluation command exited with code 3', 'EvaluationCommandError');
       return { candidate: { auc: 0.8 }, production: null, evaluationSha256: 'ef'.repeat(32), comparison: null };
     },
@@ -192,6 +194,22 @@ describe('search attributes at the steps a run waits in', () => {
     const result = await forcedRun(mocks({ snapshotBytes: 300 * 1024 * 1024 }), 'pipeline-forced-large-data');
     assert.equal(result.outcome, 'promoted', result.reason);
     assert.deepEqual(stepsShown(upsertsByTask(result.history)), ['validate', 'train', 'register', 'promote']);
+  });
+
+  it('a run cancelled in a step it did not show ends showing it: what it held goes out before it ends', async () => {
+    const m = mocks({ evaluateMs: 3_000 });
+    const t = await testTemporal();
+    const taskQueue = `test-${randomUUID()}`;
+    const worker = await Worker.create({ connection: t.connection, namespace: t.target.namespace, taskQueue, workflowBundle: t.bundle, activities: m.activities });
+    await worker.runUntil(async () => {
+      const h = await t.client.workflow.start(retrainPipeline, { taskQueue, workflowId: `forced-test/${randomUUID()}`, args: [{ model: m.model, triggers: [{ reason: 'manual', source: 'test' }], force: true }] });
+      await until('the run evaluating', async () => m.calls.includes('evaluate') || null);
+      await h.cancel();
+      await assert.rejects(h.result());
+      const a = (await h.describe()).typedSearchAttributes;
+      assert.equal(a.get(RetrainStep), 'evaluate');
+      assert.equal(a.get(RetrainOutcome), undefined, 'a cancelled run has no outcome');
+    });
   });
 
   it('a run that fails in a step it did not show ends showing it, with the outcome', async () => {

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, it } from 'node:test';
@@ -7,7 +7,7 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { stringify } from 'yaml';
 import { defaultDeps } from '../../src/activities/deps.js';
 import { createPipelineSteps } from '../../src/activities/pipeline-steps.js';
-import { afterQuiet, heartbeating, QUIET_MS } from '../../src/activities/heartbeat.js';
+import { afterQuiet, heartbeating, QUIET_MS, quietFor } from '../../src/activities/heartbeat.js';
 import { stepsSchema } from '../../src/config/schema.js';
 
 /*
@@ -40,6 +40,13 @@ describe('snapshotAndValidate', () => {
     const { snapshot, report } = await p.attempt(first, { plan, pipelineId: 'run-1' });
     assert.equal(report.passed, true);
     assert.deepEqual(beats, [], 'a snapshot taken and validated within a second sends no heartbeat (each is a server write)');
+    // The attempt died before it could beat: its retry on this host finds the snapshot in the note the attempt left,
+    // and validates it although the source is gone.
+    const source = readFileSync(p.data);
+    rmSync(p.data);
+    const unnamed = await p.attempt(new MockActivityEnvironment({ attempt: 2 }), { plan, pipelineId: 'run-1' });
+    assert.deepEqual(unnamed.snapshot, snapshot);
+    writeFileSync(p.data, source);
     // The source is gone: a retry can only pass by validating the snapshot the first attempt took.
     rmSync(p.data);
     const retry = new MockActivityEnvironment({ attempt: 2, heartbeatDetails: { step: 'validate', snapshot } });
@@ -54,6 +61,19 @@ describe('snapshotAndValidate', () => {
     rmSync(path.dirname(snapshot.location), { recursive: true, force: true });
     const pruned = new MockActivityEnvironment({ attempt: 3, heartbeatDetails: { step: 'validate', snapshot } });
     await assert.rejects(p.attempt(pruned, { plan, pipelineId: 'run-1' }), /d\.csv: no such file/);
+  });
+
+  it('with a heartbeat timeout under 10 s, the snapshot is named at once, as before', async () => {
+    const p = project();
+    const plan = await p.plan();
+    const env = new MockActivityEnvironment({ heartbeatTimeoutMs: 2_000 });
+    const beats: unknown[] = [];
+    env.on('heartbeat', (d: unknown) => beats.push(d));
+    const { snapshot } = await p.attempt(env, { plan, pipelineId: 'run-1' });
+    assert.deepEqual((beats.at(-1) as { snapshot: unknown }).snapshot, snapshot);
+    assert.equal(quietFor(2_000), 0);
+    assert.equal(quietFor(60_000), QUIET_MS);
+    assert.equal(quietFor(undefined), QUIET_MS);
   });
 
   it('progress beats start once the step has run a second, and then all go out', () => {
