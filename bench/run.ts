@@ -329,7 +329,7 @@ if (o) {
     '  learns between shown steps goes out with the next upsert or the outcome, so a finished run\'s attributes are as before',
     '  (README, "Temporal"). A quick run now upserts in three tasks. The server\'s CPU per run, over the bare run\'s, went',
     '  from 31 to 16 ms in two runs of this bench that day, before and after; the shell kind\'s ratio, 0.46× before, was',
-    '  0.51×, 0.48× and 0.54× in the three runs after (the table below is the last). The same patterns on the bare workflow (five',
+    '  0.51×, 0.48×, 0.54× and 0.54× in the four runs after (the table below is the last). The same patterns on the bare workflow (five',
     '  activities, 100 at once, 5 rounds): 69 ms of server CPU a run as a run upserted, 58 ms upserting in three tasks,',
     '  49 ms with none.',
     '- A snapshot taken within a second sends no heartbeat: an attempt\'s first goes to the server at once, and one heartbeat',
