@@ -5,7 +5,6 @@ import path from 'node:path';
 import { after, describe, it } from 'node:test';
 import { DataEngine, readerFor } from '../../src/data/engine.js';
 import { describe as describeData } from '../../src/data/fingerprint.js';
-import { dueEvery } from '../../src/housekeeping.js';
 
 const engine = await DataEngine.open({ threads: 1 });
 after(() => engine.close());
@@ -47,25 +46,5 @@ describe('a sniffed CSV names its schema without a DESCRIBE', () => {
     assert.deepEqual((await describeData(engine, file)).map((c) => c.name), ['id', 'x']);
     writeFileSync(file, 'id,x,label\n1,2,a\n3,4,b\n');
     assert.deepEqual(await describeData(engine, file), await described(file));
-  });
-});
-
-describe('housekeeping now and then', () => {
-  it('is due the first time a key is asked, then not again within the interval, then again', () => {
-    const due = dueEvery(60_000);
-    assert.equal(due('/a', 0), true);
-    assert.equal(due('/a', 59_999), false);
-    assert.equal(due('/b', 1), true, 'each key on its own');
-    assert.equal(due('/a', 60_000), true);
-    assert.equal(due('/a', 60_001), false);
-  });
-
-  it('remembers a bounded number of keys: a forgotten one is due again', () => {
-    const due = dueEvery(60_000, 2);
-    assert.equal(due('/a', 0), true);
-    assert.equal(due('/b', 0), true);
-    assert.equal(due('/c', 0), true); // forgets /a, the oldest
-    assert.equal(due('/b', 1), false);
-    assert.equal(due('/a', 1), true);
   });
 });
